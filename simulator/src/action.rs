@@ -1,0 +1,64 @@
+//! The stimuli a timeline applies to the phone: what the user, the system and the network
+//! do. Every action is total: when it does not apply in the app's current state it is
+//! recorded as ignored rather than rejected, which keeps generated timelines valid.
+
+use std::fmt;
+
+/// One step of a timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The user taps the app's icon: a cold launch, or a return to the foreground.
+    Launch,
+    /// The user asks the app (in the foreground) to download `url` to `destination`.
+    Download {
+        /// The URL to download.
+        url: String,
+        /// The container path the user wants the file at.
+        destination: String,
+    },
+    /// The user goes to the Home screen: foreground → background.
+    Home,
+    /// The user switches back to the app (only while it is still in memory).
+    Foreground,
+    /// The system suspends the app now (it does so by itself after the background grace).
+    SystemSuspend,
+    /// The system terminates the app, for memory pressure (KILL-1): relaunchable.
+    SystemKill,
+    /// The user swipes the app away in the app switcher (KILL-2): not relaunchable.
+    ForceQuit,
+    /// The app crashes (KILL-6: like a system kill).
+    Crash,
+    /// Connectivity is lost (NET-1).
+    NetworkDown,
+    /// Connectivity returns.
+    NetworkUp,
+}
+
+impl Action {
+    /// The step's name as written in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Launch => "launch",
+            Action::Download { .. } => "download",
+            Action::Home => "home",
+            Action::Foreground => "foreground",
+            Action::SystemSuspend => "system-suspend",
+            Action::SystemKill => "system-kill",
+            Action::ForceQuit => "force-quit",
+            Action::Crash => "crash",
+            Action::NetworkDown => "network-down",
+            Action::NetworkUp => "network-up",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Download { url, destination } => {
+                write!(f, "download {url} -> {destination}")
+            }
+            other => f.write_str(other.name()),
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! [`AppContext`]: the SDK calls an app makes (URLSession, FileManager, GCD), each one
+//! recorded in the history so checks can judge what the app did, not what it claims.
+
+use super::types::*;
+use super::{AppState, DownloadDelegate};
+use crate::daemon::{Daemon, DelegateEvent, Env};
+use crate::sandbox::FsError;
+use crate::sim::Event;
+use crate::time::SimTime;
+use crate::trace::{Actor, Callback, FileOp, What};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// A block of app code queued on a dispatch queue.
+pub type Block = Box<dyn FnOnce(&mut AppContext<'_>)>;
+/// The completion block of `getAllTasks`.
+pub type TasksBlock = Box<dyn FnOnce(&mut AppContext<'_>, Vec<TaskInfo>)>;
+/// The completion block of `cancel(byProducingResumeData:)`.
+pub type ResumeDataBlock = Box<dyn FnOnce(&mut AppContext<'_>, Option<ResumeData>)>;
+
+/// Work waiting on one of the process's queues.
+pub(crate) enum Work {
+    /// A block the app dispatched.
+    Block { label: String, block: Block },
+    /// A delegate event from the daemon.
+    Deliver(DelegateEvent),
+    /// `urlSessionDidFinishEvents`, queued behind the events of a wake (ORD-4).
+    FinishEvents,
+    /// The result of `getAllTasks` (TID-4), computed when it runs.
+    Tasks { session: String, block: TasksBlock },
+    /// The result of `cancel(byProducingResumeData:)` (RES-2).
+    ResumeData {
+        task: TaskKey,
+        data: Option<ResumeData>,
+        block: ResumeDataBlock,
+    },
+}
+
+/// A session object living in the app process.
+pub(crate) struct SessionObject {
+    pub identifier: String,
+    pub delegate: Rc<RefCell<dyn DownloadDelegate>>,
+    pub invalidated: bool,
+}
+
+/// A completion handler handed to the app in this process, and how often it was called.
+pub(crate) struct HandlerRecord {
+    pub id: u64,
+    pub session: String,
+    pub calls: u32,
+}
+
+/// The process's memory that the SDK owns (sessions, handlers), as opposed to the app
+/// object. Dropped with the process.
+#[derive(Default)]
+pub(crate) struct ProcessRuntime {
+    pub sessions: Vec<SessionObject>,
+    pub handlers: Vec<HandlerRecord>,
+    /// An exception was raised: the process crashes when the callback returns.
+    pub exception: Option<String>,
+    /// The app blocked its thread until then (`busy_for`).
+    pub busy_until: SimTime,
+}
+
+impl ProcessRuntime {
+    /// The live session object for `identifier`: the first one, as iOS keeps the first
+    /// delegate when an identifier is reused (ID-4).
+    pub fn session_for(&self, identifier: &str) -> Option<&SessionObject> {
+        self.sessions
+            .iter()
+            .find(|s| s.identifier == identifier && !s.invalidated)
+    }
+}
+
+/// The `handleEvents` completion handler. Clonable like an Objective-C block; calling it
+/// more than once is recorded (CH-5), as is the queue it is called on (CH-2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompletionHandler {
+    pub(crate) id: u64,
+    pub(crate) session: String,
+}
+
+impl CompletionHandler {
+    /// Calls the handler: tells iOS the app has processed the session's events (CH-3).
+    pub fn call(&self, ctx: &mut AppContext<'_>) {
+        ctx.call_handler(self);
+    }
+
+    /// The session identifier this handler belongs to.
+    pub fn session(&self) -> &str {
+        &self.session
+    }
+}
+
+/// The app's view of the SDK for the duration of one callback or block.
+pub struct AppContext<'a> {
+    pub(crate) queue: Queue,
+    pub(crate) state: AppState,
+    pub(crate) generation: u64,
+    pub(crate) env: Env<'a>,
+    pub(crate) daemon: &'a mut Daemon,
+    pub(crate) rt: &'a mut ProcessRuntime,
+}
+
+impl AppContext<'_> {
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.env.now
+    }
+
+    /// The queue this code runs on.
+    pub fn current_queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    /// The app's state (`UIApplication.applicationState`, with suspension made visible).
+    pub fn app_state(&self) -> AppState {
+        self.state
+    }
+
+    /// The container's absolute root, which changes if the container moves (FILE-4).
+    pub fn container_root(&self) -> String {
+        self.env.sandbox.container_root()
+    }
+
+    fn record(&mut self, what: What) {
+        self.env.trace.push(self.env.now, Actor::App, what);
+    }
+
+    fn raise(&mut self, api: &'static str, name: &'static str, reason: String) -> Exception {
+        self.record(What::Exception {
+            api,
+            reason: format!("{name}: {reason}"),
+        });
+        self.rt.exception.get_or_insert_with(|| reason.clone());
+        Exception { name, reason }
+    }
+
+    // ---- URLSession -------------------------------------------------------------
+
+    /// `URLSession(configuration:delegate:delegateQueue:)` for a background configuration.
+    /// The daemon connects it to its tasks and held events (ID-2, ORD-7). A second session
+    /// with a live identifier in this process aliases the first and keeps its delegate,
+    /// with iOS's warning (ID-3, ID-4).
+    pub fn create_background_session(
+        &mut self,
+        config: SessionConfig,
+        delegate: Rc<RefCell<dyn DownloadDelegate>>,
+    ) -> SessionHandle {
+        let id = config.identifier.clone();
+        if let Some(i) = self
+            .rt
+            .sessions
+            .iter()
+            .position(|s| s.identifier == id && !s.invalidated)
+        {
+            self.record(What::DuplicateSession { session: id });
+            return SessionHandle(i);
+        }
+        self.rt.sessions.push(SessionObject {
+            identifier: id.clone(),
+            delegate,
+            invalidated: false,
+        });
+        let held = self.daemon.connect(&config);
+        self.record(What::SessionCreated {
+            session: id.clone(),
+            held_events: held,
+        });
+        crate::sim::flush_held_events(
+            self.daemon,
+            self.env.clock,
+            self.env.now,
+            self.generation,
+            &id,
+        );
+        SessionHandle(self.rt.sessions.len() - 1)
+    }
+
+    /// The identifier of a session object.
+    pub fn session_identifier(&self, session: SessionHandle) -> &str {
+        &self.rt.sessions[session.0].identifier
+    }
+
+    fn live_session(
+        &mut self,
+        session: SessionHandle,
+        api: &'static str,
+    ) -> Result<String, Exception> {
+        let s = &self.rt.sessions[session.0];
+        if s.invalidated {
+            let reason = "Task created in a session that has been invalidated".to_string();
+            return Err(self.raise(api, "NSGenericException", reason));
+        }
+        Ok(s.identifier.clone())
+    }
+
+    /// `downloadTask(with:)`. The task starts suspended; call [`AppContext::resume`].
+    pub fn download_task(
+        &mut self,
+        session: SessionHandle,
+        url: &str,
+    ) -> Result<TaskKey, Exception> {
+        let id = self.live_session(session, "downloadTask(with:)")?;
+        let key = self.daemon.create_task(&mut self.env, &id, url, None);
+        let key = key.map_err(|reason| {
+            self.raise("downloadTask(with:)", "NSInvalidArgumentException", reason)
+        })?;
+        self.record(What::TaskCreated {
+            task: key.clone(),
+            url: url.to_string(),
+            from_resume_data: None,
+        });
+        Ok(key)
+    }
+
+    /// `downloadTask(withResumeData:)`: a new task with a new identifier (TID-5) that will
+    /// ask for the rest with Range and If-Range (RES-4). The data is consumed (RES-5).
+    pub fn download_task_with_resume_data(
+        &mut self,
+        session: SessionHandle,
+        data: &ResumeData,
+    ) -> Result<TaskKey, Exception> {
+        let api = "downloadTask(withResumeData:)";
+        let id = self.live_session(session, api)?;
+        let key = self.daemon.create_task(&mut self.env, &id, "", Some(data));
+        let key = key.map_err(|reason| self.raise(api, "NSInvalidArgumentException", reason))?;
+        let info = self.daemon.task_info(&key);
+        let (url, offset) = info
+            .map(|i| (i.original_url, i.bytes_received))
+            .unwrap_or_default();
+        self.record(What::TaskCreated {
+            task: key.clone(),
+            url,
+            from_resume_data: Some(offset),
+        });
+        Ok(key)
+    }
+
+    /// `task.resume()`.
+    pub fn resume(&mut self, task: &TaskKey) {
+        self.record(What::TaskResumed { task: task.clone() });
+        self.daemon.resume_task(&mut self.env, task);
+    }
+
+    /// `task.taskDescription = description` (TID-3: kept by the daemon across launches).
+    pub fn set_task_description(&mut self, task: &TaskKey, description: &str) {
+        self.record(What::TaskDescribed {
+            task: task.clone(),
+            description: description.to_string(),
+        });
+        self.daemon.describe(task, description);
+    }
+
+    /// `task.cancel()`: the task completes with -999 and no reason (KILL-4).
+    pub fn cancel(&mut self, task: &TaskKey) {
+        self.record(What::TaskCancelled {
+            task: task.clone(),
+            producing_resume_data: false,
+        });
+        self.daemon.cancel(&mut self.env, task, false);
+    }
+
+    /// `cancel(byProducingResumeData:)`: `block` gets the data (None when the download
+    /// cannot resume, RES-1/RES-2), then the task completes with -999 (RES-3).
+    pub fn cancel_producing_resume_data(
+        &mut self,
+        task: &TaskKey,
+        block: impl FnOnce(&mut AppContext<'_>, Option<ResumeData>) + 'static,
+    ) {
+        self.record(What::TaskCancelled {
+            task: task.clone(),
+            producing_resume_data: true,
+        });
+        let data = self.daemon.cancel(&mut self.env, task, true);
+        let queue = Queue::Delegate(task.session.clone());
+        self.enqueue(
+            queue,
+            Duration::ZERO,
+            Work::ResumeData {
+                task: task.clone(),
+                data,
+                block: Box::new(block),
+            },
+        );
+    }
+
+    /// `getAllTasks`: the block runs on the delegate queue with the session's tasks that are
+    /// not finished, or whose completion has not reached the app yet (TID-4).
+    pub fn get_all_tasks(
+        &mut self,
+        session: SessionHandle,
+        block: impl FnOnce(&mut AppContext<'_>, Vec<TaskInfo>) + 'static,
+    ) {
+        let id = self.rt.sessions[session.0].identifier.clone();
+        self.record(What::GetAllTasks {
+            session: id.clone(),
+        });
+        self.enqueue(
+            Queue::Delegate(id.clone()),
+            Duration::ZERO,
+            Work::Tasks {
+                session: id,
+                block: Box::new(block),
+            },
+        );
+    }
+
+    /// The daemon's current view of a task.
+    pub fn task_info(&self, task: &TaskKey) -> Option<TaskInfo> {
+        self.daemon.task_info(task)
+    }
+
+    /// `finishTasksAndInvalidate` (cancel = false) or `invalidateAndCancel` (INV-1, INV-2).
+    pub fn invalidate(&mut self, session: SessionHandle, cancel: bool) {
+        let s = &mut self.rt.sessions[session.0];
+        s.invalidated = true;
+        let id = s.identifier.clone();
+        self.record(What::SessionInvalidated {
+            session: id.clone(),
+            cancel,
+        });
+        self.daemon.invalidate(&mut self.env, &id, cancel);
+    }
+
+    fn call_handler(&mut self, handler: &CompletionHandler) {
+        let queue = self.queue.clone();
+        let count = match self.rt.handlers.iter_mut().find(|h| h.id == handler.id) {
+            Some(h) => {
+                h.calls += 1;
+                h.calls
+            }
+            None => 1,
+        };
+        self.record(What::HandlerCalled {
+            session: handler.session.clone(),
+            handler: handler.id,
+            queue,
+            count,
+        });
+        if count == 1 {
+            self.env.clock.schedule(
+                self.env.now,
+                Event::HandlerCalled {
+                    generation: self.generation,
+                    handler: handler.id,
+                },
+            );
+        }
+    }
+
+    // ---- GCD ----------------------------------------------------------------------
+
+    pub(crate) fn enqueue(&mut self, queue: Queue, delay: Duration, work: Work) {
+        self.env.clock.schedule(
+            self.env.now + delay,
+            Event::App {
+                generation: self.generation,
+                queue,
+                work,
+            },
+        );
+    }
+
+    /// `queue.async { ... }`: runs `block` on `queue` after the current work.
+    pub fn dispatch(
+        &mut self,
+        queue: Queue,
+        label: &str,
+        block: impl FnOnce(&mut AppContext<'_>) + 'static,
+    ) {
+        self.dispatch_after(queue, Duration::ZERO, label, block);
+    }
+
+    /// `queue.asyncAfter(deadline: .now() + delay) { ... }`. Suspension freezes the queue.
+    pub fn dispatch_after(
+        &mut self,
+        queue: Queue,
+        delay: Duration,
+        label: &str,
+        block: impl FnOnce(&mut AppContext<'_>) + 'static,
+    ) {
+        let work = Work::Block {
+            label: label.to_string(),
+            block: Box::new(block),
+        };
+        self.enqueue(queue, delay, work);
+    }
+
+    /// Synchronous work that takes virtual time (unzipping, a database write). The process
+    /// runs nothing else meanwhile, and the wake budget keeps counting (LC-10, FILE-5).
+    pub fn busy_for(&mut self, duration: Duration) {
+        self.record(What::Busy { duration });
+        self.rt.busy_until = self.rt.busy_until.max(self.env.now + duration);
+    }
+
+    // ---- Observability ------------------------------------------------------------
+
+    /// Prints a line (NSLog / Console.WriteLine).
+    pub fn log(&mut self, line: impl Into<String>) {
+        self.record(What::Log(line.into()));
+    }
+
+    /// Records the progress the app's UI shows for one of its downloads.
+    pub fn report_progress(&mut self, key: &str, fraction: f64) {
+        self.record(What::Progress {
+            key: key.to_string(),
+            fraction,
+        });
+    }
+
+    /// Records the app's own state for one of its downloads (`done`, `failed`, ...).
+    pub fn report_download_state(&mut self, key: &str, state: &str) {
+        self.record(What::DownloadState {
+            key: key.to_string(),
+            state: state.to_string(),
+        });
+    }
+
+    // ---- FileManager ----------------------------------------------------------------
+
+    fn fs<T>(
+        &mut self,
+        op: FileOp,
+        path: &str,
+        to: Option<&str>,
+        result: Result<T, FsError>,
+    ) -> Result<T, FsError> {
+        self.record(What::File {
+            op,
+            path: path.to_string(),
+            to: to.map(str::to_string),
+            error: result.as_ref().err().map(|e| e.to_string()),
+        });
+        result
+    }
+
+    /// Reads a whole file.
+    pub fn read_file(&mut self, path: &str) -> Result<Vec<u8>, FsError> {
+        let r = self.env.sandbox.read(path);
+        self.fs(FileOp::Read, path, None, r)
+    }
+
+    /// Writes a whole file (the folder must exist).
+    pub fn write_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
+        let r = self.env.sandbox.write(path, bytes);
+        self.fs(FileOp::Write, path, None, r)
+    }
+
+    /// `FileManager.moveItem(at:to:)`: fails if `to` exists or its folder is missing.
+    pub fn move_item(&mut self, from: &str, to: &str) -> Result<(), FsError> {
+        let r = self.env.sandbox.move_item(from, to);
+        self.fs(FileOp::Move, from, Some(to), r)
+    }
+
+    /// Atomically puts `with` at `destination`, replacing what was there.
+    pub fn replace_item(&mut self, destination: &str, with: &str) -> Result<(), FsError> {
+        let r = self.env.sandbox.replace_item(destination, with);
+        self.fs(FileOp::Replace, with, Some(destination), r)
+    }
+
+    /// `FileManager.copyItem(at:to:)`: fails if `to` exists.
+    pub fn copy_item(&mut self, from: &str, to: &str) -> Result<(), FsError> {
+        let r = self.env.sandbox.copy_item(from, to);
+        self.fs(FileOp::Copy, from, Some(to), r)
+    }
+
+    /// `FileManager.removeItem(at:)`.
+    pub fn remove_item(&mut self, path: &str) -> Result<(), FsError> {
+        let r = self.env.sandbox.remove_item(path);
+        self.fs(FileOp::Remove, path, None, r)
+    }
+
+    /// `FileManager.fileExists(atPath:)`.
+    pub fn file_exists(&mut self, path: &str) -> bool {
+        let exists = self.env.sandbox.exists(path);
+        let r = if exists {
+            Ok(())
+        } else {
+            Err(FsError::NotFound)
+        };
+        let _ = self.fs(FileOp::Exists, path, None, r);
+        exists
+    }
+
+    /// `createDirectory(at:withIntermediateDirectories: true)`.
+    pub fn create_dir_all(&mut self, path: &str) -> Result<(), FsError> {
+        let r = self.env.sandbox.create_dir_all(path);
+        self.fs(FileOp::CreateDir, path, None, r)
+    }
+
+    /// `contentsOfDirectory(atPath:)`, sorted.
+    pub fn list_dir(&mut self, path: &str) -> Result<Vec<String>, FsError> {
+        let r = self.env.sandbox.list_dir(path);
+        self.fs(FileOp::List, path, None, r)
+    }
+}
+
+/// Builds the callback record for a delegate event about to be delivered.
+pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
+    match ev {
+        DelegateEvent::WriteData {
+            task,
+            written,
+            total,
+            expected,
+        } => Callback::DidWriteData {
+            task: task.clone(),
+            written: *written,
+            total: *total,
+            expected: *expected,
+        },
+        DelegateEvent::ResumedAt {
+            task,
+            offset,
+            expected,
+        } => Callback::DidResumeAtOffset {
+            task: task.clone(),
+            offset: *offset,
+            expected: *expected,
+        },
+        DelegateEvent::Finished {
+            task,
+            location,
+            status,
+        } => Callback::DidFinishDownloadingTo {
+            task: task.clone(),
+            location: location.clone(),
+            status: *status,
+        },
+        DelegateEvent::Completed { task, error } => Callback::DidCompleteWithError {
+            task: task.clone(),
+            error: error.clone(),
+        },
+    }
+}

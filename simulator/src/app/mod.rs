@@ -1,0 +1,142 @@
+//! The app process and the SDK surface it sees: the [`App`] trait (UIKit's app
+//! delegate plus the app's UI entry point), the [`DownloadDelegate`] trait
+//! (`URLSessionDownloadDelegate`), and the [`AppContext`] through which the app acts.
+//!
+//! The app object *is* the process's memory: when the system terminates the app the
+//! simulator drops it, and a relaunch builds a new one from the factory. Only what the
+//! app wrote to its container survives.
+
+mod context;
+mod types;
+
+pub(crate) use context::{callback_of, HandlerRecord, ProcessRuntime, Work};
+pub use context::{AppContext, CompletionHandler};
+pub use types::*;
+
+use std::fmt;
+
+/// The states of the app process (DTS's list, plus crashed; ios-behaviour.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppState {
+    /// Never launched.
+    NotRunning,
+    /// Running, on screen.
+    Foreground,
+    /// Running, off screen (after Home, or woken by the system).
+    Background,
+    /// In memory, not running.
+    Suspended,
+    /// Killed by the system (KILL-1): may be relaunched in the background.
+    TerminatedBySystem,
+    /// Force-quit by the user (KILL-2): never relaunched by the system.
+    TerminatedByUser,
+    /// Crashed (KILL-6: like a system kill).
+    Crashed,
+}
+
+impl AppState {
+    /// True while the process runs code (foreground or background, not suspended).
+    pub fn is_running(self) -> bool {
+        matches!(self, AppState::Foreground | AppState::Background)
+    }
+
+    /// True while the process exists (running or suspended).
+    pub fn in_memory(self) -> bool {
+        self.is_running() || self == AppState::Suspended
+    }
+
+    /// True when the system may launch the app in the background (LC-3, KILL-1, KILL-6).
+    pub fn relaunchable(self) -> bool {
+        matches!(self, AppState::TerminatedBySystem | AppState::Crashed)
+    }
+}
+
+impl fmt::Display for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AppState::NotRunning => "not-running",
+            AppState::Foreground => "foreground",
+            AppState::Background => "background",
+            AppState::Suspended => "suspended",
+            AppState::TerminatedBySystem => "terminated-by-system",
+            AppState::TerminatedByUser => "terminated-by-user",
+            AppState::Crashed => "crashed",
+        })
+    }
+}
+
+/// The app's `UIApplicationDelegate`, plus the one UI action scenarios drive.
+///
+/// Every method runs on the main queue. Default methods do nothing.
+pub trait App {
+    /// `application(_:didFinishLaunchingWithOptions:)`. LC-4: recreate sessions here.
+    fn did_finish_launching(&mut self, ctx: &mut AppContext<'_>, options: &LaunchOptions);
+
+    /// `application(_:handleEventsForBackgroundURLSession:completionHandler:)`.
+    /// CH-1: store the handler; call it once, on main, after did-finish-events.
+    fn handle_events_for_background_session(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        identifier: &str,
+        completion: CompletionHandler,
+    );
+
+    /// `applicationDidEnterBackground`.
+    fn did_enter_background(&mut self, _ctx: &mut AppContext<'_>) {}
+
+    /// `applicationWillEnterForeground`.
+    fn will_enter_foreground(&mut self, _ctx: &mut AppContext<'_>) {}
+
+    /// The user asked the app's UI to download `url` to the container path `destination`.
+    fn user_tapped_download(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str);
+}
+
+/// Builds a fresh app object for each launch.
+pub type AppFactory = Box<dyn Fn() -> Box<dyn App>>;
+
+/// `URLSessionDownloadDelegate` (with the task and session delegate methods it inherits).
+///
+/// Every method runs on the session's delegate queue. Default methods do nothing.
+pub trait DownloadDelegate {
+    /// `didWriteData`: `total_expected` is -1 when the length is unknown (PROG-2).
+    fn did_write_data(
+        &mut self,
+        _ctx: &mut AppContext<'_>,
+        _task: &TaskInfo,
+        _bytes_written: u64,
+        _total_bytes_written: u64,
+        _total_expected: i64,
+    ) {
+    }
+
+    /// `didResumeAtOffset` (ORD-3): offset 0 means the download restarted.
+    fn did_resume_at_offset(
+        &mut self,
+        _ctx: &mut AppContext<'_>,
+        _task: &TaskInfo,
+        _file_offset: u64,
+        _expected_total: i64,
+    ) {
+    }
+
+    /// `didFinishDownloadingTo`: `location` is deleted as soon as this returns (FILE-1).
+    fn did_finish_downloading_to(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        location: &str,
+    );
+
+    /// `didCompleteWithError`: called for every task, with None on success (ORD-1) and
+    /// for HTTP error statuses too (HTTP-1).
+    fn did_complete_with_error(
+        &mut self,
+        _ctx: &mut AppContext<'_>,
+        _task: &TaskInfo,
+        _error: Option<&UrlError>,
+    ) {
+    }
+
+    /// `urlSessionDidFinishEvents(forBackgroundURLSession:)` (ORD-4): the last event of a wake.
+    fn did_finish_events(&mut self, _ctx: &mut AppContext<'_>, _session: &str) {}
+}

@@ -1,0 +1,230 @@
+//! Value types of the SDK surface: what Foundation and UIKit hand to an app.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The dispatch queue code runs on. Delegate callbacks run on their session's delegate
+/// queue (ID-8); UIKit calls and UI work run on the main queue (CH-2).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Queue {
+    /// The main thread.
+    Main,
+    /// The serial delegate queue of the background session with this identifier.
+    Delegate(String),
+    /// A global background queue (modelled as one serial queue).
+    Background,
+}
+
+impl fmt::Display for Queue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Queue::Main => write!(f, "main"),
+            Queue::Delegate(id) => write!(f, "delegate({id})"),
+            Queue::Background => write!(f, "background"),
+        }
+    }
+}
+
+/// `URLSessionConfiguration.background(withIdentifier:)` and the fields bgsim models.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionConfig {
+    /// The session identifier; events are keyed by it across launches (ID-2).
+    pub identifier: String,
+    /// LC-7: whether the system may wake or relaunch the app for this session.
+    pub sends_launch_events: bool,
+    /// SCHED-1: `isDiscretionary`.
+    pub discretionary: bool,
+    /// NET-2: `timeoutIntervalForRequest` (None: the profile's default, 60 s).
+    pub request_timeout: Option<Duration>,
+    /// NET-3: `timeoutIntervalForResource` (None: the profile's default, 7 days).
+    pub resource_timeout: Option<Duration>,
+}
+
+impl SessionConfig {
+    /// A background configuration with iOS's defaults.
+    pub fn background(identifier: impl Into<String>) -> SessionConfig {
+        SessionConfig {
+            identifier: identifier.into(),
+            sends_launch_events: true,
+            discretionary: false,
+            request_timeout: None,
+            resource_timeout: None,
+        }
+    }
+}
+
+/// What `didFinishLaunchingWithOptions` receives.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LaunchOptions {
+    /// True when the system launched the app in the background (LC-3).
+    pub in_background: bool,
+    /// `UIApplicationLaunchOptionsURLSessionKey`: the session that caused the launch.
+    pub url_session_identifier: Option<String>,
+}
+
+/// The app-side handle of a session object created in this process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionHandle(pub(crate) usize);
+
+/// A task, addressed the way iOS does: by session identifier and task identifier (TID-1).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskKey {
+    /// The session identifier.
+    pub session: String,
+    /// `taskIdentifier`, unique within the session only.
+    pub task_id: u64,
+}
+
+impl fmt::Display for TaskKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.session, self.task_id)
+    }
+}
+
+/// `URLSessionTask.State`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    /// Created and not resumed, or suspended.
+    Suspended,
+    /// Resumed; transferring or waiting for connectivity.
+    Running,
+    /// Being cancelled.
+    Canceling,
+    /// Finished, failed or cancelled (KILL-3: a cancelled task is `.completed` too).
+    Completed,
+}
+
+/// `HTTPURLResponse`, reduced to what apps read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code. HTTP-1: a 404 is a response, not an error.
+    pub status: u16,
+    /// `expectedContentLength`: -1 when the server sent no Content-Length (PROG-2).
+    pub expected_content_length: i64,
+    /// The ETag header, if any.
+    pub etag: Option<String>,
+    /// The Last-Modified header, if any.
+    pub last_modified: Option<String>,
+}
+
+/// A snapshot of a task as the app sees it. Objects are new after a relaunch but the
+/// identifier, the requests and the description carry over (TID-2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskInfo {
+    /// Where the task lives.
+    pub key: TaskKey,
+    /// `originalRequest.url`.
+    pub original_url: String,
+    /// `currentRequest.url` (differs after redirects, NET-7).
+    pub current_url: String,
+    /// `taskDescription`, which apps use to find their own record (TID-3).
+    pub task_description: Option<String>,
+    /// `state`.
+    pub state: TaskState,
+    /// `response`, once headers arrived.
+    pub response: Option<HttpResponse>,
+    /// `countOfBytesReceived`.
+    pub bytes_received: u64,
+    /// `countOfBytesExpectedToReceive` (-1 when unknown).
+    pub bytes_expected: i64,
+}
+
+/// `NSURLErrorBackgroundTaskCancelledReasonKey` values (KILL-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelReason {
+    /// 0: the user force-quit the app.
+    UserForceQuitApplication = 0,
+    /// 1: Background App Refresh is off.
+    BackgroundUpdatesDisabled = 1,
+    /// 2: the system lacked resources.
+    InsufficientSystemResources = 2,
+}
+
+/// Opaque resume data (RES-7). Apps store and return it; they must not parse it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ResumeData(pub(crate) Vec<u8>);
+
+impl ResumeData {
+    /// The bytes to persist.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Rebuilds resume data from persisted bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> ResumeData {
+        ResumeData(bytes)
+    }
+}
+
+impl fmt::Debug for ResumeData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ResumeData({} bytes)", self.0.len())
+    }
+}
+
+/// An `NSError` in `NSURLErrorDomain`, as delivered to `didCompleteWithError`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UrlError {
+    /// The code: -999 cancelled, -1001 timed out, -1005 connection lost, ...
+    pub code: i64,
+    /// KILL-4: present only when the system cancelled the task.
+    pub cancel_reason: Option<CancelReason>,
+    /// RES-3: `NSURLSessionDownloadTaskResumeData`, when the download can resume.
+    pub resume_data: Option<ResumeData>,
+}
+
+impl UrlError {
+    /// NSURLErrorCancelled.
+    pub const CANCELLED: i64 = -999;
+    /// NSURLErrorTimedOut.
+    pub const TIMED_OUT: i64 = -1001;
+    /// NSURLErrorNetworkConnectionLost.
+    pub const NETWORK_CONNECTION_LOST: i64 = -1005;
+    /// NSURLErrorCannotWriteToFile (RES-6: invalid resume data).
+    pub const CANNOT_WRITE_TO_FILE: i64 = -3003;
+    /// NSURLErrorUnsupportedURL (NET-8).
+    pub const UNSUPPORTED_URL: i64 = -1002;
+
+    /// The error's short name, for histories and messages.
+    pub fn name(&self) -> &'static str {
+        match self.code {
+            -999 => "cancelled",
+            -1001 => "timed-out",
+            -1002 => "unsupported-url",
+            -1004 => "cannot-connect",
+            -1005 => "connection-lost",
+            -1009 => "not-connected",
+            -3003 => "cannot-write-to-file",
+            _ => "error",
+        }
+    }
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, self.name())?;
+        if let Some(r) = self.cancel_reason {
+            write!(f, " reason={}", r as i32)?;
+        }
+        if self.resume_data.is_some() {
+            write!(f, " +resume-data")?;
+        }
+        Ok(())
+    }
+}
+
+/// An Objective-C exception iOS would raise for a refused call. Uncaught, it crashes the
+/// app, so the simulator crashes the process once the current callback returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exception {
+    /// `NSGenericException`, `NSInvalidArgumentException`, ...
+    pub name: &'static str,
+    /// The reason text.
+    pub reason: String,
+}
+
+impl fmt::Display for Exception {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.reason)
+    }
+}

@@ -1,0 +1,796 @@
+//! nsurlsessiond (ID-1): owns every session and task, outlives the app, runs the
+//! transfers, and holds delegate events while no process can take them.
+//!
+//! The daemon never talks to the app directly: it emits [`DelegateEvent`]s and the
+//! simulation routes them (live to a running process, LC-8; held otherwise, ORD-7).
+
+mod resume;
+mod task;
+mod transfer;
+
+use crate::app::{
+    CancelReason, HttpResponse, ResumeData, SessionConfig, TaskInfo, TaskKey, UrlError,
+};
+use crate::clock::Clock;
+use crate::network::{Dialer, Network};
+use crate::profile::Profile;
+use crate::sandbox::{daemon_downloads_dir, Sandbox};
+use crate::sim::Event;
+use crate::time::SimTime;
+use crate::trace::{Actor, History, What};
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use resume::ResumeInfo;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use task::{Phase, Task, Validators};
+use transfer::{End, Url};
+
+/// What the daemon needs from the world for one operation.
+pub(crate) struct Env<'a> {
+    pub now: SimTime,
+    pub trace: &'a mut History,
+    pub clock: &'a mut Clock<Event>,
+    pub sandbox: &'a Sandbox,
+}
+
+impl Env<'_> {
+    fn record(&mut self, what: What) {
+        self.trace.push(self.now, Actor::Daemon, what);
+    }
+}
+
+/// A delegate callback the daemon wants delivered, in per-task order (ORD-1..ORD-3).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum DelegateEvent {
+    WriteData {
+        task: TaskKey,
+        written: u64,
+        total: u64,
+        expected: i64,
+    },
+    ResumedAt {
+        task: TaskKey,
+        offset: u64,
+        expected: i64,
+    },
+    Finished {
+        task: TaskKey,
+        location: String,
+        status: u16,
+    },
+    Completed {
+        task: TaskKey,
+        error: Option<UrlError>,
+    },
+}
+
+impl DelegateEvent {
+    pub fn task(&self) -> &TaskKey {
+        match self {
+            DelegateEvent::WriteData { task, .. }
+            | DelegateEvent::ResumedAt { task, .. }
+            | DelegateEvent::Finished { task, .. }
+            | DelegateEvent::Completed { task, .. } => task,
+        }
+    }
+}
+
+/// Events the daemon schedules for itself.
+pub(crate) enum DaemonEvent {
+    /// Start an attempt (if `epoch` is still current).
+    Start { task: TaskKey, epoch: u64 },
+    /// Response headers arrive, round trips after the request.
+    Headers { task: TaskKey, epoch: u64 },
+    /// One network step: every receiving task gets its share of the bandwidth.
+    Step,
+    /// NET-3: the resource timeout of a task.
+    ResourceTimeout { task: TaskKey },
+}
+
+/// A wake in progress for a session (LC-2, LC-3).
+pub(crate) struct WakeState {
+    pub handler: u64,
+    /// Whether did-finish-events is queued behind the wake's events (ORD-4).
+    pub finish_queued: bool,
+}
+
+/// A session as the daemon keeps it, by identifier, across app launches.
+pub(crate) struct SessionState {
+    pub config: SessionConfig,
+    next_task_id: u64,
+    /// Events waiting for a connected, running process (ORD-7).
+    pub outbox: VecDeque<DelegateEvent>,
+    /// Whether a session object of the current process is attached.
+    pub connected: bool,
+    pub wake: Option<WakeState>,
+    /// A wake of this session was killed and its events kept (FILE-5 knob off): no new
+    /// wake until a new event arrives or a process connects.
+    pub wake_blocked: bool,
+}
+
+/// The daemon.
+pub(crate) struct Daemon {
+    bundle_id: String,
+    profile: Profile,
+    network: Network,
+    dialer: Rc<dyn Dialer>,
+    pub sessions: BTreeMap<String, SessionState>,
+    tasks: BTreeMap<TaskKey, Task>,
+    names: ChaCha8Rng,
+    emitted: Vec<(String, DelegateEvent)>,
+    step_scheduled: bool,
+}
+
+impl Daemon {
+    pub fn new(
+        bundle_id: String,
+        profile: Profile,
+        network: Network,
+        dialer: Rc<dyn Dialer>,
+        names: ChaCha8Rng,
+    ) -> Daemon {
+        Daemon {
+            bundle_id,
+            profile,
+            network,
+            dialer,
+            sessions: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            names,
+            emitted: Vec::new(),
+            step_scheduled: false,
+        }
+    }
+
+    /// Events emitted since the last call, in order.
+    pub fn take_emitted(&mut self) -> Vec<(String, DelegateEvent)> {
+        std::mem::take(&mut self.emitted)
+    }
+
+    fn emit(&mut self, ev: DelegateEvent) {
+        self.emitted.push((ev.task().session.clone(), ev));
+    }
+
+    // ---- sessions -----------------------------------------------------------------
+
+    /// Attaches a session object of the running process (ID-2). Returns how many events
+    /// were held for it. The first configuration is kept (ID-7).
+    pub fn connect(&mut self, config: &SessionConfig) -> usize {
+        let s = self
+            .sessions
+            .entry(config.identifier.clone())
+            .or_insert_with(|| SessionState {
+                config: config.clone(),
+                next_task_id: 1,
+                outbox: VecDeque::new(),
+                connected: false,
+                wake: None,
+                wake_blocked: false,
+            });
+        s.connected = true;
+        s.wake_blocked = false;
+        s.outbox.len()
+    }
+
+    /// The process died: no session object is attached any more.
+    pub fn disconnect_all(&mut self) {
+        for s in self.sessions.values_mut() {
+            s.connected = false;
+        }
+    }
+
+    /// True when every task of the session has completed (LC-6's wake condition).
+    pub fn all_tasks_done(&self, session: &str) -> bool {
+        self.tasks
+            .values()
+            .filter(|t| t.key.session == session)
+            .all(Task::is_completed)
+    }
+
+    // ---- tasks --------------------------------------------------------------------
+
+    fn temp_name(&mut self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let suffix: String = (0..6)
+            .map(|_| char::from(ALPHABET[self.names.random_range(0..ALPHABET.len())]))
+            .collect();
+        format!("CFNetworkDownload_{suffix}.tmp")
+    }
+
+    /// Creates a task, suspended. With resume data, the kept bytes move back into the
+    /// daemon's folder, which consumes the data (RES-5).
+    pub fn create_task(
+        &mut self,
+        env: &mut Env<'_>,
+        session: &str,
+        url: &str,
+        resume: Option<&ResumeData>,
+    ) -> Result<TaskKey, String> {
+        let s = self
+            .sessions
+            .get_mut(session)
+            .ok_or_else(|| format!("no session {session}"))?;
+        let key = TaskKey {
+            session: session.to_string(),
+            task_id: s.next_task_id,
+        };
+        s.next_task_id += 1;
+        let dir = daemon_downloads_dir(&self.bundle_id);
+        let temp_path = format!("{dir}/{}", self.temp_name());
+        let mut task = Task {
+            key: key.clone(),
+            url: Url {
+                authority: String::new(),
+                path_and_query: String::new(),
+            },
+            original_url: url.to_string(),
+            description: None,
+            phase: Phase::Suspended,
+            epoch: 0,
+            attempt: 0,
+            backoff: self.profile.retry_backoff_initial,
+            bytes_received: 0,
+            expected: -1,
+            response: None,
+            validators: None,
+            temp_path,
+            announce_resume: false,
+            fail_on_resume: None,
+            error: None,
+            completion_delivered: false,
+        };
+        match resume {
+            None => match Url::parse(url) {
+                Ok(u) => task.url = u,
+                Err(_) => task.fail_on_resume = Some(UrlError::UNSUPPORTED_URL),
+            },
+            Some(data) => {
+                match ResumeInfo::decode(data).and_then(|i| Some((Url::parse(&i.url).ok()?, i))) {
+                    None => task.fail_on_resume = Some(UrlError::CANNOT_WRITE_TO_FILE),
+                    Some((u, info)) => {
+                        task.url = u;
+                        task.original_url = info.url.clone();
+                        task.announce_resume = true;
+                        let kept = env.sandbox.size(&info.temp_path).ok() == Some(info.bytes);
+                        let _ = env.sandbox.create_dir_all(&dir);
+                        if kept
+                            && env
+                                .sandbox
+                                .move_item(&info.temp_path, &task.temp_path)
+                                .is_ok()
+                        {
+                            task.bytes_received = info.bytes;
+                            task.validators = Some(Validators {
+                                etag: info.etag,
+                                last_modified: info.last_modified,
+                                accept_ranges: true,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        self.tasks.insert(key.clone(), task);
+        Ok(key)
+    }
+
+    /// `resume()`: the task starts (NET-3's deadline counts from here).
+    pub fn resume_task(&mut self, env: &mut Env<'_>, key: &TaskKey) {
+        let resource_timeout = match self.sessions.get(&key.session) {
+            Some(s) => s
+                .config
+                .resource_timeout
+                .unwrap_or(self.profile.resource_timeout_default),
+            None => return,
+        };
+        let Some(t) = self.tasks.get_mut(key) else {
+            return;
+        };
+        if !matches!(t.phase, Phase::Suspended) {
+            return;
+        }
+        if let Some(code) = t.fail_on_resume {
+            let error = UrlError {
+                code,
+                cancel_reason: None,
+                resume_data: None,
+            };
+            self.complete_with_error(env, key, error);
+            return;
+        }
+        t.phase = Phase::Waiting;
+        t.epoch += 1;
+        let epoch = t.epoch;
+        env.clock.schedule(
+            env.now,
+            Event::Daemon(DaemonEvent::Start {
+                task: key.clone(),
+                epoch,
+            }),
+        );
+        env.clock.schedule(
+            env.now + resource_timeout,
+            Event::Daemon(DaemonEvent::ResourceTimeout { task: key.clone() }),
+        );
+    }
+
+    /// `taskDescription`, kept by the daemon (TID-2).
+    pub fn describe(&mut self, key: &TaskKey, description: &str) {
+        if let Some(t) = self.tasks.get_mut(key) {
+            t.description = Some(description.to_string());
+        }
+    }
+
+    /// The app-visible snapshot of a task.
+    pub fn task_info(&self, key: &TaskKey) -> Option<TaskInfo> {
+        self.tasks.get(key).map(Task::info)
+    }
+
+    /// TID-4: tasks not completed, or whose completion the app has not been handed yet.
+    pub fn live_tasks(&self, session: &str) -> Vec<TaskInfo> {
+        self.tasks
+            .values()
+            .filter(|t| t.key.session == session && !(t.is_completed() && t.completion_delivered))
+            .map(Task::info)
+            .collect()
+    }
+
+    /// RES-1: moves the kept bytes to the app's tmp/ (P3) and describes them, when the
+    /// download can resume; otherwise deletes them.
+    fn make_resume_data(&mut self, env: &mut Env<'_>, key: &TaskKey) -> Option<ResumeData> {
+        let name = self.temp_name();
+        let t = self.tasks.get_mut(key)?;
+        let v = t.validators.clone().filter(Validators::allow_resume);
+        let kept = t.bytes_received > 0 && env.sandbox.exists(&t.temp_path);
+        match v {
+            Some(v) if kept => {
+                let moved = format!("tmp/{name}");
+                env.sandbox.move_item(&t.temp_path, &moved).ok()?;
+                Some(
+                    ResumeInfo {
+                        url: t.original_url.clone(),
+                        bytes: t.bytes_received,
+                        temp_path: moved,
+                        etag: v.etag,
+                        last_modified: v.last_modified,
+                    }
+                    .encode(),
+                )
+            }
+            _ => {
+                let _ = env.sandbox.remove_item(&t.temp_path);
+                None
+            }
+        }
+    }
+
+    fn complete_with_error(&mut self, env: &mut Env<'_>, key: &TaskKey, error: UrlError) {
+        let Some(t) = self.tasks.get_mut(key) else {
+            return;
+        };
+        t.phase = Phase::Completed;
+        t.epoch += 1;
+        t.error = Some(error.clone());
+        if error.resume_data.is_none() {
+            let _ = env.sandbox.remove_item(&t.temp_path);
+        }
+        env.record(What::Failed {
+            task: key.clone(),
+            error: error.clone(),
+        });
+        self.emit(DelegateEvent::Completed {
+            task: key.clone(),
+            error: Some(error),
+        });
+    }
+
+    /// `cancel()` / `cancel(byProducingResumeData:)`: -999 without a reason (KILL-4).
+    pub fn cancel(
+        &mut self,
+        env: &mut Env<'_>,
+        key: &TaskKey,
+        producing: bool,
+    ) -> Option<ResumeData> {
+        if self.tasks.get(key).is_none_or(Task::is_completed) {
+            return None;
+        }
+        let data = if producing {
+            self.make_resume_data(env, key)
+        } else {
+            None
+        };
+        let error = UrlError {
+            code: UrlError::CANCELLED,
+            cancel_reason: None,
+            resume_data: data.clone(),
+        };
+        self.complete_with_error(env, key, error);
+        data
+    }
+
+    /// INV-1 / INV-2: with `cancel`, every unfinished task of the session is cancelled.
+    pub fn invalidate(&mut self, env: &mut Env<'_>, session: &str, cancel: bool) {
+        if !cancel {
+            return;
+        }
+        let keys: Vec<TaskKey> = self
+            .tasks
+            .values()
+            .filter(|t| t.key.session == session && !t.is_completed())
+            .map(|t| t.key.clone())
+            .collect();
+        for k in keys {
+            self.cancel(env, &k, false);
+        }
+    }
+
+    /// KILL-2 / KILL-3: the user force-quit the app. Every unfinished task is cancelled
+    /// with -999 and reason 0, with resume data when it can resume; delivered later.
+    pub fn force_quit(&mut self, env: &mut Env<'_>) {
+        let keys: Vec<TaskKey> = self
+            .tasks
+            .values()
+            .filter(|t| !t.is_completed())
+            .map(|t| t.key.clone())
+            .collect();
+        for k in keys {
+            let data = self.make_resume_data(env, &k);
+            let error = UrlError {
+                code: UrlError::CANCELLED,
+                cancel_reason: Some(CancelReason::UserForceQuitApplication),
+                resume_data: data,
+            };
+            self.complete_with_error(env, &k, error);
+        }
+    }
+
+    /// Bookkeeping once an event's callback has returned: FILE-1 deletes the temp file
+    /// the moment did-finish-downloading-to returns.
+    pub fn delivered(&mut self, env: &mut Env<'_>, ev: &DelegateEvent) {
+        match ev {
+            DelegateEvent::Finished { task, location, .. } => {
+                let deleted = env.sandbox.remove_item(location).is_ok();
+                env.record(What::TempDeleted {
+                    task: task.clone(),
+                    path: location.clone(),
+                    deleted,
+                });
+            }
+            DelegateEvent::Completed { task, .. } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.completion_delivered = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// An event that will never be delivered (FILE-5): its temp file goes too.
+    pub fn lost(&mut self, env: &mut Env<'_>, ev: &DelegateEvent) {
+        if let DelegateEvent::Finished { location, .. } = ev {
+            let _ = env.sandbox.remove_item(location);
+        }
+        if let DelegateEvent::Completed { task, .. } = ev {
+            if let Some(t) = self.tasks.get_mut(task) {
+                t.completion_delivered = true;
+            }
+        }
+    }
+
+    // ---- the network --------------------------------------------------------------
+
+    /// NET-1: on loss every transfer stops and waits; on return every waiting task tries
+    /// again at once.
+    pub fn set_network(&mut self, env: &mut Env<'_>, up: bool) {
+        if !self.network.set_up(up) {
+            return;
+        }
+        let keys: Vec<TaskKey> = self.tasks.keys().cloned().collect();
+        for k in keys {
+            let t = self.tasks.get_mut(&k).expect("key from the map");
+            match (&t.phase, up) {
+                (Phase::Connecting(_) | Phase::Receiving(_), false) => {
+                    env.record(What::Interrupted {
+                        task: k.clone(),
+                        bytes: t.bytes_received,
+                        reason: "network down".into(),
+                    });
+                    t.phase = Phase::Waiting;
+                    t.epoch += 1;
+                    env.record(What::Waiting {
+                        task: k,
+                        reason: "no connectivity".into(),
+                    });
+                }
+                (Phase::Waiting, true) => {
+                    t.epoch += 1;
+                    t.backoff = self.profile.retry_backoff_initial;
+                    env.clock.schedule(
+                        env.now,
+                        Event::Daemon(DaemonEvent::Start {
+                            task: k,
+                            epoch: t.epoch,
+                        }),
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// NET-2 / NET-4 / NET-5: a failed attempt is retried after a backoff, never surfaced.
+    fn retry_later(&mut self, env: &mut Env<'_>, key: &TaskKey, reason: String) {
+        let max = self.profile.retry_backoff_max;
+        let Some(t) = self.tasks.get_mut(key) else {
+            return;
+        };
+        t.phase = Phase::Waiting;
+        t.epoch += 1;
+        let delay = t.backoff;
+        t.backoff = (t.backoff * 2).min(max);
+        env.record(What::Waiting {
+            task: key.clone(),
+            reason: format!("{reason}; retry in {}", crate::time::fmt_duration(delay)),
+        });
+        env.clock.schedule(
+            env.now + delay,
+            Event::Daemon(DaemonEvent::Start {
+                task: key.clone(),
+                epoch: t.epoch,
+            }),
+        );
+    }
+
+    /// Runs one of the daemon's own events. Real I/O is awaited here, but only ever for
+    /// bytes the model has already decided to move.
+    pub async fn handle(&mut self, env: &mut Env<'_>, ev: DaemonEvent) {
+        match ev {
+            DaemonEvent::Start { task, epoch } => self.start_attempt(env, task, epoch).await,
+            DaemonEvent::Headers { task, epoch } => self.headers_arrived(env, task, epoch),
+            DaemonEvent::Step => self.step(env).await,
+            DaemonEvent::ResourceTimeout { task } => {
+                if self.tasks.get(&task).is_some_and(|t| !t.is_completed()) {
+                    // NET-3: -1001 with resume data when the download can resume.
+                    let data = self.make_resume_data(env, &task);
+                    let error = UrlError {
+                        code: UrlError::TIMED_OUT,
+                        cancel_reason: None,
+                        resume_data: data,
+                    };
+                    self.complete_with_error(env, &task, error);
+                }
+            }
+        }
+    }
+
+    async fn start_attempt(&mut self, env: &mut Env<'_>, key: TaskKey, epoch: u64) {
+        let up = self.network.is_up();
+        let Some(t) = self.tasks.get_mut(&key) else {
+            return;
+        };
+        if t.epoch != epoch || !matches!(t.phase, Phase::Waiting) {
+            return;
+        }
+        if !up {
+            env.record(What::Waiting {
+                task: key,
+                reason: "no connectivity".into(),
+            });
+            return;
+        }
+        t.attempt += 1;
+        let mut headers = Vec::new();
+        let resumable = t.validators.as_ref().is_some_and(Validators::allow_resume);
+        if t.bytes_received > 0 && resumable {
+            headers.push(("range", format!("bytes={}-", t.bytes_received)));
+            if let Some(v) = t.validators.as_ref().and_then(Validators::if_range) {
+                headers.push(("if-range", v));
+            }
+        }
+        let get = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.clone())
+        };
+        env.record(What::RequestSent {
+            task: key.clone(),
+            attempt: t.attempt,
+            range: get("range"),
+            if_range: get("if-range"),
+        });
+        let url = t.url.clone();
+        let dialer = Rc::clone(&self.dialer);
+        match transfer::open(&*dialer, &url, &headers).await {
+            Ok(opened) => {
+                let t = self
+                    .tasks
+                    .get_mut(&key)
+                    .expect("still there: nothing ran meanwhile");
+                t.phase = Phase::Connecting(Box::new(opened));
+                env.clock.schedule(
+                    env.now + self.network.time_to_headers(),
+                    Event::Daemon(DaemonEvent::Headers { task: key, epoch }),
+                );
+            }
+            Err(reason) => self.retry_later(env, &key, reason),
+        }
+    }
+
+    fn headers_arrived(&mut self, env: &mut Env<'_>, key: TaskKey, epoch: u64) {
+        let Some(t) = self.tasks.get_mut(&key) else {
+            return;
+        };
+        if t.epoch != epoch {
+            return;
+        }
+        let Phase::Connecting(opened) = std::mem::replace(&mut t.phase, Phase::Waiting) else {
+            return;
+        };
+        let (head, transfer) = *opened;
+        let content_length = head.content_length.map_or(-1, |n| n as i64);
+        env.record(What::Response {
+            task: key.clone(),
+            status: head.status,
+            content_length,
+        });
+        let asked_from = t.bytes_received;
+        let continues = asked_from > 0
+            && head.status == 206
+            && head
+                .content_range
+                .is_some_and(|(first, _, _)| first == asked_from);
+        if continues {
+            // RES-4: the server kept the bytes; append the rest.
+            let total = head.content_range.and_then(|(_, _, total)| total);
+            t.expected = total.map_or(-1, |n| n as i64);
+        } else {
+            if asked_from > 0 && head.status == 206 {
+                // A 206 that does not start where asked cannot be appended (RFC 9110 §14.4):
+                // stop asking for ranges and take the whole body next time.
+                if let Some(v) = t.validators.as_mut() {
+                    v.accept_ranges = false;
+                }
+                drop(transfer);
+                self.retry_later(env, &key, "206 at the wrong offset".into());
+                return;
+            }
+            // A full response: the download starts again from byte 0 (RES-4).
+            t.bytes_received = 0;
+            t.expected = content_length;
+            let _ = env
+                .sandbox
+                .create_dir_all(&daemon_downloads_dir(&self.bundle_id));
+            let _ = env.sandbox.write(&t.temp_path, b"");
+            t.validators = Some(Validators {
+                etag: head.etag.clone(),
+                last_modified: head.last_modified.clone(),
+                accept_ranges: head.accept_ranges_bytes,
+            });
+        }
+        t.response = Some(HttpResponse {
+            status: head.status,
+            expected_content_length: t.expected,
+            etag: head.etag.clone(),
+            last_modified: head.last_modified.clone(),
+        });
+        t.backoff = self.profile.retry_backoff_initial;
+        t.phase = Phase::Receiving(Box::new(transfer));
+        if std::mem::take(&mut t.announce_resume) {
+            let ev = DelegateEvent::ResumedAt {
+                task: key.clone(),
+                offset: t.bytes_received,
+                expected: t.expected,
+            };
+            self.emit(ev);
+        }
+        self.ensure_step(env);
+    }
+
+    fn step_length(&self) -> std::time::Duration {
+        self.network.step(
+            self.profile.progress_granularity_bytes,
+            self.profile.progress_interval,
+        )
+    }
+
+    fn ensure_step(&mut self, env: &mut Env<'_>) {
+        if !self.step_scheduled {
+            self.step_scheduled = true;
+            env.clock.schedule(
+                env.now + self.step_length(),
+                Event::Daemon(DaemonEvent::Step),
+            );
+        }
+    }
+
+    async fn step(&mut self, env: &mut Env<'_>) {
+        self.step_scheduled = false;
+        let active: Vec<TaskKey> = self
+            .tasks
+            .values()
+            .filter(|t| matches!(t.phase, Phase::Receiving(_)))
+            .map(|t| t.key.clone())
+            .collect();
+        let grants = self.network.grant_bytes(self.step_length(), active.len());
+        for (key, grant) in active.into_iter().zip(grants) {
+            let t = self.tasks.get_mut(&key).expect("active task");
+            let Phase::Receiving(transfer) = &mut t.phase else {
+                continue;
+            };
+            let (data, end) = transfer.pull(grant).await;
+            if !data.is_empty() {
+                if let Err(e) = env.sandbox.append(&t.temp_path, &data) {
+                    env.record(What::Interrupted {
+                        task: key.clone(),
+                        bytes: t.bytes_received,
+                        reason: format!("cannot write temp file: {e}"),
+                    });
+                }
+                t.bytes_received += data.len() as u64;
+                let ev = DelegateEvent::WriteData {
+                    task: key.clone(),
+                    written: data.len() as u64,
+                    total: t.bytes_received,
+                    expected: t.expected,
+                };
+                self.emit(ev);
+            }
+            let t = self.tasks.get_mut(&key).expect("active task");
+            match end {
+                None => {}
+                Some(End::Eof) if t.expected < 0 || t.bytes_received >= t.expected as u64 => {
+                    self.finish(env, &key)
+                }
+                Some(End::Eof) => {
+                    let reason = "connection closed before the body ended".to_string();
+                    self.interrupted(env, &key, reason);
+                }
+                Some(End::Error(reason)) => self.interrupted(env, &key, reason),
+            }
+        }
+        if self
+            .tasks
+            .values()
+            .any(|t| matches!(t.phase, Phase::Receiving(_)))
+        {
+            self.ensure_step(env);
+        }
+    }
+
+    fn interrupted(&mut self, env: &mut Env<'_>, key: &TaskKey, reason: String) {
+        let bytes = self.tasks.get(key).map_or(0, |t| t.bytes_received);
+        env.record(What::Interrupted {
+            task: key.clone(),
+            bytes,
+            reason,
+        });
+        // NET-5 (default retry_internally): -1005 is retried, resuming when it can.
+        self.retry_later(env, key, "connection lost".into());
+    }
+
+    /// ORD-1: the body is complete; did-finish-downloading-to then did-complete(nil),
+    /// whatever the status (HTTP-1, HTTP-2).
+    fn finish(&mut self, env: &mut Env<'_>, key: &TaskKey) {
+        let t = self.tasks.get_mut(key).expect("finishing task");
+        t.phase = Phase::Completed;
+        t.epoch += 1;
+        let status = t.response.as_ref().map_or(0, |r| r.status);
+        env.record(What::Downloaded {
+            task: key.clone(),
+            status,
+            bytes: t.bytes_received,
+        });
+        let location = t.temp_path.clone();
+        self.emit(DelegateEvent::Finished {
+            task: key.clone(),
+            location,
+            status,
+        });
+        self.emit(DelegateEvent::Completed {
+            task: key.clone(),
+            error: None,
+        });
+    }
+}

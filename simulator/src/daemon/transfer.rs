@@ -1,0 +1,207 @@
+//! One HTTP attempt of a download, over a connection from the [`Dialer`]. The daemon
+//! pulls body bytes in exactly the amounts the bandwidth model grants, buffering what
+//! the socket happens to deliver beyond that, so socket chunking never shows.
+
+use crate::network::Dialer;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+
+/// A parsed `http://authority/path` URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Url {
+    pub authority: String,
+    pub path_and_query: String,
+}
+
+impl Url {
+    /// Parses an http or https URL (bgsim's servers are plain HTTP on loopback, so https
+    /// URLs reach the same server without TLS). Other schemes are refused (NET-8).
+    pub fn parse(url: &str) -> Result<Url, String> {
+        let rest = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"))
+            .ok_or_else(|| format!("unsupported URL {url:?}: only http and https"))?;
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        if authority.is_empty() {
+            return Err(format!("URL {url:?} has no host"));
+        }
+        Ok(Url {
+            authority: authority.to_string(),
+            path_and_query: path.to_string(),
+        })
+    }
+}
+
+/// The response headers the daemon acts on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Head {
+    pub status: u16,
+    pub content_length: Option<u64>,
+    /// `Content-Range: bytes first-last/total` of a 206.
+    pub content_range: Option<(u64, u64, Option<u64>)>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub accept_ranges_bytes: bool,
+}
+
+/// How a body ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum End {
+    /// The body ended normally.
+    Eof,
+    /// The connection failed mid-body.
+    Error(String),
+}
+
+/// A response body being received.
+pub(crate) struct Transfer {
+    body: Incoming,
+    leftover: Bytes,
+    // Keeps the connection's request side alive for the length of the transfer.
+    _sender: SendRequest<Empty<Bytes>>,
+}
+
+/// Opens a connection, sends a GET with `headers`, and waits for the response headers.
+pub(crate) async fn open(
+    dialer: &dyn Dialer,
+    url: &Url,
+    headers: &[(&'static str, String)],
+) -> Result<(Head, Transfer), String> {
+    let io = dialer
+        .dial(&url.authority)
+        .await
+        .map_err(|e| format!("connect failed: {}", e.kind()))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| format!("handshake failed: {e}"))?;
+    // The connection future must be polled for anything to move; when the transfer is
+    // dropped it ends on its own, so its outcome is of no interest.
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    let mut req = http::Request::get(url.path_and_query.as_str())
+        .header("host", url.authority.as_str())
+        .header("user-agent", "bgsim-nsurlsessiond/1")
+        .header("accept", "*/*");
+    for (name, value) in headers {
+        req = req.header(*name, value.as_str());
+    }
+    let req = req
+        .body(Empty::<Bytes>::new())
+        .map_err(|e| format!("bad request: {e}"))?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("no response: {e}"))?;
+    let head = parse_head(&resp);
+    Ok((
+        head,
+        Transfer {
+            body: resp.into_body(),
+            leftover: Bytes::new(),
+            _sender: sender,
+        },
+    ))
+}
+
+fn header(resp: &http::Response<Incoming>, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn parse_head(resp: &http::Response<Incoming>) -> Head {
+    Head {
+        status: resp.status().as_u16(),
+        content_length: header(resp, "content-length").and_then(|v| v.trim().parse().ok()),
+        content_range: header(resp, "content-range").and_then(|v| parse_content_range(&v)),
+        etag: header(resp, "etag"),
+        last_modified: header(resp, "last-modified"),
+        accept_ranges_bytes: header(resp, "accept-ranges")
+            .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes"))),
+    }
+}
+
+/// Parses `bytes first-last/total` (total may be `*`).
+pub(crate) fn parse_content_range(v: &str) -> Option<(u64, u64, Option<u64>)> {
+    let rest = v.trim().strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (first, last) = range.split_once('-')?;
+    let total = if total.trim() == "*" {
+        None
+    } else {
+        Some(total.trim().parse().ok()?)
+    };
+    Some((first.trim().parse().ok()?, last.trim().parse().ok()?, total))
+}
+
+impl Transfer {
+    /// Takes up to `n` body bytes. Returns them with how the body ended, if it ended
+    /// before `n` bytes, or right after them (the next frame is looked at, so a body that
+    /// ends exactly at a step boundary completes in that step).
+    pub async fn pull(&mut self, n: u64) -> (Vec<u8>, Option<End>) {
+        let want = usize::try_from(n).unwrap_or(usize::MAX);
+        let mut out = Vec::with_capacity(want.min(1 << 20));
+        loop {
+            if !self.leftover.is_empty() {
+                let take = (want - out.len()).min(self.leftover.len());
+                out.extend_from_slice(&self.leftover.split_to(take));
+            }
+            if out.len() == want && !self.leftover.is_empty() {
+                return (out, None);
+            }
+            match self.body.frame().await {
+                None => return (out, Some(End::Eof)),
+                Some(Err(e)) => return (out, Some(End::Error(describe(&e)))),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.leftover = data;
+                    }
+                    if out.len() == want && !self.leftover.is_empty() {
+                        return (out, None);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &hyper::Error) -> String {
+    if e.is_incomplete_message() {
+        "connection closed before the body ended".into()
+    } else {
+        format!("connection error: {e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls() {
+        let u = Url::parse("http://fixtures.test/a/b.png?x=1").unwrap();
+        assert_eq!(u.authority, "fixtures.test");
+        assert_eq!(u.path_and_query, "/a/b.png?x=1");
+        assert_eq!(Url::parse("https://h").unwrap().path_and_query, "/");
+        assert!(Url::parse("ftp://h/x").is_err());
+        assert!(Url::parse("http:///x").is_err());
+    }
+
+    #[test]
+    fn parses_content_range() {
+        assert_eq!(
+            parse_content_range("bytes 10-19/100"),
+            Some((10, 19, Some(100)))
+        );
+        assert_eq!(parse_content_range("bytes 0-0/*"), Some((0, 0, None)));
+        assert_eq!(parse_content_range("bytes */100"), None);
+    }
+}

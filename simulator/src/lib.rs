@@ -1,0 +1,31 @@
+//! # bgsim-simulator: the phone
+//!
+//! A deterministic model of iOS's Background Transfer Service: the app process and its
+//! lifecycle, the `nsurlsessiond` daemon that owns background downloads, the network,
+//! and the app's container on a real temporary directory. Time is virtual (it jumps to
+//! the next event) and all randomness comes from one seed, so a run is reproducible
+//! byte for byte.
+//!
+//! The rules it follows are those of `ios-behaviour.md`, cited by ID (`FILE-1`, `LC-3`, ...)
+//! where they are implemented. This crate knows nothing about scenario files, checks or
+//! the CLI: the `bgsim` crate builds worlds with it and judges their histories.
+
+pub mod action;
+pub mod app;
+pub mod clock;
+mod daemon;
+pub mod network;
+pub mod profile;
+pub mod sandbox;
+pub mod seed;
+mod sim;
+pub mod time;
+pub mod trace;
+
+pub use action::Action;
+pub use app::{App, AppContext, AppFactory, AppState, CompletionHandler, DownloadDelegate};
+pub use network::{Dialer, NetworkConfig};
+pub use profile::Profile;
+pub use sim::{RunEnd, SimConfig, Simulation};
+pub use time::SimTime;
+pub use trace::History;

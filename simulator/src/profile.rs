@@ -1,0 +1,54 @@
+//! The knobs of iOS behaviour. Defaults follow ios-behaviour.md §16; where the sources
+//! disagree, the knob is here so a scenario can choose.
+
+use std::time::Duration;
+
+/// How the simulated iOS behaves where it is configurable.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    /// LC-10: how long a background wake may last before the app is killed.
+    /// Apple's Energy Guide says about 10 s, folklore 30 s; the default is 30 s.
+    pub bg_wake_budget: Duration,
+    /// How long an app sent Home keeps running before the system suspends it.
+    pub background_grace: Duration,
+    /// PROG-1: `didWriteData` is reported at most this often per task...
+    pub progress_interval: Duration,
+    /// ...and for at least this many bytes per network step at full bandwidth.
+    pub progress_granularity_bytes: u64,
+    /// NET-3: the resource timeout of a session when its configuration sets none.
+    pub resource_timeout_default: Duration,
+    /// NET-2: the request (idle) timeout of a session when its configuration sets none.
+    pub request_timeout_default: Duration,
+    /// NET-2 / NET-4: first delay before retrying a failed connection; doubles up to the max.
+    pub retry_backoff_initial: Duration,
+    /// NET-2: cap of the retry backoff.
+    pub retry_backoff_max: Duration,
+    /// FILE-5: when the app is killed during a wake, drop the rest of the batch (radar 23478912).
+    pub lose_undelivered_on_wake_kill: bool,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            bg_wake_budget: Duration::from_secs(30),
+            background_grace: Duration::from_secs(5),
+            progress_interval: Duration::from_secs(1),
+            progress_granularity_bytes: 64 * 1024,
+            resource_timeout_default: Duration::from_secs(7 * 86_400),
+            request_timeout_default: Duration::from_secs(60),
+            retry_backoff_initial: Duration::from_secs(1),
+            retry_backoff_max: Duration::from_secs(60),
+            lose_undelivered_on_wake_kill: true,
+        }
+    }
+}
+
+impl Profile {
+    /// The strict test profile: a 10 s wake budget, as Apple's Energy Guide states (LC-10).
+    pub fn strict() -> Profile {
+        Profile {
+            bg_wake_budget: Duration::from_secs(10),
+            ..Profile::default()
+        }
+    }
+}

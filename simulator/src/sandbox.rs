@@ -1,0 +1,269 @@
+//! The app's container and the daemon's folder, on a real temporary directory that is
+//! removed when the simulation is dropped (a panic included: `TempDir` cleans up on unwind).
+//!
+//! Apps see container paths: relative (`Documents/a.png`) or absolute under the
+//! container's virtual root (`/var/mobile/Containers/Data/Application/<UUID>/Documents/a.png`).
+//! Nothing in the history names the real temporary directory, so histories stay stable.
+
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// The folders every container starts with.
+pub const CONTAINER_DIRS: [&str; 5] = [
+    "Documents",
+    "Library",
+    "Library/Caches",
+    "Library/Application Support",
+    "tmp",
+];
+
+/// Where the daemon keeps in-flight downloads of an app (FILE-3: inside the container).
+pub fn daemon_downloads_dir(bundle_id: &str) -> String {
+    format!("Library/Caches/com.apple.nsurlsessiond/Downloads/{bundle_id}")
+}
+
+/// A file-system failure as the app sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FsError {
+    /// No such file or folder (NSFileNoSuchFileError, ENOENT).
+    NotFound,
+    /// The destination already exists (FileManager's move and copy refuse to overwrite).
+    AlreadyExists,
+    /// The path leaves the container or is malformed.
+    OutsideContainer,
+    /// Any other I/O failure, with its description.
+    Other(String),
+}
+
+impl std::fmt::Display for FsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FsError::NotFound => write!(f, "no such file"),
+            FsError::AlreadyExists => write!(f, "file exists"),
+            FsError::OutsideContainer => write!(f, "path outside the container"),
+            FsError::Other(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl From<io::Error> for FsError {
+    fn from(e: io::Error) -> FsError {
+        match e.kind() {
+            io::ErrorKind::NotFound => FsError::NotFound,
+            io::ErrorKind::AlreadyExists => FsError::AlreadyExists,
+            _ => FsError::Other(e.kind().to_string()),
+        }
+    }
+}
+
+/// The on-disk world of one simulation.
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+    container_uuid: String,
+}
+
+impl Sandbox {
+    /// Creates a fresh sandbox; `container_uuid` names the container's virtual root.
+    pub fn new(container_uuid: String) -> io::Result<Sandbox> {
+        let dir = tempfile::Builder::new().prefix("bgsim-").tempdir()?;
+        for d in CONTAINER_DIRS {
+            fs::create_dir_all(dir.path().join("container").join(d))?;
+        }
+        fs::create_dir_all(dir.path().join("daemon"))?;
+        Ok(Sandbox {
+            dir,
+            container_uuid,
+        })
+    }
+
+    /// The container's absolute path as the app sees it.
+    pub fn container_root(&self) -> String {
+        format!(
+            "/var/mobile/Containers/Data/Application/{}",
+            self.container_uuid
+        )
+    }
+
+    /// The real directory on this machine holding the container (for tests and checks).
+    pub fn container_dir(&self) -> PathBuf {
+        self.dir.path().join("container")
+    }
+
+    /// Maps an app path (relative, or absolute under the current root) to a real path.
+    pub fn resolve(&self, app_path: &str) -> Result<PathBuf, FsError> {
+        let root = self.container_root();
+        let rel = if let Some(rest) = app_path.strip_prefix(&root) {
+            rest.trim_start_matches('/')
+        } else if app_path.starts_with('/') {
+            // An absolute path under another root (a stale container) does not exist.
+            return Err(FsError::NotFound);
+        } else {
+            app_path
+        };
+        let rel = Path::new(rel);
+        if rel.as_os_str().is_empty()
+            || rel.components().any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(FsError::OutsideContainer);
+        }
+        Ok(self.container_dir().join(rel))
+    }
+
+    /// Reads a whole file.
+    pub fn read(&self, app_path: &str) -> Result<Vec<u8>, FsError> {
+        Ok(fs::read(self.resolve(app_path)?)?)
+    }
+
+    /// Writes a whole file, replacing it; the parent folder must exist.
+    pub fn write(&self, app_path: &str, bytes: &[u8]) -> Result<(), FsError> {
+        Ok(fs::write(self.resolve(app_path)?, bytes)?)
+    }
+
+    /// Appends to a file, creating it (parents included) if needed.
+    pub fn append(&self, app_path: &str, bytes: &[u8]) -> Result<(), FsError> {
+        use std::io::Write;
+        let p = self.resolve(app_path)?;
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut f = fs::OpenOptions::new().create(true).append(true).open(p)?;
+        Ok(f.write_all(bytes)?)
+    }
+
+    /// Whether a file or folder exists.
+    pub fn exists(&self, app_path: &str) -> bool {
+        self.resolve(app_path).map(|p| p.exists()).unwrap_or(false)
+    }
+
+    /// Size of a file in bytes.
+    pub fn size(&self, app_path: &str) -> Result<u64, FsError> {
+        Ok(fs::metadata(self.resolve(app_path)?)?.len())
+    }
+
+    /// FileManager.moveItem: fails if the destination exists or its folder is missing.
+    pub fn move_item(&self, from: &str, to: &str) -> Result<(), FsError> {
+        let (from, to) = (self.resolve(from)?, self.resolve(to)?);
+        if !from.exists() {
+            return Err(FsError::NotFound);
+        }
+        if to.exists() {
+            return Err(FsError::AlreadyExists);
+        }
+        Ok(fs::rename(from, to)?)
+    }
+
+    /// Atomic replace (rename(2) over an existing file), as `replaceItemAt` does.
+    pub fn replace_item(&self, destination: &str, with: &str) -> Result<(), FsError> {
+        let (dst, src) = (self.resolve(destination)?, self.resolve(with)?);
+        if !src.exists() {
+            return Err(FsError::NotFound);
+        }
+        Ok(fs::rename(src, dst)?)
+    }
+
+    /// FileManager.copyItem: fails if the destination exists.
+    pub fn copy_item(&self, from: &str, to: &str) -> Result<(), FsError> {
+        let (from, to) = (self.resolve(from)?, self.resolve(to)?);
+        if to.exists() {
+            return Err(FsError::AlreadyExists);
+        }
+        fs::copy(from, to)?;
+        Ok(())
+    }
+
+    /// Removes a file or a folder with its contents.
+    pub fn remove_item(&self, app_path: &str) -> Result<(), FsError> {
+        let p = self.resolve(app_path)?;
+        if p.is_dir() {
+            Ok(fs::remove_dir_all(p)?)
+        } else {
+            Ok(fs::remove_file(p)?)
+        }
+    }
+
+    /// Creates a folder and its parents.
+    pub fn create_dir_all(&self, app_path: &str) -> Result<(), FsError> {
+        Ok(fs::create_dir_all(self.resolve(app_path)?)?)
+    }
+
+    /// Names in a folder, sorted.
+    pub fn list_dir(&self, app_path: &str) -> Result<Vec<String>, FsError> {
+        let mut names = fs::read_dir(self.resolve(app_path)?)?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<Result<Vec<_>, _>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// Every file in the container as a relative path, sorted (for checks and reports).
+    pub fn all_files(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        collect_files(&self.container_dir(), "", &mut out);
+        out.sort();
+        out
+    }
+}
+
+fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if e.path().is_dir() {
+            collect_files(&e.path(), &rel, out);
+        } else {
+            out.push(rel);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_has_standard_folders_and_is_removed_on_drop() {
+        let sb = Sandbox::new("U".into()).unwrap();
+        let real = sb.container_dir();
+        for d in CONTAINER_DIRS {
+            assert!(real.join(d).is_dir(), "{d}");
+        }
+        drop(sb);
+        assert!(!real.exists());
+    }
+
+    #[test]
+    fn absolute_paths_resolve_only_under_the_current_root() {
+        let sb = Sandbox::new("AAA".into()).unwrap();
+        sb.write("Documents/x", b"1").unwrap();
+        let abs = format!("{}/Documents/x", sb.container_root());
+        assert_eq!(sb.read(&abs).unwrap(), b"1");
+        assert_eq!(
+            sb.read("/var/mobile/Containers/Data/Application/BBB/Documents/x"),
+            Err(FsError::NotFound)
+        );
+        assert_eq!(sb.read("../escape"), Err(FsError::OutsideContainer));
+    }
+
+    #[test]
+    fn move_refuses_to_overwrite_but_replace_is_atomic() {
+        let sb = Sandbox::new("U".into()).unwrap();
+        sb.write("tmp/a", b"new").unwrap();
+        sb.write("Documents/a", b"old").unwrap();
+        assert_eq!(
+            sb.move_item("tmp/a", "Documents/a"),
+            Err(FsError::AlreadyExists)
+        );
+        sb.replace_item("Documents/a", "tmp/a").unwrap();
+        assert_eq!(sb.read("Documents/a").unwrap(), b"new");
+        assert!(!sb.exists("tmp/a"));
+        assert_eq!(sb.move_item("tmp/a", "Documents/b"), Err(FsError::NotFound));
+    }
+}

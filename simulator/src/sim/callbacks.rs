@@ -1,0 +1,227 @@
+//! Running app code: callbacks into the app and its delegates, with the context they
+//! act through. A panic in app code is caught and treated as a crash (KILL-6).
+
+use super::Simulation;
+use crate::app::{App, AppContext, Queue, Work};
+use crate::daemon::DelegateEvent;
+use crate::trace::{Actor, Callback, What};
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
+thread_local! {
+    static IN_APP_CODE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Panics inside app code are part of what bgsim tests: keep them out of stderr and put
+/// them in the history instead. Panics anywhere else still print as usual.
+fn install_quiet_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_APP_CODE.with(Cell::get) {
+                default(info);
+            }
+        }));
+    });
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}
+
+impl Simulation {
+    pub(super) fn record(&mut self, actor: Actor, what: What) {
+        self.trace.push(self.clock.now(), actor, what);
+    }
+
+    /// Runs app code on `queue` with a fresh context. Returns None if the app crashed.
+    pub(super) fn with_ctx<R>(
+        &mut self,
+        queue: Queue,
+        f: impl FnOnce(&mut AppContext<'_>) -> R,
+    ) -> Option<R> {
+        install_quiet_hook();
+        let mut ctx = AppContext {
+            queue,
+            state: self.process.state,
+            generation: self.process.generation,
+            env: daemon_env!(self),
+            daemon: &mut self.daemon,
+            rt: &mut self.process.rt,
+        };
+        IN_APP_CODE.with(|c| c.set(true));
+        let result = catch_unwind(AssertUnwindSafe(|| f(&mut ctx)));
+        IN_APP_CODE.with(|c| c.set(false));
+        drop(ctx);
+        self.route();
+        match result {
+            Ok(r) => match self.process.rt.exception.take() {
+                // An uncaught Objective-C exception terminates the app.
+                Some(_) => {
+                    self.crash();
+                    None
+                }
+                None => Some(r),
+            },
+            Err(payload) => {
+                let message = panic_message(&*payload);
+                self.record(Actor::App, What::Panicked { message });
+                self.crash();
+                None
+            }
+        }
+    }
+
+    /// Calls the app object (UIApplicationDelegate methods run on main).
+    pub(super) fn with_app(
+        &mut self,
+        callback: Callback,
+        f: impl FnOnce(&mut dyn App, &mut AppContext<'_>),
+    ) {
+        let Some(mut app) = self.process.app.take() else {
+            return;
+        };
+        let generation = self.process.generation;
+        self.record(
+            Actor::System,
+            What::Callback {
+                queue: Queue::Main,
+                callback,
+            },
+        );
+        self.with_ctx(Queue::Main, |ctx| f(&mut *app, ctx));
+        if self.process.generation == generation {
+            self.process.app = Some(app);
+        }
+    }
+
+    pub(super) fn run_work(&mut self, queue: Queue, work: Work) {
+        match work {
+            Work::Block { label, block } => {
+                if !label.is_empty() {
+                    let callback = Callback::Dispatched { label };
+                    let what = What::Callback {
+                        queue: queue.clone(),
+                        callback,
+                    };
+                    self.record(Actor::App, what);
+                }
+                self.with_ctx(queue, block);
+            }
+            Work::Deliver(ev) => self.deliver(queue, ev),
+            Work::FinishEvents => {
+                let Queue::Delegate(session) = queue.clone() else {
+                    return;
+                };
+                let Some(delegate) = self
+                    .process
+                    .rt
+                    .session_for(&session)
+                    .map(|s| s.delegate.clone())
+                else {
+                    return;
+                };
+                let callback = Callback::DidFinishEvents {
+                    session: session.clone(),
+                };
+                self.record(
+                    Actor::System,
+                    What::Callback {
+                        queue: queue.clone(),
+                        callback,
+                    },
+                );
+                self.with_ctx(queue, |ctx| {
+                    delegate.borrow_mut().did_finish_events(ctx, &session)
+                });
+            }
+            Work::Tasks { session, block } => {
+                let tasks = self.daemon.live_tasks(&session);
+                let keys = tasks.iter().map(|t| t.key.clone()).collect();
+                let callback = Callback::GetAllTasks {
+                    session,
+                    tasks: keys,
+                };
+                self.record(
+                    Actor::System,
+                    What::Callback {
+                        queue: queue.clone(),
+                        callback,
+                    },
+                );
+                self.with_ctx(queue, |ctx| block(ctx, tasks));
+            }
+            Work::ResumeData { task, data, block } => {
+                let callback = Callback::ResumeDataProduced {
+                    task,
+                    produced: data.is_some(),
+                };
+                self.record(
+                    Actor::System,
+                    What::Callback {
+                        queue: queue.clone(),
+                        callback,
+                    },
+                );
+                self.with_ctx(queue, |ctx| block(ctx, data));
+            }
+        }
+    }
+
+    /// Delivers one delegate event to the session's delegate, then lets the daemon do
+    /// what follows its return (FILE-1: delete the temp file).
+    fn deliver(&mut self, queue: Queue, ev: DelegateEvent) {
+        let session = ev.task().session.clone();
+        let delegate = self
+            .process
+            .rt
+            .session_for(&session)
+            .map(|s| s.delegate.clone());
+        let (Some(delegate), Some(info)) = (delegate, self.daemon.task_info(ev.task())) else {
+            // No session object to take it (invalidated meanwhile): the daemon keeps it.
+            if let Some(s) = self.daemon.sessions.get_mut(&session) {
+                s.outbox.push_front(ev);
+            }
+            return;
+        };
+        let callback = crate::app::callback_of(&ev);
+        self.record(
+            Actor::System,
+            What::Callback {
+                queue: queue.clone(),
+                callback,
+            },
+        );
+        self.with_ctx(queue, |ctx| {
+            let mut d = delegate.borrow_mut();
+            match &ev {
+                DelegateEvent::WriteData {
+                    written,
+                    total,
+                    expected,
+                    ..
+                } => d.did_write_data(ctx, &info, *written, *total, *expected),
+                DelegateEvent::ResumedAt {
+                    offset, expected, ..
+                } => d.did_resume_at_offset(ctx, &info, *offset, *expected),
+                DelegateEvent::Finished { location, .. } => {
+                    d.did_finish_downloading_to(ctx, &info, location)
+                }
+                DelegateEvent::Completed { error, .. } => {
+                    d.did_complete_with_error(ctx, &info, error.as_ref())
+                }
+            }
+        });
+        // The callback returned (or the app crashed inside it): either way the daemon is
+        // done with this event.
+        self.daemon.delivered(&mut daemon_env!(self), &ev);
+    }
+}

@@ -1,0 +1,338 @@
+//! The app's life: launches, Home, suspension, termination, force-quit, crashes, and the
+//! background wakes and relaunches the daemon asks for (ios-behaviour.md §2, §4, §6).
+
+use super::{flush_held_events, ActiveWake, Event, Simulation};
+use crate::action::Action;
+use crate::app::{AppState, CompletionHandler, HandlerRecord, LaunchOptions, ProcessRuntime, Work};
+use crate::daemon::DelegateEvent;
+use crate::trace::{Actor, Callback, What};
+use std::collections::BTreeMap;
+
+impl Simulation {
+    /// Applies a timeline step. Steps that do not apply are recorded as ignored.
+    pub(super) fn apply(&mut self, action: Action) {
+        use AppState::*;
+        let actor = match action {
+            Action::SystemSuspend | Action::SystemKill | Action::Crash => Actor::System,
+            Action::NetworkDown | Action::NetworkUp => Actor::Net,
+            _ => Actor::User,
+        };
+        let state = self.process.state;
+        let applies = match &action {
+            Action::Launch => state != Foreground,
+            Action::Download { .. } | Action::Home => state == Foreground,
+            Action::Foreground => matches!(state, Background | Suspended),
+            Action::SystemSuspend => state == Background,
+            Action::SystemKill => matches!(state, Background | Suspended),
+            Action::ForceQuit => !matches!(state, NotRunning | TerminatedByUser),
+            Action::Crash => state.is_running(),
+            Action::NetworkDown | Action::NetworkUp => true,
+        };
+        if !applies {
+            self.record(actor, What::Ignored { action, state });
+            return;
+        }
+        self.record(actor, What::Step(action.clone()));
+        match action {
+            Action::Launch if state.in_memory() => self.bring_to_foreground(),
+            Action::Launch => self.launch(false, None),
+            Action::Foreground => self.bring_to_foreground(),
+            Action::Download { url, destination } => {
+                let callback = Callback::UserTappedDownload {
+                    url: url.clone(),
+                    destination: destination.clone(),
+                };
+                self.with_app(callback, |app, ctx| {
+                    app.user_tapped_download(ctx, &url, &destination)
+                });
+            }
+            Action::Home => {
+                self.set_state(Background);
+                self.with_app(Callback::DidEnterBackground, |app, ctx| {
+                    app.did_enter_background(ctx)
+                });
+                let (generation, epoch) = (self.process.generation, self.process.epoch);
+                self.clock.schedule(
+                    self.clock.now() + self.profile.background_grace,
+                    Event::AutoSuspend { generation, epoch },
+                );
+            }
+            Action::SystemSuspend => self.suspend(),
+            Action::SystemKill => self.terminate(TerminatedBySystem),
+            Action::ForceQuit => self.terminate(TerminatedByUser),
+            Action::Crash => self.crash(),
+            Action::NetworkDown | Action::NetworkUp => {
+                let up = action == Action::NetworkUp;
+                self.record(Actor::Net, What::Network { up });
+                let mut env = daemon_env!(self);
+                self.daemon.set_network(&mut env, up);
+                self.route();
+            }
+        }
+    }
+
+    fn set_state(&mut self, to: AppState) {
+        let from = self.process.state;
+        if from != to {
+            self.record(Actor::System, What::State { from, to });
+            self.process.state = to;
+            self.process.epoch += 1;
+        }
+    }
+
+    /// Starts a new process from the factory: only the container survives from before.
+    fn launch(&mut self, in_background: bool, session: Option<String>) {
+        self.process.generation += 1;
+        self.process.app = Some((self.factory)());
+        self.process.rt = ProcessRuntime::default();
+        self.record(Actor::System, What::Launched { in_background });
+        self.set_state(if in_background {
+            AppState::Background
+        } else {
+            AppState::Foreground
+        });
+        let options = LaunchOptions {
+            in_background,
+            url_session_identifier: session.clone(),
+        };
+        let callback = Callback::DidFinishLaunching {
+            in_background,
+            session,
+        };
+        self.with_app(callback, |app, ctx| app.did_finish_launching(ctx, &options));
+    }
+
+    /// Suspended → running again: frozen work resumes, held events flow (LC-2).
+    fn resume_running(&mut self, to: AppState) {
+        let was_suspended = self.process.state == AppState::Suspended;
+        self.set_state(to);
+        if was_suspended {
+            let now = self.clock.now();
+            for event in std::mem::take(&mut self.process.frozen) {
+                self.clock.schedule(now, event);
+            }
+            let generation = self.process.generation;
+            let ids: Vec<String> = self.daemon.sessions.keys().cloned().collect();
+            for id in ids {
+                flush_held_events(&mut self.daemon, &mut self.clock, now, generation, &id);
+            }
+        }
+    }
+
+    fn bring_to_foreground(&mut self) {
+        self.resume_running(AppState::Foreground);
+        self.with_app(Callback::WillEnterForeground, |app, ctx| {
+            app.will_enter_foreground(ctx)
+        });
+    }
+
+    /// The process stops running; its queued work is frozen until it runs again.
+    pub(super) fn suspend(&mut self) {
+        if self.process.state != AppState::Background {
+            return;
+        }
+        self.set_state(AppState::Suspended);
+        let generation = self.process.generation;
+        let held = self
+            .clock
+            .extract(|e| matches!(e, Event::App { generation: g, .. } if *g == generation));
+        self.process.frozen.extend(held.into_iter().map(|(_, e)| e));
+    }
+
+    /// KILL-6: a crash is a termination by the system.
+    pub(super) fn crash(&mut self) {
+        self.terminate(AppState::Crashed);
+    }
+
+    /// Ends the process. Undelivered delegate events go back to the daemon, except when
+    /// the process dies during a wake and FILE-5's knob says they are lost.
+    pub(super) fn terminate(&mut self, to: AppState) {
+        let generation = self.process.generation;
+        let woken: Vec<String> = self
+            .process
+            .wakes
+            .iter()
+            .map(|w| w.session.clone())
+            .collect();
+        let in_wake = !woken.is_empty();
+        let mut pending: Vec<Event> = self
+            .clock
+            .extract(|e| matches!(e, Event::App { generation: g, .. } if *g == generation))
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect();
+        pending.splice(0..0, std::mem::take(&mut self.process.frozen));
+        let lose = in_wake && self.profile.lose_undelivered_on_wake_kill;
+        let mut returned: BTreeMap<String, Vec<DelegateEvent>> = BTreeMap::new();
+        let mut lost: BTreeMap<String, usize> = BTreeMap::new();
+        for e in pending {
+            if let Event::App {
+                work: Work::Deliver(ev),
+                ..
+            } = e
+            {
+                let session = ev.task().session.clone();
+                if lose && !matches!(ev, DelegateEvent::WriteData { .. }) {
+                    self.daemon.lost(&mut daemon_env!(self), &ev);
+                    *lost.entry(session).or_default() += 1;
+                } else if !matches!(ev, DelegateEvent::WriteData { .. }) {
+                    returned.entry(session).or_default().push(ev);
+                }
+            }
+        }
+        // FILE-5: the rest of the batch, still held by the daemon, goes with it; with the
+        // knob off it stays, but the session is not woken again until something new happens.
+        for session in &woken {
+            let Some(s) = self.daemon.sessions.get_mut(session) else {
+                continue;
+            };
+            if lose {
+                let held: Vec<DelegateEvent> = s.outbox.drain(..).collect();
+                *lost.entry(session.clone()).or_default() += held.len();
+                for ev in held {
+                    self.daemon.lost(&mut daemon_env!(self), &ev);
+                }
+            } else {
+                s.wake_blocked = true;
+            }
+        }
+        for (session, count) in lost {
+            self.record(Actor::Daemon, What::EventsLost { session, count });
+        }
+        for (session, events) in returned {
+            if let Some(s) = self.daemon.sessions.get_mut(&session) {
+                for ev in events.into_iter().rev() {
+                    s.outbox.push_front(ev);
+                }
+            }
+        }
+        let never_called: Vec<HandlerRecord> = std::mem::take(&mut self.process.rt.handlers)
+            .into_iter()
+            .filter(|h| h.calls == 0)
+            .collect();
+        for h in never_called {
+            self.record(
+                Actor::System,
+                What::HandlerNeverCalled {
+                    session: h.session,
+                    handler: h.id,
+                },
+            );
+        }
+        self.process.app = None;
+        self.process.rt = ProcessRuntime::default();
+        self.process.wakes.clear();
+        self.process.generation += 1;
+        for s in self.daemon.sessions.values_mut() {
+            s.wake = None;
+        }
+        self.daemon.disconnect_all();
+        self.set_state(to);
+        if to == AppState::TerminatedByUser {
+            let mut env = daemon_env!(self);
+            self.daemon.force_quit(&mut env);
+        }
+        self.route();
+    }
+
+    /// LC-2 / LC-3: resume a suspended app, or launch a terminated one in the background,
+    /// and hand it a completion handler for `session`.
+    pub(super) fn wake(&mut self, session: &str) {
+        let state = self.process.state;
+        let ready = self
+            .daemon
+            .sessions
+            .get(session)
+            .is_some_and(|s| !s.outbox.is_empty() && s.wake.is_none());
+        if !ready || !(state == AppState::Suspended || state.relaunchable()) {
+            return;
+        }
+        let handler = self.next_handler;
+        self.next_handler += 1;
+        let budget = self.profile.bg_wake_budget;
+        if let Some(s) = self.daemon.sessions.get_mut(session) {
+            s.wake = Some(crate::daemon::WakeState {
+                handler,
+                finish_queued: false,
+            });
+        }
+        self.record(
+            Actor::System,
+            What::Wake {
+                session: session.to_string(),
+                handler,
+                budget,
+            },
+        );
+        if state == AppState::Suspended {
+            // Frozen work resumes and held events are queued behind handle-events.
+            self.resume_running(AppState::Background);
+        } else {
+            self.launch(true, Some(session.to_string()));
+        }
+        // The launch may have failed (a crash in did-finish-launching).
+        if self.process.state != AppState::Background {
+            return;
+        }
+        self.process.rt.handlers.push(HandlerRecord {
+            id: handler,
+            session: session.to_string(),
+            calls: 0,
+        });
+        self.process.wakes.push(ActiveWake {
+            handler,
+            session: session.to_string(),
+        });
+        let generation = self.process.generation;
+        self.clock.schedule(
+            self.clock.now() + budget,
+            Event::WakeDeadline {
+                generation,
+                handler,
+            },
+        );
+        let completion = CompletionHandler {
+            id: handler,
+            session: session.to_string(),
+        };
+        let callback = Callback::HandleEvents {
+            session: session.to_string(),
+            handler,
+        };
+        let id = session.to_string();
+        self.with_app(callback, |app, ctx| {
+            app.handle_events_for_background_session(ctx, &id, completion)
+        });
+    }
+
+    /// CH-3 / LC-9: the handler was called; once no wake is left, the system snapshots
+    /// the UI and suspends the app.
+    pub(super) fn end_wake(&mut self, handler: u64) {
+        let Some(i) = self.process.wakes.iter().position(|w| w.handler == handler) else {
+            return;
+        };
+        let w = self.process.wakes.remove(i);
+        if let Some(s) = self.daemon.sessions.get_mut(&w.session) {
+            if s.wake.as_ref().is_some_and(|x| x.handler == handler) {
+                s.wake = None;
+            }
+        }
+        if self.process.wakes.is_empty() && self.process.state == AppState::Background {
+            self.suspend();
+        }
+        self.check_wakes();
+    }
+
+    /// LC-10: the wake's budget ran out with the handler not called: the app is killed.
+    pub(super) fn wake_deadline(&mut self, handler: u64) {
+        let Some(w) = self.process.wakes.iter().find(|w| w.handler == handler) else {
+            return;
+        };
+        if self.process.state != AppState::Background {
+            return;
+        }
+        let session = w.session.clone();
+        self.record(Actor::System, What::WakeBudgetExceeded { session, handler });
+        self.terminate(AppState::TerminatedBySystem);
+    }
+}

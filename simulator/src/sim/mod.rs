@@ -1,0 +1,382 @@
+//! The simulation: one event loop over the virtual clock that drives the app process,
+//! the daemon and the network, and records everything in the history.
+
+/// The daemon's view of the world, borrowed field by field from a `Simulation`.
+macro_rules! daemon_env {
+    ($sim:expr) => {
+        crate::daemon::Env {
+            now: $sim.clock.now(),
+            trace: &mut $sim.trace,
+            clock: &mut $sim.clock,
+            sandbox: &$sim.sandbox,
+        }
+    };
+}
+
+mod callbacks;
+mod lifecycle;
+
+use crate::action::Action;
+use crate::app::{App, AppFactory, AppState, ProcessRuntime, Queue, Work};
+use crate::clock::Clock;
+use crate::daemon::{Daemon, DaemonEvent, DelegateEvent};
+use crate::network::{Dialer, Network, NetworkConfig};
+use crate::profile::Profile;
+use crate::sandbox::Sandbox;
+use crate::seed::Seeds;
+use crate::time::SimTime;
+use crate::trace::History;
+use rand::Rng;
+use std::collections::BTreeSet;
+use std::io;
+use std::rc::Rc;
+
+/// Everything scheduled on the clock.
+pub(crate) enum Event {
+    /// A timeline step.
+    Action(Action),
+    /// Work on one of the app process's queues.
+    App {
+        generation: u64,
+        queue: Queue,
+        work: Work,
+    },
+    /// The daemon's own events.
+    Daemon(DaemonEvent),
+    /// The app called a completion handler for the first time.
+    HandlerCalled { generation: u64, handler: u64 },
+    /// LC-10: the wake's time is up.
+    WakeDeadline { generation: u64, handler: u64 },
+    /// The background grace after Home has passed: the system suspends the app.
+    AutoSuspend { generation: u64, epoch: u64 },
+    /// LC-2 / LC-3: wake or relaunch the app for a session's events.
+    Wake { session: String },
+}
+
+/// How a simulation is set up.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// The master seed.
+    pub seed: u64,
+    /// iOS behaviour knobs.
+    pub profile: Profile,
+    /// The device's network.
+    pub network: NetworkConfig,
+    /// The app's bundle identifier (names the daemon's download folder, FILE-3).
+    pub bundle_id: String,
+    /// Bound on the number of events one run may process.
+    pub max_events: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 1,
+            profile: Profile::default(),
+            network: NetworkConfig::default(),
+            bundle_id: "com.example.app".into(),
+            max_events: 2_000_000,
+        }
+    }
+}
+
+/// Why [`Simulation::run_until`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Nothing was left to happen before the horizon.
+    Quiet,
+    /// The event bound was reached first: the run did not settle.
+    EventLimit,
+}
+
+/// A wake in progress: its handler and session.
+struct ActiveWake {
+    handler: u64,
+    session: String,
+}
+
+/// The app process.
+struct Process {
+    state: AppState,
+    /// Changes at every launch and death, so work of a dead process never runs.
+    generation: u64,
+    /// Changes at every state change, so a stale auto-suspend does nothing.
+    epoch: u64,
+    app: Option<Box<dyn App>>,
+    rt: ProcessRuntime,
+    wakes: Vec<ActiveWake>,
+    /// Work held while the process is suspended, in order.
+    frozen: Vec<Event>,
+}
+
+/// A deterministic simulation of one app on one phone.
+pub struct Simulation {
+    clock: Clock<Event>,
+    trace: History,
+    sandbox: Sandbox,
+    daemon: Daemon,
+    profile: Profile,
+    factory: AppFactory,
+    process: Process,
+    wakes_scheduled: BTreeSet<String>,
+    next_handler: u64,
+    events_run: u64,
+    max_events: u64,
+}
+
+impl Simulation {
+    /// Builds a simulation: a fresh sandbox, a daemon with no sessions, the app not running.
+    pub fn new(
+        config: SimConfig,
+        factory: AppFactory,
+        dialer: Rc<dyn Dialer>,
+    ) -> io::Result<Simulation> {
+        let seeds = Seeds::new(config.seed);
+        let mut ids = seeds.stream("sandbox");
+        let uuid = format!(
+            "{:08X}-{:04X}-4{:03X}-A{:03X}-{:012X}",
+            ids.next_u32(),
+            ids.next_u32() & 0xFFFF,
+            ids.next_u32() & 0xFFF,
+            ids.next_u32() & 0xFFF,
+            ids.next_u64() & 0xFFFF_FFFF_FFFF
+        );
+        let sandbox = Sandbox::new(uuid)?;
+        let daemon = Daemon::new(
+            config.bundle_id,
+            config.profile.clone(),
+            Network::new(config.network),
+            dialer,
+            seeds.stream("daemon"),
+        );
+        Ok(Simulation {
+            clock: Clock::default(),
+            trace: History::default(),
+            sandbox,
+            daemon,
+            profile: config.profile,
+            factory,
+            process: Process {
+                state: AppState::NotRunning,
+                generation: 0,
+                epoch: 0,
+                app: None,
+                rt: ProcessRuntime::default(),
+                wakes: Vec::new(),
+                frozen: Vec::new(),
+            },
+            wakes_scheduled: BTreeSet::new(),
+            next_handler: 1,
+            events_run: 0,
+            max_events: config.max_events,
+        })
+    }
+
+    /// Schedules a timeline step.
+    pub fn schedule(&mut self, at: SimTime, action: Action) {
+        self.clock.schedule(at, Event::Action(action));
+    }
+
+    /// Runs every event due up to `horizon`, then moves the clock there.
+    pub async fn run_until(&mut self, horizon: SimTime) -> RunEnd {
+        while let Some(t) = self.clock.peek_time() {
+            if t > horizon {
+                break;
+            }
+            if self.events_run >= self.max_events {
+                return RunEnd::EventLimit;
+            }
+            let (_, event) = self.clock.pop().expect("peeked");
+            self.events_run += 1;
+            self.dispatch(event).await;
+        }
+        if horizon < SimTime::NEVER {
+            self.clock.advance_to(horizon);
+        }
+        RunEnd::Quiet
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.clock.now()
+    }
+
+    /// The history so far.
+    pub fn history(&self) -> &History {
+        &self.trace
+    }
+
+    /// The sandbox (the container's files, for checks).
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// The app's state.
+    pub fn app_state(&self) -> AppState {
+        self.process.state
+    }
+
+    /// Events processed so far.
+    pub fn events_run(&self) -> u64 {
+        self.events_run
+    }
+
+    /// Ends the simulation, keeping its history and sandbox.
+    pub fn finish(self) -> (History, Sandbox) {
+        (self.trace, self.sandbox)
+    }
+
+    async fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Action(a) => self.apply(a),
+            Event::App {
+                generation,
+                queue,
+                work,
+            } => {
+                if generation != self.process.generation {
+                    return;
+                }
+                let event = Event::App {
+                    generation,
+                    queue,
+                    work,
+                };
+                if self.process.state == AppState::Suspended {
+                    self.process.frozen.push(event);
+                } else if self.process.rt.busy_until > self.now() {
+                    let until = self.process.rt.busy_until;
+                    self.clock.schedule(until, event);
+                } else if let Event::App { queue, work, .. } = event {
+                    self.run_work(queue, work);
+                }
+            }
+            Event::Daemon(ev) => {
+                let mut env = daemon_env!(self);
+                self.daemon.handle(&mut env, ev).await;
+                self.route();
+            }
+            Event::HandlerCalled {
+                generation,
+                handler,
+            } => {
+                if generation == self.process.generation {
+                    self.end_wake(handler);
+                }
+            }
+            Event::WakeDeadline {
+                generation,
+                handler,
+            } => {
+                if generation == self.process.generation {
+                    self.wake_deadline(handler);
+                }
+            }
+            Event::AutoSuspend { generation, epoch } => {
+                let p = &self.process;
+                if generation == p.generation
+                    && epoch == p.epoch
+                    && p.state == AppState::Background
+                    && p.wakes.is_empty()
+                {
+                    self.suspend();
+                }
+            }
+            Event::Wake { session } => {
+                self.wakes_scheduled.remove(&session);
+                self.wake(&session);
+            }
+        }
+    }
+
+    /// Sends what the daemon emitted where it can go: live to a running process whose
+    /// session is connected (LC-8), dropped if it is progress nobody can see (ORD-6),
+    /// held otherwise (ORD-7). Then wakes whoever should be woken (LC-6).
+    fn route(&mut self) {
+        let running = self.process.state.is_running();
+        for (session, ev) in self.daemon.take_emitted() {
+            let Some(s) = self.daemon.sessions.get_mut(&session) else {
+                continue;
+            };
+            let deliverable = running && s.connected;
+            if deliverable || !matches!(ev, DelegateEvent::WriteData { .. }) {
+                s.outbox.push_back(ev);
+                s.wake_blocked = false;
+            }
+            if deliverable {
+                let (now, generation) = (self.clock.now(), self.process.generation);
+                flush_held_events(&mut self.daemon, &mut self.clock, now, generation, &session);
+            }
+        }
+        self.check_wakes();
+    }
+
+    /// LC-6 / LC-7 / KILL-2: a session whose tasks are all done and that holds events
+    /// wakes a suspended app, or relaunches one the system terminated.
+    fn check_wakes(&mut self) {
+        let state = self.process.state;
+        if !(state == AppState::Suspended || state.relaunchable()) {
+            return;
+        }
+        let due: Vec<String> = self
+            .daemon
+            .sessions
+            .iter()
+            .filter(|(id, s)| {
+                !s.outbox.is_empty()
+                    && s.wake.is_none()
+                    && !s.wake_blocked
+                    && s.config.sends_launch_events
+                    && !self.wakes_scheduled.contains(*id)
+            })
+            .map(|(id, _)| id.clone())
+            .filter(|id| self.daemon.all_tasks_done(id))
+            .collect();
+        for id in due {
+            self.wakes_scheduled.insert(id.clone());
+            self.clock
+                .schedule(self.clock.now(), Event::Wake { session: id });
+        }
+    }
+}
+
+/// Hands a session's held events to the running process's delegate queue, followed by
+/// did-finish-events when a wake is waiting for them (ORD-4, ORD-7).
+pub(crate) fn flush_held_events(
+    daemon: &mut Daemon,
+    clock: &mut Clock<Event>,
+    now: SimTime,
+    generation: u64,
+    session: &str,
+) {
+    let Some(s) = daemon.sessions.get_mut(session) else {
+        return;
+    };
+    if !s.connected {
+        return;
+    }
+    let queue = Queue::Delegate(session.to_string());
+    for ev in s.outbox.drain(..) {
+        clock.schedule(
+            now,
+            Event::App {
+                generation,
+                queue: queue.clone(),
+                work: Work::Deliver(ev),
+            },
+        );
+    }
+    if let Some(w) = s.wake.as_mut() {
+        if !w.finish_queued {
+            w.finish_queued = true;
+            clock.schedule(
+                now,
+                Event::App {
+                    generation,
+                    queue,
+                    work: Work::FinishEvents,
+                },
+            );
+        }
+    }
+}

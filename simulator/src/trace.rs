@@ -1,0 +1,674 @@
+//! The history: every event of a run, with its virtual time and who caused it, rendered
+//! one line per event. Checks judge runs on it, snapshots record it, and its hash proves
+//! determinism. It never contains ports, real paths or wall-clock times.
+
+use crate::action::Action;
+use crate::app::{AppState, Queue, TaskKey, UrlError};
+use crate::seed::fnv1a64;
+use crate::time::{fmt_duration, SimTime};
+use std::fmt;
+use std::time::Duration;
+
+/// Who caused an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The person holding the phone.
+    User,
+    /// iOS itself (UIKit, the scheduler).
+    System,
+    /// The network (reachability changes).
+    Net,
+    /// The app under test.
+    App,
+    /// nsurlsessiond.
+    Daemon,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Actor::User => "user",
+            Actor::System => "system",
+            Actor::Net => "net",
+            Actor::App => "app",
+            Actor::Daemon => "daemon",
+        })
+    }
+}
+
+/// A callback the system made into the app.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Callback {
+    /// `application(_:didFinishLaunchingWithOptions:)`.
+    DidFinishLaunching {
+        /// Launched by the system in the background.
+        in_background: bool,
+        /// The launch options' URL session key.
+        session: Option<String>,
+    },
+    /// `application(_:handleEventsForBackgroundURLSession:completionHandler:)`.
+    HandleEvents {
+        /// The session identifier.
+        session: String,
+        /// Which completion handler was handed over.
+        handler: u64,
+    },
+    /// `applicationDidEnterBackground`.
+    DidEnterBackground,
+    /// `applicationWillEnterForeground`.
+    WillEnterForeground,
+    /// The user's download request reached the app's UI.
+    UserTappedDownload {
+        /// The URL.
+        url: String,
+        /// The destination.
+        destination: String,
+    },
+    /// `urlSession(_:downloadTask:didWriteData:...)`.
+    DidWriteData {
+        /// The task.
+        task: TaskKey,
+        /// Bytes since the last call.
+        written: u64,
+        /// Bytes so far.
+        total: u64,
+        /// Expected total (-1 unknown).
+        expected: i64,
+    },
+    /// `urlSession(_:downloadTask:didResumeAtOffset:expectedTotalBytes:)`.
+    DidResumeAtOffset {
+        /// The task.
+        task: TaskKey,
+        /// Where the transfer resumed.
+        offset: u64,
+        /// Expected total (-1 unknown).
+        expected: i64,
+    },
+    /// `urlSession(_:downloadTask:didFinishDownloadingTo:)`.
+    DidFinishDownloadingTo {
+        /// The task.
+        task: TaskKey,
+        /// The temporary file, valid until the callback returns (FILE-1).
+        location: String,
+        /// The HTTP status of the response (HTTP-1).
+        status: u16,
+    },
+    /// `urlSession(_:task:didCompleteWithError:)`.
+    DidCompleteWithError {
+        /// The task.
+        task: TaskKey,
+        /// None on success (even for a 404: HTTP-1).
+        error: Option<UrlError>,
+    },
+    /// `urlSessionDidFinishEvents(forBackgroundURLSession:)`.
+    DidFinishEvents {
+        /// The session identifier.
+        session: String,
+    },
+    /// The completion block of `getAllTasks`.
+    GetAllTasks {
+        /// The session identifier.
+        session: String,
+        /// Tasks returned.
+        tasks: Vec<TaskKey>,
+    },
+    /// The completion block of `cancel(byProducingResumeData:)`.
+    ResumeDataProduced {
+        /// The task.
+        task: TaskKey,
+        /// Whether there was resume data (RES-2).
+        produced: bool,
+    },
+    /// A block the app dispatched.
+    Dispatched {
+        /// The app's label for it.
+        label: String,
+    },
+}
+
+/// A file operation the app made, through the SDK.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileOp {
+    /// Read a file.
+    Read,
+    /// Wrote a file.
+    Write,
+    /// FileManager.moveItem.
+    Move,
+    /// Atomic replace.
+    Replace,
+    /// FileManager.copyItem.
+    Copy,
+    /// FileManager.removeItem.
+    Remove,
+    /// FileManager.fileExists.
+    Exists,
+    /// createDirectory(withIntermediateDirectories:).
+    CreateDir,
+    /// contentsOfDirectory.
+    List,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq)]
+pub enum What {
+    /// A timeline step was applied.
+    Step(Action),
+    /// A timeline step did not apply in the app's state (recorded, not rejected).
+    Ignored {
+        /// The step.
+        action: Action,
+        /// The state it met.
+        state: AppState,
+    },
+    /// The app process changed state.
+    State {
+        /// Before.
+        from: AppState,
+        /// After.
+        to: AppState,
+    },
+    /// A new process was started from the app's factory.
+    Launched {
+        /// By the system, in the background (LC-3).
+        in_background: bool,
+    },
+    /// The system made a callback into the app, on `queue`.
+    Callback {
+        /// The queue it ran on.
+        queue: Queue,
+        /// Which callback.
+        callback: Callback,
+    },
+    /// The app panicked inside a callback: treated as a crash.
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// An SDK call iOS refuses with an exception.
+    Exception {
+        /// The API called.
+        api: &'static str,
+        /// The exception text.
+        reason: String,
+    },
+    /// ID-3/ID-4: a second session with a live identifier in one process.
+    DuplicateSession {
+        /// The identifier.
+        session: String,
+    },
+    /// The app created a session object; the daemon connected it (ID-2).
+    SessionCreated {
+        /// The identifier.
+        session: String,
+        /// Events held by the daemon, now flowing (ORD-7).
+        held_events: usize,
+    },
+    /// The app created a download task.
+    TaskCreated {
+        /// The task.
+        task: TaskKey,
+        /// Its URL.
+        url: String,
+        /// Offset in the resume data it was created from, if any.
+        from_resume_data: Option<u64>,
+    },
+    /// `task.resume()`.
+    TaskResumed {
+        /// The task.
+        task: TaskKey,
+    },
+    /// `task.taskDescription = ...`.
+    TaskDescribed {
+        /// The task.
+        task: TaskKey,
+        /// The description.
+        description: String,
+    },
+    /// `task.cancel()` / `cancel(byProducingResumeData:)`.
+    TaskCancelled {
+        /// The task.
+        task: TaskKey,
+        /// Whether resume data was requested.
+        producing_resume_data: bool,
+    },
+    /// `getAllTasks` was called.
+    GetAllTasks {
+        /// The session.
+        session: String,
+    },
+    /// `finishTasksAndInvalidate` / `invalidateAndCancel`.
+    SessionInvalidated {
+        /// The session.
+        session: String,
+        /// Whether outstanding tasks were cancelled.
+        cancel: bool,
+    },
+    /// The app called a `handleEvents` completion handler.
+    HandlerCalled {
+        /// The session it belongs to.
+        session: String,
+        /// Which handler.
+        handler: u64,
+        /// The queue it was called on (CH-2: must be main).
+        queue: Queue,
+        /// How many times it has now been called (CH-5).
+        count: u32,
+    },
+    /// A file operation.
+    File {
+        /// The operation.
+        op: FileOp,
+        /// The path (container-relative when under the container).
+        path: String,
+        /// The second path of a move, replace or copy.
+        to: Option<String>,
+        /// None when it succeeded, else the failure.
+        error: Option<String>,
+    },
+    /// The app blocked its thread for a while (synchronous work).
+    Busy {
+        /// How long.
+        duration: Duration,
+    },
+    /// A line the app printed.
+    Log(String),
+    /// Progress the app shows for one of its downloads.
+    Progress {
+        /// The app's key for the download.
+        key: String,
+        /// The fraction shown (may be wrong: that is what checks look for).
+        fraction: f64,
+    },
+    /// The app's own state for one of its downloads.
+    DownloadState {
+        /// The app's key for the download.
+        key: String,
+        /// The state, in the app's words (`done`, `failed`, `paused`, ...).
+        state: String,
+    },
+    /// The system woke or relaunched the app for a session's events (LC-2, LC-3).
+    Wake {
+        /// The session.
+        session: String,
+        /// The handler handed over.
+        handler: u64,
+        /// The time the app has (LC-10).
+        budget: Duration,
+    },
+    /// The wake ran out of time (LC-10): the app is killed.
+    WakeBudgetExceeded {
+        /// The session.
+        session: String,
+        /// The handler never called in time.
+        handler: u64,
+    },
+    /// CH-4: a handler was released without being called.
+    HandlerNeverCalled {
+        /// The session.
+        session: String,
+        /// The handler.
+        handler: u64,
+    },
+    /// Delegate events were dropped with a dying process (FILE-5).
+    EventsLost {
+        /// The session.
+        session: String,
+        /// How many.
+        count: usize,
+    },
+    /// The daemon sent a request.
+    RequestSent {
+        /// The task.
+        task: TaskKey,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// The Range header, if any.
+        range: Option<String>,
+        /// The If-Range header, if any.
+        if_range: Option<String>,
+    },
+    /// The daemon got response headers.
+    Response {
+        /// The task.
+        task: TaskKey,
+        /// The status.
+        status: u16,
+        /// Content-Length (-1 none).
+        content_length: i64,
+    },
+    /// A transfer stopped before its end (network loss, connection cut).
+    Interrupted {
+        /// The task.
+        task: TaskKey,
+        /// Bytes of the body held so far.
+        bytes: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The task waits (no connectivity, NET-1; or a retry backoff).
+    Waiting {
+        /// The task.
+        task: TaskKey,
+        /// Why.
+        reason: String,
+    },
+    /// The whole body arrived.
+    Downloaded {
+        /// The task.
+        task: TaskKey,
+        /// The status.
+        status: u16,
+        /// Body bytes.
+        bytes: u64,
+    },
+    /// The task ended with an error.
+    Failed {
+        /// The task.
+        task: TaskKey,
+        /// The error.
+        error: UrlError,
+    },
+    /// FILE-1: did-finish-downloading-to returned, so its location is gone from now on.
+    TempDeleted {
+        /// The task.
+        task: TaskKey,
+        /// The file.
+        path: String,
+        /// True if the file was still there and the daemon deleted it; false if the app
+        /// had moved it away.
+        deleted: bool,
+    },
+    /// Connectivity changed.
+    Network {
+        /// Up or down.
+        up: bool,
+    },
+}
+
+fn opt(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("-")
+}
+
+impl fmt::Display for Callback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Callback::DidFinishLaunching {
+                in_background,
+                session,
+            } => write!(
+                f,
+                "didFinishLaunching background={in_background} urlSession={}",
+                opt(session)
+            ),
+            Callback::HandleEvents { session, handler } => {
+                write!(f, "handleEvents {session} handler=h{handler}")
+            }
+            Callback::DidEnterBackground => write!(f, "didEnterBackground"),
+            Callback::WillEnterForeground => write!(f, "willEnterForeground"),
+            Callback::UserTappedDownload { url, destination } => {
+                write!(f, "userTappedDownload {url} -> {destination}")
+            }
+            Callback::DidWriteData {
+                task,
+                written,
+                total,
+                expected,
+            } => write!(f, "didWriteData {task} +{written} {total}/{expected}"),
+            Callback::DidResumeAtOffset {
+                task,
+                offset,
+                expected,
+            } => write!(
+                f,
+                "didResumeAtOffset {task} offset={offset} expected={expected}"
+            ),
+            Callback::DidFinishDownloadingTo {
+                task,
+                location,
+                status,
+            } => write!(
+                f,
+                "didFinishDownloadingTo {task} status={status} {location}"
+            ),
+            Callback::DidCompleteWithError { task, error } => match error {
+                None => write!(f, "didCompleteWithError {task} nil"),
+                Some(e) => write!(f, "didCompleteWithError {task} {e}"),
+            },
+            Callback::DidFinishEvents { session } => write!(f, "didFinishEvents {session}"),
+            Callback::GetAllTasks { session, tasks } => {
+                let ids: Vec<String> = tasks.iter().map(|t| format!("#{}", t.task_id)).collect();
+                write!(f, "getAllTasks {session} -> [{}]", ids.join(","))
+            }
+            Callback::ResumeDataProduced { task, produced } => {
+                write!(f, "resumeData {task} produced={produced}")
+            }
+            Callback::Dispatched { label } => write!(f, "block {label}"),
+        }
+    }
+}
+
+impl fmt::Display for FileOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileOp::Read => "read",
+            FileOp::Write => "write",
+            FileOp::Move => "move",
+            FileOp::Replace => "replace",
+            FileOp::Copy => "copy",
+            FileOp::Remove => "remove",
+            FileOp::Exists => "exists",
+            FileOp::CreateDir => "mkdir",
+            FileOp::List => "list",
+        })
+    }
+}
+
+impl fmt::Display for What {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            What::Step(a) => write!(f, "step {a}"),
+            What::Ignored { action, state } => write!(f, "ignored {action} (app {state})"),
+            What::State { from, to } => write!(f, "state {from} -> {to}"),
+            What::Launched { in_background } => {
+                write!(f, "process started background={in_background}")
+            }
+            What::Callback { queue, callback } => write!(f, "[{queue}] {callback}"),
+            What::Panicked { message } => write!(f, "PANIC {message}"),
+            What::Exception { api, reason } => write!(f, "EXCEPTION {api}: {reason}"),
+            What::DuplicateSession { session } => write!(
+                f,
+                "WARNING A background URLSession with identifier {session} already exists!"
+            ),
+            What::SessionCreated {
+                session,
+                held_events,
+            } => write!(f, "session {session} created held-events={held_events}"),
+            What::TaskCreated {
+                task,
+                url,
+                from_resume_data,
+            } => match from_resume_data {
+                None => write!(f, "task {task} created {url}"),
+                Some(o) => write!(f, "task {task} created {url} from-resume-data@{o}"),
+            },
+            What::TaskResumed { task } => write!(f, "task {task} resume"),
+            What::TaskDescribed { task, description } => {
+                write!(f, "task {task} description={description}")
+            }
+            What::TaskCancelled {
+                task,
+                producing_resume_data,
+            } => write!(
+                f,
+                "task {task} cancel producing-resume-data={producing_resume_data}"
+            ),
+            What::GetAllTasks { session } => write!(f, "getAllTasks {session}"),
+            What::SessionInvalidated { session, cancel } => {
+                write!(f, "session {session} invalidate cancel={cancel}")
+            }
+            What::HandlerCalled {
+                session,
+                handler,
+                queue,
+                count,
+            } => write!(
+                f,
+                "completionHandler h{handler} ({session}) called on {queue} count={count}"
+            ),
+            What::File {
+                op,
+                path,
+                to,
+                error,
+            } => {
+                write!(f, "fs {op} {path}")?;
+                if let Some(to) = to {
+                    write!(f, " -> {to}")?;
+                }
+                match error {
+                    None => write!(f, " ok"),
+                    Some(e) => write!(f, " FAILED {e}"),
+                }
+            }
+            What::Busy { duration } => write!(f, "busy {}", fmt_duration(*duration)),
+            What::Log(s) => write!(f, "log {s}"),
+            What::Progress { key, fraction } => write!(f, "progress {key} {fraction:.4}"),
+            What::DownloadState { key, state } => write!(f, "download {key} {state}"),
+            What::Wake {
+                session,
+                handler,
+                budget,
+            } => write!(
+                f,
+                "wake {session} handler=h{handler} budget={}",
+                fmt_duration(*budget)
+            ),
+            What::WakeBudgetExceeded { session, handler } => {
+                write!(
+                    f,
+                    "wake budget exceeded {session} handler=h{handler} not called"
+                )
+            }
+            What::HandlerNeverCalled { session, handler } => write!(
+                f,
+                "WARNING completion handler h{handler} ({session}) was never called"
+            ),
+            What::EventsLost { session, count } => {
+                write!(f, "{count} undelivered events of {session} lost")
+            }
+            What::RequestSent {
+                task,
+                attempt,
+                range,
+                if_range,
+            } => write!(
+                f,
+                "GET {task} attempt={attempt} range={} if-range={}",
+                opt(range),
+                opt(if_range)
+            ),
+            What::Response {
+                task,
+                status,
+                content_length,
+            } => write!(
+                f,
+                "response {task} {status} content-length={content_length}"
+            ),
+            What::Interrupted {
+                task,
+                bytes,
+                reason,
+            } => write!(f, "interrupted {task} at {bytes} bytes: {reason}"),
+            What::Waiting { task, reason } => write!(f, "waiting {task}: {reason}"),
+            What::Downloaded {
+                task,
+                status,
+                bytes,
+            } => write!(f, "downloaded {task} status={status} bytes={bytes}"),
+            What::Failed { task, error } => write!(f, "failed {task} {error}"),
+            What::TempDeleted {
+                task,
+                path,
+                deleted: true,
+            } => write!(f, "temp file of {task} deleted {path}"),
+            What::TempDeleted { task, path, .. } => {
+                write!(f, "temp file of {task} gone (moved by the app) {path}")
+            }
+            What::Network { up } => write!(f, "network {}", if *up { "up" } else { "down" }),
+        }
+    }
+}
+
+/// One event of the history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    /// Position in the history, from 0.
+    pub seq: usize,
+    /// When it happened.
+    pub at: SimTime,
+    /// Who did it.
+    pub actor: Actor,
+    /// What happened.
+    pub what: What,
+}
+
+impl fmt::Display for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "#{:<4} {} {:<6} {}",
+            self.seq, self.at, self.actor, self.what
+        )
+    }
+}
+
+/// The recorded history of a run.
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    records: Vec<Record>,
+}
+
+impl History {
+    /// Appends an event.
+    pub fn push(&mut self, at: SimTime, actor: Actor, what: What) {
+        let seq = self.records.len();
+        self.records.push(Record {
+            seq,
+            at,
+            actor,
+            what,
+        });
+    }
+
+    /// All events, in order.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The history, one line per event.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for r in &self.records {
+            out.push_str(&r.to_string());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A stable 64-bit hash of the rendered history: equal hashes, equal runs.
+    pub fn hash(&self) -> u64 {
+        fnv1a64(self.render().as_bytes())
+    }
+}

@@ -1,0 +1,2 @@
+//! bgsim: the lab around the phone.
+pub mod server;
