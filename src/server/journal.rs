@@ -1,0 +1,240 @@
+//! The request journal: one entry per request the server answered, for tests to assert on.
+//!
+//! Everything in an entry is deterministic for a given sequence of requests except
+//! `body_bytes_sent` on a transfer the client aborted: how far the body stream got before the
+//! write failed depends on socket buffering and scheduling.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::Notify;
+
+/// What the server saw and did for one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Global order of arrival across all connections, from 0.
+    pub request_index: u64,
+    /// Id of the connection the request arrived on (assigned by the transport).
+    pub connection_id: u64,
+    /// Position of the request on its connection, from 0.
+    pub index_on_connection: u64,
+    /// Request method, e.g. `GET`.
+    pub method: String,
+    /// Request path, as sent (no query string).
+    pub path: String,
+    /// The Range field, if sent (repeated fields joined with `, `).
+    pub range: Option<String>,
+    /// The If-Range field, if sent.
+    pub if_range: Option<String>,
+    /// The If-Match field, if sent.
+    pub if_match: Option<String>,
+    /// The If-None-Match field, if sent.
+    pub if_none_match: Option<String>,
+    /// The Accept-Encoding field, if sent.
+    pub accept_encoding: Option<String>,
+    /// Status code sent.
+    pub status: u16,
+    /// Body bytes handed to hyper for writing.
+    ///
+    /// For an aborted transfer this depends on socket buffering and is not deterministic; for
+    /// a completed one it equals the body length.
+    pub body_bytes_sent: u64,
+    /// True once the whole body was handed to hyper (always true for bodiless responses).
+    pub body_complete: bool,
+}
+
+/// A shared, append-only log of [`JournalEntry`]s. Clones share the same log.
+#[derive(Clone, Debug, Default)]
+pub struct Journal {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    state: Mutex<State>,
+    /// Woken whenever an entry's body is finalised, for [`Journal::wait_finished`].
+    finished_changed: Notify,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Indexed by `request_index`: entries are pushed under the lock that assigns the index.
+    entries: Vec<JournalEntry>,
+    /// Parallel to `entries`: whether the response body has been finalised.
+    finished: Vec<bool>,
+}
+
+impl Journal {
+    /// An empty journal.
+    pub fn new() -> Self {
+        Journal::default()
+    }
+
+    /// A snapshot of all entries, in order of arrival.
+    ///
+    /// An entry appears as soon as its request is answered; until its body is finalised it
+    /// shows `body_complete: false` and the bytes counted so far.
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.lock().entries.clone()
+    }
+
+    /// Number of requests journaled so far.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// True when no request has been journaled.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits until request `request_index` has arrived and its response body has been
+    /// finalised (completed, or dropped after an abort), then returns its entry.
+    ///
+    /// Useful after a client aborts a download: the server notices asynchronously. Waits
+    /// forever if that request never arrives, so bound it with a timeout where that can
+    /// happen.
+    pub async fn wait_finished(&self, request_index: u64) -> JournalEntry {
+        loop {
+            // Register interest before checking, so a finalisation in between is not missed.
+            let notified = self.inner.finished_changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let state = self.lock();
+                let i = request_index as usize;
+                if state.finished.get(i).copied().unwrap_or(false) {
+                    return state.entries[i].clone();
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Appends an entry, assigning its `request_index`, and returns that index.
+    pub(crate) fn record(&self, mut entry: JournalEntry) -> u64 {
+        let mut state = self.lock();
+        let index = state.entries.len() as u64;
+        entry.request_index = index;
+        state.entries.push(entry);
+        state.finished.push(false);
+        index
+    }
+
+    /// Records how the body of request `request_index` ended.
+    pub(crate) fn finish(&self, request_index: u64, body_bytes_sent: u64, body_complete: bool) {
+        {
+            let mut state = self.lock();
+            let i = request_index as usize;
+            if let Some(entry) = state.entries.get_mut(i) {
+                entry.body_bytes_sent = body_bytes_sent;
+                entry.body_complete = body_complete;
+                state.finished[i] = true;
+            }
+        }
+        self.inner.finished_changed.notify_waiters();
+    }
+
+    /// A panic elsewhere while holding the lock leaves the log itself intact, so recover the
+    /// guard instead of propagating the poison.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Counts body bytes for one request and finalises its journal entry when dropped.
+///
+/// Living inside the response body means it is dropped whether the body ran to the end, the
+/// connection failed mid-write, or hyper never polled it at all.
+#[derive(Debug)]
+pub(crate) struct BodyGuard {
+    journal: Journal,
+    request_index: u64,
+    sent: u64,
+    expected: u64,
+    finished: bool,
+}
+
+impl BodyGuard {
+    pub(crate) fn new(journal: Journal, request_index: u64, expected: u64) -> Self {
+        BodyGuard {
+            journal,
+            request_index,
+            sent: 0,
+            expected,
+            finished: false,
+        }
+    }
+
+    /// Counts `n` more bytes handed over. The entry is finalised as soon as the last byte
+    /// is, rather than whenever the body happens to be dropped.
+    pub(crate) fn add(&mut self, n: u64) {
+        self.sent += n;
+        if self.sent >= self.expected {
+            self.finish();
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            self.journal
+                .finish(self.request_index, self.sent, self.sent == self.expected);
+        }
+    }
+}
+
+impl Drop for BodyGuard {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> JournalEntry {
+        JournalEntry {
+            request_index: 99,
+            connection_id: 0,
+            index_on_connection: 0,
+            method: "GET".into(),
+            path: "/".into(),
+            range: None,
+            if_range: None,
+            if_match: None,
+            if_none_match: None,
+            accept_encoding: None,
+            status: 200,
+            body_bytes_sent: 0,
+            body_complete: false,
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn guard_finalises_on_drop() {
+        let j = Journal::new();
+        let a = j.record(entry());
+        let b = j.record(entry());
+        assert_eq!((a, b), (0, 1));
+        let mut g = BodyGuard::new(j.clone(), a, 10);
+        g.add(4);
+        drop(g);
+        let mut g = BodyGuard::new(j.clone(), b, 3);
+        g.add(3);
+        drop(g);
+        let e = j.wait_finished(0).await;
+        assert_eq!(
+            (e.request_index, e.body_bytes_sent, e.body_complete),
+            (0, 4, false)
+        );
+        let e = j.wait_finished(1).await;
+        assert_eq!(
+            (e.request_index, e.body_bytes_sent, e.body_complete),
+            (1, 3, true)
+        );
+    }
+}

@@ -1,0 +1,878 @@
+//! End-to-end tests of the fixture server with a real hyper client, each run over both a
+//! loopback TCP socket and the in-memory duplex transport.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use tokio::task::JoinHandle;
+
+use bgsim::server::{
+    AcceptRanges, Content, Fixture, FixtureServer, FixtureSet, JournalEntry, MemoryServer,
+    TcpServer,
+};
+
+const GIB4: u64 = 4 * 1024 * 1024 * 1024;
+const MIB3: u64 = 3 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------
+
+enum Transport {
+    Tcp(TcpServer),
+    Memory(MemoryServer),
+}
+
+/// One fixture server reachable over one transport.
+struct Harness {
+    server: FixtureServer,
+    transport: Transport,
+}
+
+impl Harness {
+    fn name(&self) -> &'static str {
+        match self.transport {
+            Transport::Tcp(_) => "tcp",
+            Transport::Memory(_) => "memory",
+        }
+    }
+
+    async fn connect(&self) -> Client {
+        match &self.transport {
+            Transport::Tcp(tcp) => {
+                let stream = tokio::net::TcpStream::connect(tcp.local_addr())
+                    .await
+                    .expect("connect");
+                Client::handshake(stream).await
+            }
+            Transport::Memory(mem) => Client::handshake(mem.connect()).await,
+        }
+    }
+}
+
+/// Anything a raw test can write requests to and read responses from.
+trait RawIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> RawIo for T {}
+
+impl Harness {
+    /// A connection without an HTTP client on it, to look at the exact bytes.
+    async fn connect_raw(&self) -> Box<dyn RawIo> {
+        match &self.transport {
+            Transport::Tcp(tcp) => Box::new(
+                tokio::net::TcpStream::connect(tcp.local_addr())
+                    .await
+                    .expect("connect"),
+            ),
+            Transport::Memory(mem) => Box::new(mem.connect()),
+        }
+    }
+}
+
+/// Runs `check` against a fresh server for `fixtures`, first over TCP, then in memory.
+async fn on_both<F, Fut>(fixtures: fn() -> FixtureSet, check: F)
+where
+    F: Fn(Harness) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let server = FixtureServer::new(fixtures());
+    let tcp = TcpServer::start(server.clone(), loopback())
+        .await
+        .expect("bind 127.0.0.1:0");
+    check(Harness {
+        server,
+        transport: Transport::Tcp(tcp),
+    })
+    .await;
+
+    let server = FixtureServer::new(fixtures());
+    let mem = MemoryServer::new(server.clone());
+    check(Harness {
+        server,
+        transport: Transport::Memory(mem),
+    })
+    .await;
+}
+
+fn loopback() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+/// A client connection driven by a spawned hyper connection task.
+struct Client {
+    sender: SendRequest<Empty<Bytes>>,
+    conn: JoinHandle<()>,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Reply {
+    fn header(&self, name: HeaderName) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+}
+
+impl Client {
+    async fn handshake<T>(io: T) -> Client
+    where
+        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (sender, conn) = http1::handshake(TokioIo::new(io)).await.expect("handshake");
+        let conn = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Client { sender, conn }
+    }
+
+    async fn response(
+        &mut self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> hyper::Response<hyper::body::Incoming> {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        for (k, v) in headers {
+            req.headers_mut().append(
+                HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        self.sender.ready().await.expect("connection ready");
+        self.sender.send_request(req).await.expect("response")
+    }
+
+    async fn send(&mut self, method: Method, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let resp = self.response(method, path, headers).await;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().collect().await.expect("body").to_bytes();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        self.send(Method::GET, path, headers).await
+    }
+}
+
+/// Bytes `offset..offset + len` of the ChaCha8 keystream for `seed`, computed independently
+/// of the server: sequentially from 0 for small offsets, by word seek for huge ones.
+fn keystream(seed: u64, offset: u64, len: usize) -> Vec<u8> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    if offset < 16 * 1024 * 1024 {
+        let mut buf = vec![0u8; offset as usize + len];
+        rng.fill_bytes(&mut buf);
+        buf.split_off(offset as usize)
+    } else {
+        assert_eq!(offset % 4, 0, "test helper seeks by whole words");
+        rng.set_word_pos(u128::from(offset / 4));
+        let mut buf = vec![0u8; len];
+        rng.fill_bytes(&mut buf);
+        buf
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+// ---------------------------------------------------------------------------------------
+
+/// 100 000 bytes of a pattern that makes off-by-one errors visible.
+fn text_bytes() -> Bytes {
+    (0..100_000u32)
+        .map(|i| (i % 251) as u8)
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+fn standard() -> FixtureSet {
+    let mut set = FixtureSet::new();
+    set.insert(Fixture::file("/file.txt", text_bytes()));
+    set.insert(Fixture::generated("/big.bin", MIB3, 11));
+    set.insert(Fixture::generated("/huge.bin", GIB4, 12));
+    set.insert(
+        Fixture::file("/norange.txt", Bytes::from_static(b"no ranges here"))
+            .with_accept_ranges(AcceptRanges::None),
+    );
+    set.insert(
+        Fixture::file("/absent.txt", Bytes::from_static(b"no header here"))
+            .with_accept_ranges(AcceptRanges::Absent),
+    );
+    set
+}
+
+fn etag_of(h: &Harness, path: &str) -> String {
+    h.server
+        .with_fixtures(|s| s.get(path).unwrap().current().etag.clone())
+}
+
+fn last_modified_of(h: &Harness, path: &str) -> String {
+    h.server
+        .with_fixtures(|s| s.get(path).unwrap().current().last_modified.clone())
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "current_thread")]
+async fn full_get_of_file_fixture_is_byte_exact() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.body, text_bytes(), "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("100000"));
+        assert_eq!(
+            r.header(header::CONTENT_TYPE),
+            Some("text/plain; charset=utf-8")
+        );
+        assert_eq!(r.header(header::ACCEPT_RANGES), Some("bytes"));
+        assert_eq!(
+            r.header(header::ETAG),
+            Some(etag_of(&h, "/file.txt").as_str())
+        );
+        assert_eq!(
+            r.header(header::LAST_MODIFIED),
+            Some("Thu, 01 Jan 2026 00:00:00 GMT")
+        );
+        assert_eq!(r.header(header::DATE), None, "no wall-clock Date header");
+        assert_eq!(r.header(header::CONTENT_RANGE), None);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn full_get_of_generated_fixture_is_byte_exact() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/big.bin", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("3145728"));
+        assert_eq!(
+            r.header(header::CONTENT_TYPE),
+            Some("application/octet-stream")
+        );
+        assert_eq!(r.body.len() as u64, MIB3);
+        assert!(r.body == keystream(11, 0, MIB3 as usize), "{}", h.name());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn range_first_last() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[("range", "bytes=1000-1999")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 1000-1999/100000")
+        );
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("1000"));
+        assert_eq!(
+            r.header(header::ETAG),
+            Some(etag_of(&h, "/file.txt").as_str())
+        );
+        assert_eq!(r.body, text_bytes().slice(1000..2000));
+
+        // An end past EOF is clamped.
+        let r = c.get("/file.txt", &[("range", "bytes=99990-200000")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 99990-99999/100000")
+        );
+        assert_eq!(r.body, text_bytes().slice(99990..));
+
+        // On generated content, across a 64 KiB chunk boundary at an unaligned offset.
+        let r = c.get("/big.bin", &[("range", "bytes=65533-131074")]).await;
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 65533-131074/3145728")
+        );
+        assert!(r.body == keystream(11, 65533, 65542));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn range_open_ended() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[("range", "bytes=40000-")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 40000-99999/100000")
+        );
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("60000"));
+        assert_eq!(r.body, text_bytes().slice(40000..));
+
+        let r = c.get("/big.bin", &[("range", "bytes=3000001-")]).await;
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 3000001-3145727/3145728")
+        );
+        assert!(r.body == keystream(11, 3_000_001, 145_727));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn range_suffix() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[("range", "bytes=-500")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 99500-99999/100000")
+        );
+        assert_eq!(r.body, text_bytes().slice(99500..));
+
+        // A suffix longer than the body means the whole body.
+        let r = c.get("/file.txt", &[("range", "bytes=-1000000")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 0-99999/100000")
+        );
+        assert_eq!(r.body, text_bytes());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn unsatisfiable_range_is_416_with_star_length() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        // Resuming exactly at EOF: the client already has everything.
+        for range in ["bytes=100000-", "bytes=200000-300000", "bytes=-0"] {
+            let r = c.get("/file.txt", &[("range", range)]).await;
+            assert_eq!(
+                r.status,
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "{} {range}",
+                h.name()
+            );
+            assert_eq!(r.header(header::CONTENT_RANGE), Some("bytes */100000"));
+            assert_eq!(r.header(header::CONTENT_LENGTH), Some("0"));
+            assert!(r.body.is_empty());
+        }
+        // The connection is still usable afterwards.
+        let r = c.get("/file.txt", &[("range", "bytes=0-0")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn malformed_or_multiple_ranges_get_full_200() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        for range in ["bytes=5-1", "items=0-1", "bytes=0-1,5-6", "bytes=x-"] {
+            let r = c.get("/file.txt", &[("range", range)]).await;
+            assert_eq!(r.status, StatusCode::OK, "{} {range}", h.name());
+            assert_eq!(r.body, text_bytes());
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn if_range_with_current_etag_gives_206() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let etag = etag_of(&h, "/file.txt");
+        let r = c
+            .get(
+                "/file.txt",
+                &[("range", "bytes=50000-"), ("if-range", &etag)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 50000-99999/100000")
+        );
+        assert_eq!(r.body, text_bytes().slice(50000..));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn if_range_with_wrong_or_weak_etag_gives_full_200() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let weak = format!("W/{}", etag_of(&h, "/file.txt"));
+        for tag in ["\"0000000000000000\"", weak.as_str()] {
+            let r = c
+                .get("/file.txt", &[("range", "bytes=50000-"), ("if-range", tag)])
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{} {tag}", h.name());
+            assert_eq!(r.header(header::CONTENT_RANGE), None);
+            assert_eq!(r.header(header::CONTENT_LENGTH), Some("100000"));
+            assert_eq!(r.body, text_bytes());
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn if_range_with_exact_last_modified_gives_206() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let date = last_modified_of(&h, "/file.txt");
+        let r = c
+            .get(
+                "/file.txt",
+                &[("range", "bytes=10-19"), ("if-range", &date)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_RANGE), Some("bytes 10-19/100000"));
+        assert_eq!(r.body, text_bytes().slice(10..20));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn if_range_with_other_date_gives_full_200() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        for date in [
+            "Thu, 01 Jan 2026 00:00:01 GMT",
+            "Wed, 31 Dec 2025 00:00:00 GMT",
+        ] {
+            let r = c
+                .get("/file.txt", &[("range", "bytes=10-19"), ("if-range", date)])
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{} {date}", h.name());
+            assert_eq!(r.body, text_bytes());
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn head_has_get_headers_and_no_body() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let get = c.get("/file.txt", &[]).await;
+        let head = c.send(Method::HEAD, "/file.txt", &[]).await;
+        assert_eq!(head.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(head.headers, get.headers, "{}", h.name());
+        assert_eq!(head.header(header::CONTENT_LENGTH), Some("100000"));
+        assert!(head.body.is_empty());
+        // HEAD of a 4 GiB fixture is just headers.
+        let head = c.send(Method::HEAD, "/huge.bin", &[]).await;
+        assert_eq!(head.header(header::CONTENT_LENGTH), Some("4294967296"));
+        assert!(head.body.is_empty());
+        // And the connection is still in sync.
+        let r = c.get("/file.txt", &[("range", "bytes=0-2")]).await;
+        assert_eq!(&r.body[..], &[0, 1, 2]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn unknown_path_is_404_html() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/nope.txt", &[("range", "bytes=0-1")]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", h.name());
+        assert_eq!(
+            r.header(header::CONTENT_TYPE),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(
+            r.header(header::CONTENT_LENGTH),
+            Some(r.body.len().to_string().as_str())
+        );
+        let html = std::str::from_utf8(&r.body).unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+        assert!(html.contains("404 Not Found"), "{html}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn other_methods_are_405_with_allow() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
+            let r = c.send(method.clone(), "/file.txt", &[]).await;
+            assert_eq!(
+                r.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{} {method}",
+                h.name()
+            );
+            assert_eq!(r.header(header::ALLOW), Some("GET, HEAD"));
+            assert!(std::str::from_utf8(&r.body).unwrap().contains("405"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn accept_ranges_none_or_absent_ignores_range() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/norange.txt", &[("range", "bytes=0-1")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.header(header::ACCEPT_RANGES), Some("none"));
+        assert_eq!(&r.body[..], b"no ranges here");
+        let r = c.get("/absent.txt", &[("range", "bytes=0-1")]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header(header::ACCEPT_RANGES), None);
+        assert_eq!(&r.body[..], b"no header here");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn conditional_get_gives_304_and_412() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let etag = etag_of(&h, "/file.txt");
+        let r = c.get("/file.txt", &[("if-none-match", &etag)]).await;
+        assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{}", h.name());
+        assert_eq!(r.header(header::ETAG), Some(etag.as_str()));
+        assert!(r.header(header::LAST_MODIFIED).is_some());
+        assert!(r.body.is_empty());
+        let r = c
+            .get(
+                "/file.txt",
+                &[("if-match", "\"other\""), ("range", "bytes=0-1")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PRECONDITION_FAILED);
+        assert!(r.body.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn new_version_changes_validators_and_old_if_range_gets_200() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let first = c.get("/file.txt", &[("range", "bytes=0-9")]).await;
+        let old_etag = first.header(header::ETAG).unwrap().to_owned();
+        let old_date = first.header(header::LAST_MODIFIED).unwrap().to_owned();
+
+        let new_body = Bytes::from_static(b"version two, shorter");
+        h.server.with_fixtures(|set| {
+            let f = set.get_mut("/file.txt").unwrap();
+            f.add_version(Content::Bytes(new_body.clone()));
+            assert!(f.advance());
+        });
+
+        let r = c.get("/file.txt", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.body, new_body);
+        let new_etag = r.header(header::ETAG).unwrap();
+        assert_ne!(new_etag, old_etag);
+        assert_eq!(
+            r.header(header::LAST_MODIFIED),
+            Some("Fri, 02 Jan 2026 00:00:00 GMT")
+        );
+        assert_ne!(r.header(header::LAST_MODIFIED).unwrap(), old_date);
+
+        // A resume keyed on the old validators restarts from byte 0 with the new body.
+        for validator in [&old_etag, &old_date] {
+            let r = c
+                .get(
+                    "/file.txt",
+                    &[("range", "bytes=10-"), ("if-range", validator)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{} {validator}", h.name());
+            assert_eq!(r.header(header::CONTENT_RANGE), None);
+            assert_eq!(r.body, new_body);
+        }
+        // With the new tag the resume works.
+        let new_etag = etag_of(&h, "/file.txt");
+        let r = c
+            .get(
+                "/file.txt",
+                &[("range", "bytes=10-"), ("if-range", &new_etag)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(r.header(header::CONTENT_RANGE), Some("bytes 10-19/20"));
+        assert_eq!(r.body, new_body.slice(10..));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn journal_records_every_request_in_order() {
+    on_both(standard, |h| async move {
+        let etag = etag_of(&h, "/file.txt");
+        let mut a = h.connect().await;
+        a.get(
+            "/file.txt",
+            &[
+                ("range", "bytes=10-19"),
+                ("if-range", &etag),
+                ("accept-encoding", "gzip, deflate"),
+            ],
+        )
+        .await;
+        a.send(Method::HEAD, "/file.txt", &[]).await;
+        // Connect the second connection only after the first has been accepted and used, so
+        // accept order (and therefore connection ids) is fixed.
+        let mut b = h.connect().await;
+        b.get(
+            "/big.bin",
+            &[("if-match", "\"x\""), ("if-none-match", "\"y\", \"z\"")],
+        )
+        .await;
+        a.get("/missing", &[]).await;
+        b.send(Method::POST, "/file.txt", &[]).await;
+        b.get("/file.txt", &[("range", "bytes=100000-")]).await;
+
+        let entries = h.server.journal().entries();
+        let base = JournalEntry {
+            request_index: 0,
+            connection_id: 0,
+            index_on_connection: 0,
+            method: "GET".into(),
+            path: "/file.txt".into(),
+            range: None,
+            if_range: None,
+            if_match: None,
+            if_none_match: None,
+            accept_encoding: None,
+            status: 200,
+            body_bytes_sent: 0,
+            body_complete: true,
+        };
+        let expected = vec![
+            JournalEntry {
+                range: Some("bytes=10-19".into()),
+                if_range: Some(etag.clone()),
+                accept_encoding: Some("gzip, deflate".into()),
+                status: 206,
+                body_bytes_sent: 10,
+                ..base.clone()
+            },
+            JournalEntry {
+                request_index: 1,
+                index_on_connection: 1,
+                method: "HEAD".into(),
+                ..base.clone()
+            },
+            JournalEntry {
+                request_index: 2,
+                connection_id: 1,
+                path: "/big.bin".into(),
+                if_match: Some("\"x\"".into()),
+                if_none_match: Some("\"y\", \"z\"".into()),
+                status: 412,
+                ..base.clone()
+            },
+            JournalEntry {
+                request_index: 3,
+                index_on_connection: 2,
+                path: "/missing".into(),
+                status: 404,
+                body_bytes_sent: entries[3].body_bytes_sent,
+                ..base.clone()
+            },
+            JournalEntry {
+                request_index: 4,
+                connection_id: 1,
+                index_on_connection: 1,
+                method: "POST".into(),
+                status: 405,
+                body_bytes_sent: entries[4].body_bytes_sent,
+                ..base.clone()
+            },
+            JournalEntry {
+                request_index: 5,
+                connection_id: 1,
+                index_on_connection: 2,
+                range: Some("bytes=100000-".into()),
+                status: 416,
+                ..base.clone()
+            },
+        ];
+        assert_eq!(entries, expected, "{}", h.name());
+        // The error pages were sent in full.
+        assert!(entries[3].body_bytes_sent > 100);
+        assert!(entries[4].body_bytes_sent > 100);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn aborted_download_is_journaled_as_incomplete() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        // Only the response head is read; then the client vanishes mid-body.
+        let resp = c.response(Method::GET, "/huge.bin", &[]).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{}", h.name());
+        c.conn.abort();
+        drop(resp);
+        drop(c);
+
+        let entry = h.server.journal().wait_finished(0).await;
+        assert_eq!(entry.status, 200);
+        assert_eq!(entry.path, "/huge.bin");
+        assert!(!entry.body_complete, "{}", h.name());
+        // How many bytes got out depends on socket buffering; only bound it.
+        assert!(entry.body_bytes_sent < GIB4);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn huge_generated_fixture_serves_its_tail_at_once() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/huge.bin", &[("range", "bytes=-16")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 4294967280-4294967295/4294967296")
+        );
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("16"));
+        assert_eq!(&r.body[..], &keystream(12, GIB4 - 16, 16)[..]);
+
+        // An unaligned range straddling a word boundary near the end.
+        let r = c
+            .get("/huge.bin", &[("range", "bytes=4294967281-4294967286")])
+            .await;
+        assert_eq!(&r.body[..], &keystream(12, GIB4 - 16, 16)[1..7]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn load_dir_fixtures_are_served() {
+    fn from_dir() -> FixtureSet {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("img")).unwrap();
+        std::fs::write(dir.path().join("img/a b.png"), b"\x89PNG fake").unwrap();
+        std::fs::write(dir.path().join("data.json"), b"{\"k\":1}").unwrap();
+        FixtureSet::load_dir(dir.path()).unwrap()
+    }
+    on_both(from_dir, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/img/a%20b.png", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_TYPE), Some("image/png"));
+        assert_eq!(&r.body[..], b"\x89PNG fake");
+        let r = c.get("/data.json", &[]).await;
+        assert_eq!(r.header(header::CONTENT_TYPE), Some("application/json"));
+        assert_eq!(&r.body[..], b"{\"k\":1}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn binding_a_non_loopback_address_is_refused() {
+    let server = FixtureServer::new(standard());
+    for addr in ["0.0.0.0:0", "10.1.2.3:0", "[::]:0", "[::ffff:127.0.0.1]:0"] {
+        let addr: SocketAddr = addr.parse().unwrap();
+        let err = TcpServer::start(server.clone(), addr)
+            .await
+            .expect_err("must refuse");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{addr}");
+        assert!(err.to_string().contains("127.0.0.0/8"), "{err}");
+        assert!(err.to_string().contains("::1"), "{err}");
+        let err = bgsim::server::serve_until(server.clone(), addr, async {})
+            .await
+            .expect_err("must refuse");
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn tcp_shutdown_closes_idle_keep_alive_connections() {
+    let server = FixtureServer::new(standard());
+    let tcp = TcpServer::start(server.clone(), loopback()).await.unwrap();
+    let addr = tcp.local_addr();
+    assert!(addr.ip().is_loopback() && addr.port() != 0);
+    let h = Harness {
+        server,
+        transport: Transport::Tcp(tcp),
+    };
+    let mut c = h.connect().await;
+    assert_eq!(c.get("/file.txt", &[]).await.status, StatusCode::OK);
+    // The client keeps the connection open; shutdown must still return (graceful close).
+    let Transport::Tcp(tcp) = h.transport else {
+        unreachable!()
+    };
+    tcp.shutdown().await;
+    // The client's connection task ends because the server closed the connection.
+    c.conn.await.unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn serve_until_returns_after_its_shutdown_future() {
+    let server = FixtureServer::new(standard());
+    bgsim::server::serve_until(server, loopback(), async {})
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn wire_bytes_are_exact_and_dateless() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    on_both(standard, |h| async move {
+        let etag = etag_of(&h, "/file.txt");
+        let mut io = h.connect_raw().await;
+        // Two pipelined requests on one keep-alive connection, the second closing it.
+        io.write_all(
+            b"GET /file.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=1-3\r\n\r\n\
+              HEAD /file.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+        let mut got = Vec::new();
+        io.read_to_end(&mut got).await.unwrap();
+        let expected = format!(
+            "HTTP/1.1 206 Partial Content\r\n\
+             content-range: bytes 1-3/100000\r\n\
+             content-length: 3\r\n\
+             etag: {etag}\r\n\
+             last-modified: Thu, 01 Jan 2026 00:00:00 GMT\r\n\
+             accept-ranges: bytes\r\n\
+             content-type: text/plain; charset=utf-8\r\n\
+             \r\n\
+             \x01\x02\x03\
+             HTTP/1.1 200 OK\r\n\
+             content-length: 100000\r\n\
+             etag: {etag}\r\n\
+             last-modified: Thu, 01 Jan 2026 00:00:00 GMT\r\n\
+             accept-ranges: bytes\r\n\
+             content-type: text/plain; charset=utf-8\r\n\
+             connection: close\r\n\
+             \r\n"
+        );
+        assert_eq!(String::from_utf8_lossy(&got), expected, "{}", h.name());
+    })
+    .await;
+}
