@@ -1,0 +1,362 @@
+//! The reference app: a correct background download manager, and the model answer that
+//! every check must pass on.
+//!
+//! - Each download is an explicit state machine (running → done | failed | paused),
+//!   persisted in the container after every change, keyed by the app's own key, which
+//!   rides in `taskDescription` (TID-3) rather than the task identifier.
+//! - The session is recreated at every launch, user or system (LC-4), and the store is
+//!   reconciled with `getAllTasks` (TID-4): a lost task restarts, a stray one is cancelled.
+//! - The temporary file is moved inside `didFinishDownloadingTo` (FILE-1), atomically:
+//!   moved beside the destination, then renamed over it, parent folders created first.
+//! - A non-2xx response is a failure and leaves no file (HTTP-1, HTTP-2).
+//! - A force-quit cancellation (-999, reason 0) pauses the download and resumes it from
+//!   its resume data (KILL-3); other errors retry, resuming when they can (RES-3).
+//! - The completion handler is stored (CH-1), and called once, on the main queue, after
+//!   `urlSessionDidFinishEvents` (CH-2).
+
+use bgsim_simulator::app::{
+    AppContext, CancelReason, CompletionHandler, LaunchOptions, Queue, ResumeData, SessionConfig,
+    SessionHandle, TaskInfo, UrlError,
+};
+use bgsim_simulator::{App, DownloadDelegate};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// The reference app's background session identifier.
+pub const SESSION_ID: &str = "com.bgsim.reference.downloads";
+const STORE_PATH: &str = "Library/Application Support/downloads.json";
+const RESUME_DIR: &str = "Library/Application Support/resume";
+/// Attempts per download before it is marked failed (errors other than force-quit).
+const MAX_ATTEMPTS: u32 = 3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Status {
+    Running,
+    Paused,
+    Done,
+    Failed,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Download {
+    url: String,
+    destination: String,
+    status: Status,
+    /// The daemon task currently working on it.
+    task_id: Option<u64>,
+    attempts: u32,
+    /// The response status when it was not 2xx.
+    http_status: Option<u16>,
+    /// The file is in place (moved inside did-finish-downloading-to).
+    file_ready: bool,
+    /// Why it failed, in words.
+    failure: Option<String>,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct Store {
+    next_key: u64,
+    downloads: BTreeMap<String, Download>,
+}
+
+#[derive(Default)]
+struct Core {
+    store: Store,
+    session: Option<SessionHandle>,
+    handlers: BTreeMap<String, CompletionHandler>,
+}
+
+/// The reference app (see the module documentation).
+#[derive(Default)]
+pub struct ReferenceApp {
+    core: Rc<RefCell<Core>>,
+}
+
+struct Delegate {
+    core: Rc<RefCell<Core>>,
+}
+
+fn resume_path(key: &str) -> String {
+    format!("{RESUME_DIR}/{key}.resume")
+}
+
+impl Core {
+    fn save(&self, ctx: &mut AppContext<'_>) {
+        let json = serde_json::to_vec_pretty(&self.store).expect("the store serialises");
+        // A failed save is logged; the next change saves everything again.
+        if let Err(e) = ctx.write_file(STORE_PATH, &json) {
+            ctx.log(format!("could not save the store: {e}"));
+        }
+    }
+
+    fn load(&mut self, ctx: &mut AppContext<'_>) {
+        if !ctx.file_exists(STORE_PATH) {
+            return;
+        }
+        match ctx
+            .read_file(STORE_PATH)
+            .map(|b| serde_json::from_slice(&b))
+        {
+            Ok(Ok(store)) => self.store = store,
+            _ => ctx.log("the store is unreadable; starting empty"),
+        }
+    }
+
+    fn set_status(&mut self, ctx: &mut AppContext<'_>, key: &str, status: Status) {
+        if let Some(d) = self.store.downloads.get_mut(key) {
+            d.status = status;
+            let word = match status {
+                Status::Running => "running",
+                Status::Paused => "paused",
+                Status::Done => "done",
+                Status::Failed => "failed",
+            };
+            ctx.report_download_state(key, word);
+        }
+    }
+
+    /// Starts a new task for `key`: from its stored resume data when there is some
+    /// (RES-4, consumed: RES-5), else from scratch.
+    fn start_task(&mut self, ctx: &mut AppContext<'_>, key: &str) {
+        let Some(session) = self.session else {
+            return;
+        };
+        let Some(d) = self.store.downloads.get(key) else {
+            return;
+        };
+        let url = d.url.clone();
+        let resume_file = resume_path(key);
+        let from_resume = if ctx.file_exists(&resume_file) {
+            let data = ctx.read_file(&resume_file).ok().map(ResumeData::from_bytes);
+            let _ = ctx.remove_item(&resume_file);
+            data
+        } else {
+            None
+        };
+        let task = match from_resume {
+            Some(data) => ctx.download_task_with_resume_data(session, &data),
+            None => ctx.download_task(session, &url),
+        };
+        let Ok(task) = task else {
+            ctx.log(format!("could not create a task for {key}"));
+            return;
+        };
+        ctx.set_task_description(&task, key);
+        ctx.resume(&task);
+        let d = self.store.downloads.get_mut(key).expect("checked above");
+        d.task_id = Some(task.task_id);
+        d.attempts += 1;
+        d.file_ready = false;
+        d.http_status = None;
+        self.set_status(ctx, key, Status::Running);
+    }
+
+    /// LC-2 / LC-5 / TID-4: make the store and the daemon agree after a launch.
+    fn reconcile(&mut self, ctx: &mut AppContext<'_>, tasks: Vec<TaskInfo>) {
+        let mut claimed = Vec::new();
+        for t in &tasks {
+            let ours = t.task_description.as_deref().and_then(|k| {
+                let d = self.store.downloads.get(k)?;
+                (d.status == Status::Running && d.task_id == Some(t.key.task_id)).then_some(k)
+            });
+            match ours {
+                Some(k) => claimed.push(k.to_string()),
+                // A task nobody tracks would be a duplicate transfer: cancel it.
+                None if t.state != bgsim_simulator::app::TaskState::Completed => ctx.cancel(&t.key),
+                None => {}
+            }
+        }
+        let lost: Vec<String> = self
+            .store
+            .downloads
+            .iter()
+            .filter(|(k, d)| d.status == Status::Running && !claimed.contains(k))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in lost {
+            ctx.log(format!("{key}: its task is gone; starting it again"));
+            self.start_task(ctx, &key);
+        }
+        self.save(ctx);
+    }
+
+    fn key_of(&self, task: &TaskInfo) -> Option<String> {
+        let key = task.task_description.as_deref()?;
+        let d = self.store.downloads.get(key)?;
+        (d.task_id == Some(task.key.task_id)).then(|| key.to_string())
+    }
+
+    fn finished(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, location: &str) {
+        let Some(key) = self.key_of(task) else {
+            ctx.log(format!(
+                "{}: not ours; its file is left to the system",
+                task.key
+            ));
+            return;
+        };
+        let status = task.response.as_ref().map_or(0, |r| r.status);
+        let d = self.store.downloads.get_mut(&key).expect("key_of found it");
+        if !(200..300).contains(&status) {
+            d.http_status = Some(status);
+            self.save(ctx);
+            return;
+        }
+        let destination = d.destination.clone();
+        let staging = format!("{destination}.bgsim-partial");
+        if let Some((parent, _)) = destination.rsplit_once('/') {
+            let _ = ctx.create_dir_all(parent);
+        }
+        if ctx.file_exists(&staging) {
+            let _ = ctx.remove_item(&staging);
+        }
+        let moved = ctx
+            .move_item(location, &staging)
+            .and_then(|()| ctx.replace_item(&destination, &staging));
+        let d = self.store.downloads.get_mut(&key).expect("key_of found it");
+        match moved {
+            Ok(()) => d.file_ready = true,
+            Err(e) => d.failure = Some(format!("could not move the file: {e}")),
+        }
+        self.save(ctx);
+    }
+
+    fn completed(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
+        let Some(key) = self.key_of(task) else {
+            return;
+        };
+        let d = self.store.downloads.get_mut(&key).expect("key_of found it");
+        d.task_id = None;
+        match error {
+            None if d.file_ready => self.set_status(ctx, &key, Status::Done),
+            None => {
+                d.failure = Some(match d.http_status {
+                    Some(s) => format!("HTTP {s}"),
+                    None => d.failure.take().unwrap_or_else(|| "no file".into()),
+                });
+                self.set_status(ctx, &key, Status::Failed);
+            }
+            Some(e) => {
+                if let Some(data) = &e.resume_data {
+                    let _ = ctx.create_dir_all(RESUME_DIR);
+                    let _ = ctx.write_file(&resume_path(&key), data.as_bytes());
+                }
+                let force_quit = e.code == UrlError::CANCELLED
+                    && e.cancel_reason == Some(CancelReason::UserForceQuitApplication);
+                let retry = d.attempts < MAX_ATTEMPTS;
+                if force_quit {
+                    // KILL-3: not a failure. Pause, then carry on from the resume data.
+                    self.set_status(ctx, &key, Status::Paused);
+                    self.save(ctx);
+                    self.start_task(ctx, &key);
+                } else if retry {
+                    self.start_task(ctx, &key);
+                } else {
+                    d.failure = Some(format!("error {e}"));
+                    self.set_status(ctx, &key, Status::Failed);
+                }
+            }
+        }
+        self.save(ctx);
+    }
+}
+
+impl App for ReferenceApp {
+    fn did_finish_launching(&mut self, ctx: &mut AppContext<'_>, _options: &LaunchOptions) {
+        let mut core = self.core.borrow_mut();
+        core.load(ctx);
+        let delegate = Rc::new(RefCell::new(Delegate {
+            core: Rc::clone(&self.core),
+        }));
+        let session =
+            ctx.create_background_session(SessionConfig::background(SESSION_ID), delegate);
+        core.session = Some(session);
+        let core_rc = Rc::clone(&self.core);
+        ctx.get_all_tasks(session, move |ctx, tasks| {
+            core_rc.borrow_mut().reconcile(ctx, tasks)
+        });
+    }
+
+    fn handle_events_for_background_session(
+        &mut self,
+        _ctx: &mut AppContext<'_>,
+        identifier: &str,
+        completion: CompletionHandler,
+    ) {
+        self.core
+            .borrow_mut()
+            .handlers
+            .insert(identifier.to_string(), completion);
+    }
+
+    fn user_tapped_download(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
+        let mut core = self.core.borrow_mut();
+        core.store.next_key += 1;
+        let key = format!("d{}", core.store.next_key);
+        core.store.downloads.insert(
+            key.clone(),
+            Download {
+                url: url.to_string(),
+                destination: destination.to_string(),
+                status: Status::Running,
+                task_id: None,
+                attempts: 0,
+                http_status: None,
+                file_ready: false,
+                failure: None,
+            },
+        );
+        core.start_task(ctx, &key);
+        core.save(ctx);
+    }
+}
+
+impl DownloadDelegate for Delegate {
+    fn did_write_data(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        _: u64,
+        total: u64,
+        expected: i64,
+    ) {
+        let Some(key) = self.core.borrow().key_of(task) else {
+            return;
+        };
+        // PROG-2: with an unknown length (-1) the bar is indeterminate, not a fraction.
+        if expected > 0 {
+            ctx.report_progress(&key, (total as f64 / expected as f64).min(1.0));
+        }
+    }
+
+    fn did_finish_downloading_to(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        location: &str,
+    ) {
+        self.core.borrow_mut().finished(ctx, task, location);
+    }
+
+    fn did_complete_with_error(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        error: Option<&UrlError>,
+    ) {
+        self.core.borrow_mut().completed(ctx, task, error);
+    }
+
+    fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, session: &str) {
+        let core = Rc::clone(&self.core);
+        let session = session.to_string();
+        ctx.dispatch(Queue::Main, "call the completion handler", move |ctx| {
+            let handler = core.borrow_mut().handlers.remove(&session);
+            if let Some(handler) = handler {
+                handler.call(ctx);
+            }
+        });
+    }
+}

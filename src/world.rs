@@ -1,0 +1,152 @@
+//! A world to run: an app, fixtures, a timeline, and the transport between the simulated
+//! daemon and the real hyper server. One world runs on one single-threaded tokio runtime.
+
+use crate::server::{FixtureServer, FixtureSet, JournalEntry, MemoryServer, TcpServer};
+use bgsim_simulator::network::{BoxedConnection, DialFuture};
+use bgsim_simulator::sandbox::Sandbox;
+use bgsim_simulator::{
+    Action, AppFactory, AppState, Dialer, History, RunEnd, SimConfig, SimTime, Simulation,
+};
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+/// The host name apps use for the fixture server. Any other host is refused, so nothing
+/// a simulated app does can leave this machine.
+pub const FIXTURE_HOST: &str = "fixtures.bgsim.test";
+
+/// The URL of the fixture at `path` (`/xamarin.png`).
+pub fn fixture_url(path: &str) -> String {
+    format!("http://{FIXTURE_HOST}{path}")
+}
+
+/// How the daemon's HTTP client reaches the server. Both go through hyper on both ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// Real TCP on 127.0.0.1, an ephemeral port.
+    #[default]
+    Tcp,
+    /// An in-memory duplex pipe.
+    Memory,
+}
+
+/// Everything a run needs.
+pub struct World {
+    /// Seed, iOS profile, network.
+    pub config: SimConfig,
+    /// What the server serves.
+    pub fixtures: FixtureSet,
+    /// The app under test.
+    pub app: AppFactory,
+    /// Timeline steps.
+    pub timeline: Vec<(SimTime, Action)>,
+    /// The run stops once nothing is due before this instant.
+    pub horizon: SimTime,
+    /// TCP or memory.
+    pub transport: Transport,
+}
+
+/// What a run leaves behind to judge.
+pub struct Run {
+    /// Every event.
+    pub history: History,
+    /// Every request the server saw.
+    pub journal: Vec<JournalEntry>,
+    /// The container, still on disk until this is dropped.
+    pub sandbox: Sandbox,
+    /// Whether the run settled.
+    pub end: RunEnd,
+    /// The virtual time at the end.
+    pub end_time: SimTime,
+    /// The app's state at the end.
+    pub final_state: AppState,
+    /// The server, to look at its fixtures.
+    pub server: FixtureServer,
+}
+
+fn refuse(authority: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionRefused,
+        format!("{authority} is not {FIXTURE_HOST}"),
+    )
+}
+
+struct TcpDialer {
+    addr: SocketAddr,
+}
+
+impl Dialer for TcpDialer {
+    fn dial(&self, authority: &str) -> DialFuture<'_> {
+        let ok = authority == FIXTURE_HOST;
+        let err = refuse(authority);
+        Box::pin(async move {
+            if !ok {
+                return Err(err);
+            }
+            let stream = tokio::net::TcpStream::connect(self.addr).await?;
+            stream.set_nodelay(true)?;
+            Ok(Box::new(stream) as BoxedConnection)
+        })
+    }
+}
+
+struct MemoryDialer {
+    server: MemoryServer,
+}
+
+impl Dialer for MemoryDialer {
+    fn dial(&self, authority: &str) -> DialFuture<'_> {
+        let result = if authority == FIXTURE_HOST {
+            Ok(Box::new(self.server.connect()) as BoxedConnection)
+        } else {
+            Err(refuse(authority))
+        };
+        Box::pin(async move { result })
+    }
+}
+
+/// Runs a world to its horizon on a fresh single-threaded runtime.
+pub fn run(world: World) -> io::Result<Run> {
+    // Timers are enabled only for the server's bounded shutdown; simulated time never
+    // comes from tokio.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_async(world))
+}
+
+async fn run_async(world: World) -> io::Result<Run> {
+    let server = FixtureServer::new(world.fixtures);
+    let mut tcp = None;
+    let dialer: Rc<dyn Dialer> = match world.transport {
+        Transport::Tcp => {
+            let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
+            let started = TcpServer::start(server.clone(), loopback).await?;
+            let addr = started.local_addr();
+            tcp = Some(started);
+            Rc::new(TcpDialer { addr })
+        }
+        Transport::Memory => Rc::new(MemoryDialer {
+            server: MemoryServer::new(server.clone()),
+        }),
+    };
+    let mut sim = Simulation::new(world.config, world.app, dialer)?;
+    for (at, action) in world.timeline {
+        sim.schedule(at, action);
+    }
+    let end = sim.run_until(world.horizon).await;
+    let (end_time, final_state) = (sim.now(), sim.app_state());
+    let (history, sandbox) = sim.finish();
+    if let Some(tcp) = tcp {
+        tcp.shutdown().await;
+    }
+    Ok(Run {
+        history,
+        journal: server.journal().entries(),
+        sandbox,
+        end,
+        end_time,
+        final_state,
+        server,
+    })
+}

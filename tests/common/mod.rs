@@ -1,0 +1,113 @@
+//! Helpers shared by the integration tests: building worlds and reading histories.
+#![allow(dead_code)]
+
+use bgsim::apps;
+use bgsim::server::{Content, Fixture, FixtureSet};
+use bgsim::world::{self, Run, Transport, World};
+use bgsim_simulator::trace::{Callback, Record, What};
+use bgsim_simulator::{Action, NetworkConfig, SimConfig, SimTime};
+use std::path::Path;
+use std::time::Duration;
+
+/// A generated fixture of 2 MiB: big enough to take seconds at 256 KiB/s.
+pub const BIG: &str = "/big.bin";
+pub const BIG_SIZE: u64 = 2 * 1024 * 1024;
+pub const BIG_SEED: u64 = 42;
+
+pub fn fixtures() -> FixtureSet {
+    let mut set = FixtureSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .expect("fixtures/ loads");
+    set.insert(Fixture::generated(BIG, BIG_SIZE, BIG_SEED));
+    set
+}
+
+/// The bytes the server serves for `path` (current version).
+pub fn served(set: &FixtureSet, path: &str) -> Vec<u8> {
+    let content: &Content = &set.get(path).expect("fixture").current().content;
+    content.read_at(0, content.len() as usize).to_vec()
+}
+
+pub fn secs(s: f64) -> SimTime {
+    SimTime::from_us((s * 1e6) as u64)
+}
+
+pub fn download(path: &str, to: &str) -> Action {
+    Action::Download {
+        url: world::fixture_url(path),
+        destination: to.to_string(),
+    }
+}
+
+pub fn config(seed: u64) -> SimConfig {
+    SimConfig {
+        seed,
+        network: NetworkConfig {
+            bandwidth_bytes_per_s: 256 * 1024,
+            latency: Duration::from_millis(40),
+            up: true,
+        },
+        bundle_id: "com.example.app".into(),
+        ..SimConfig::default()
+    }
+}
+
+pub fn run(app: &str, seed: u64, transport: Transport, timeline: Vec<(SimTime, Action)>) -> Run {
+    world::run(World {
+        config: config(seed),
+        fixtures: fixtures(),
+        app: apps::factory(app).expect("known app"),
+        timeline,
+        horizon: SimTime::NEVER,
+        transport,
+    })
+    .expect("the world runs")
+}
+
+/// Index of the first record matching `pred`, at or after `from`.
+pub fn find(run: &Run, from: usize, pred: impl Fn(&What) -> bool) -> Option<usize> {
+    run.history.records()[from..]
+        .iter()
+        .position(|r| pred(&r.what))
+        .map(|i| i + from)
+}
+
+/// A named predicate over history events.
+pub type Expect<'a> = (&'a str, &'a dyn Fn(&What) -> bool);
+
+/// Asserts that records matching the predicates appear in this order; returns their indices.
+pub fn in_order(run: &Run, steps: &[Expect<'_>]) -> Vec<usize> {
+    let mut at = 0;
+    let mut out = Vec::new();
+    for (name, pred) in steps {
+        match find(run, at, pred) {
+            Some(i) => {
+                out.push(i);
+                at = i + 1;
+            }
+            None => panic!(
+                "expected `{name}` after record #{at}, in history:\n{}",
+                run.history.render()
+            ),
+        }
+    }
+    out
+}
+
+pub fn callback(what: &What) -> Option<&Callback> {
+    match what {
+        What::Callback { callback, .. } => Some(callback),
+        _ => None,
+    }
+}
+
+pub fn count(run: &Run, pred: impl Fn(&What) -> bool) -> usize {
+    run.history
+        .records()
+        .iter()
+        .filter(|r| pred(&r.what))
+        .count()
+}
+
+pub fn records(run: &Run) -> &[Record] {
+    run.history.records()
+}
