@@ -9,6 +9,7 @@
 //! - [`server`]: the hyper fixture server.
 
 pub mod apps;
+pub mod cli;
 pub mod server;
 pub mod world;
 

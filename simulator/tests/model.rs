@@ -1,0 +1,455 @@
+//! Tests of the model's rules in isolation, with a small test app and canned HTTP bytes.
+
+mod support;
+
+use bgsim_simulator::app::{AppState, Queue};
+use bgsim_simulator::trace::{Callback, What};
+use bgsim_simulator::Action;
+use std::sync::Arc;
+use std::time::Duration;
+use support::*;
+
+fn body(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+#[test]
+fn a_relaunch_builds_a_new_app_object_and_only_the_container_survives() {
+    let (h, files, _, sb) = run(
+        Quirks::default(),
+        serve_bytes(body(1000)),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/a")),
+            (secs(2.0), Action::Home),
+            (secs(10.0), Action::SystemKill),
+            (secs(20.0), Action::Launch),
+            (secs(21.0), download("Documents/b")),
+        ],
+    );
+    let taps: Vec<&What> = h
+        .records()
+        .iter()
+        .map(|r| &r.what)
+        .filter(|w| matches!(w, What::Log(l) if l.starts_with("taps seen")))
+        .collect();
+    // Each process counted one tap: the second process started from nothing.
+    assert_eq!(
+        taps,
+        vec![&What::Log("taps seen by this process: 1".into()); 2]
+    );
+    let states: Vec<(AppState, AppState)> = h
+        .records()
+        .iter()
+        .filter_map(|r| match r.what {
+            What::State { from, to } => Some((from, to)),
+            _ => None,
+        })
+        .collect();
+    use AppState::*;
+    assert_eq!(
+        states,
+        vec![
+            (NotRunning, Foreground),
+            (Foreground, Background),
+            (Background, Suspended),
+            (Suspended, TerminatedBySystem),
+            (TerminatedBySystem, Foreground),
+        ]
+    );
+    assert!(
+        files.contains(&"Documents/a".to_string()) && files.contains(&"Documents/b".to_string())
+    );
+    assert_eq!(sb.read("Documents/a").unwrap(), body(1000));
+}
+
+#[test]
+fn steps_that_do_not_apply_are_recorded_as_ignored() {
+    let (h, ..) = run(
+        Quirks::default(),
+        serve_bytes(body(10)),
+        vec![
+            (secs(0.0), Action::Home),
+            (secs(0.0), Action::SystemKill),
+            (secs(0.0), Action::ForceQuit),
+            (secs(1.0), Action::Launch),
+            (secs(1.0), Action::Launch),
+            (secs(1.0), Action::SystemSuspend),
+            (secs(1.0), Action::Foreground),
+            (secs(2.0), Action::Home),
+            (secs(9.0), Action::Crash),
+            (secs(9.0), download("Documents/x")),
+        ],
+    );
+    let ignored: Vec<String> = h
+        .records()
+        .iter()
+        .filter_map(|r| match &r.what {
+            What::Ignored { action, state } => Some(format!("{} in {state}", action.name())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ignored,
+        vec![
+            "home in not-running",
+            "system-kill in not-running",
+            "force-quit in not-running",
+            "launch in foreground",
+            "system-suspend in foreground",
+            "foreground in foreground",
+            "crash in suspended",
+            "download in suspended",
+        ]
+    );
+}
+
+#[test]
+fn prog_2_expected_length_is_minus_one_without_content_length() {
+    let chunked = Arc::new(|_: &str| {
+        let mut r =
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".to_vec();
+        for _ in 0..4 {
+            r.extend_from_slice(b"3e8\r\n");
+            r.extend_from_slice(&[b'x'; 1000]);
+            r.extend_from_slice(b"\r\n");
+        }
+        r.extend_from_slice(b"0\r\n\r\n");
+        r
+    });
+    let (h, _, _, sb) = run(
+        Quirks::default(),
+        chunked,
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/c")),
+        ],
+    );
+    assert!(has(&h, |w| matches!(
+        w,
+        What::Response {
+            content_length: -1,
+            ..
+        }
+    )));
+    assert!(has(&h, |w| matches!(
+        cb(w),
+        Some(Callback::DidWriteData { expected: -1, .. })
+    )));
+    // The test app divides by the expected length, as the article does: negative progress.
+    assert!(has(
+        &h,
+        |w| matches!(w, What::Progress { fraction, .. } if *fraction < 0.0)
+    ));
+    assert_eq!(sb.read("Documents/c").unwrap(), vec![b'x'; 4000]);
+}
+
+#[test]
+fn http_1_a_404_is_a_finished_download_delivered_live_in_the_foreground() {
+    let not_found = Arc::new(|_: &str| {
+        b"HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot found"
+            .to_vec()
+    });
+    let (h, _, _, sb) = run(
+        Quirks::default(),
+        not_found,
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/page")),
+        ],
+    );
+    let finish = position(&h, |w| {
+        matches!(
+            cb(w),
+            Some(Callback::DidFinishDownloadingTo { status: 404, .. })
+        )
+    });
+    let complete = position(&h, |w| {
+        matches!(
+            cb(w),
+            Some(Callback::DidCompleteWithError { error: None, .. })
+        )
+    });
+    assert!(finish < complete, "ORD-1");
+    // LC-8: a running app gets callbacks live: no wake, no handleEvents, no did-finish-events.
+    assert!(!has(&h, |w| matches!(w, What::Wake { .. })));
+    assert!(!has(&h, |w| matches!(
+        cb(w),
+        Some(Callback::DidFinishEvents { .. })
+    )));
+    assert_eq!(sb.read("Documents/page").unwrap(), b"not found");
+}
+
+#[test]
+fn net_5_a_cut_connection_is_retried_with_range_and_if_range() {
+    let full = body(100_000);
+    let serve = serve_bytes(full.clone());
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let cut = {
+        let calls = Arc::clone(&calls);
+        Arc::new(move |head: &str| {
+            let mut r = serve(head);
+            if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                let header_len = r.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                r.truncate(header_len + 40_000);
+            }
+            r
+        })
+    };
+    let (h, _, requests, sb) = run(
+        Quirks::default(),
+        cut,
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/cut")),
+        ],
+    );
+    assert!(has(&h, |w| matches!(
+        w,
+        What::Interrupted { bytes: 40_000, .. }
+    )));
+    let requests = requests.lock().unwrap();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].contains("range: bytes=40000-"),
+        "{}",
+        requests[1]
+    );
+    assert!(requests[1].contains("if-range: \"v1\""), "{}", requests[1]);
+    // Retried inside the daemon, never surfaced (NET-5 default).
+    assert!(!has(&h, |w| matches!(
+        cb(w),
+        Some(Callback::DidCompleteWithError { error: Some(_), .. })
+    )));
+    assert_eq!(sb.read("Documents/cut").unwrap(), full);
+}
+
+#[test]
+fn res_1_without_validators_a_cut_download_restarts_from_zero() {
+    let full = body(50_000);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let respond = {
+        let full = full.clone();
+        let calls = Arc::clone(&calls);
+        Arc::new(move |_: &str| {
+            let mut r = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                full.len()
+            )
+            .into_bytes();
+            let first = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+            r.extend_from_slice(if first { &full[..10_000] } else { &full[..] });
+            r
+        })
+    };
+    let (_, _, requests, sb) = run(
+        Quirks::default(),
+        respond,
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/r")),
+        ],
+    );
+    let requests = requests.lock().unwrap();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        !requests[1].contains("range:"),
+        "no validators, no Range: {}",
+        requests[1]
+    );
+    assert_eq!(sb.read("Documents/r").unwrap(), full);
+}
+
+#[test]
+fn file_1_the_temp_file_is_gone_once_the_callback_returns() {
+    let quirks = Quirks {
+        move_later: true,
+        ..Quirks::default()
+    };
+    let (h, files, ..) = run(
+        quirks,
+        serve_bytes(body(500)),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/late")),
+        ],
+    );
+    let deleted = position(&h, |w| matches!(w, What::TempDeleted { deleted: true, .. }));
+    let late_move = position(&h, |w| matches!(w, What::File { error: Some(_), .. }));
+    assert!(deleted < late_move);
+    assert!(!files.iter().any(|f| f.starts_with("Documents/")));
+}
+
+/// Completes while the app is suspended, so the completion comes with a wake.
+fn completes_during_a_wake() -> Vec<(bgsim_simulator::SimTime, Action)> {
+    vec![
+        (secs(0.0), Action::Launch),
+        (secs(0.5), Action::NetworkDown),
+        (secs(1.0), download("Documents/w")),
+        (secs(2.0), Action::Home),
+        (secs(10.0), Action::NetworkUp),
+    ]
+}
+
+#[test]
+fn lc_2_a_suspended_app_is_resumed_for_its_events_and_suspended_after_the_handler() {
+    let (h, files, ..) = run(
+        Quirks::default(),
+        serve_bytes(body(800)),
+        completes_during_a_wake(),
+    );
+    let wake = position(&h, |w| matches!(w, What::Wake { .. }));
+    let resumed = position(&h, |w| {
+        matches!(
+            w,
+            What::State {
+                from: AppState::Suspended,
+                to: AppState::Background
+            }
+        )
+    });
+    let handle = position(&h, |w| matches!(cb(w), Some(Callback::HandleEvents { .. })));
+    let finish_events = position(&h, |w| {
+        matches!(cb(w), Some(Callback::DidFinishEvents { .. }))
+    });
+    let called = position(&h, |w| {
+        matches!(
+            w,
+            What::HandlerCalled {
+                queue: Queue::Main,
+                count: 1,
+                ..
+            }
+        )
+    });
+    let last = h.records().last().unwrap();
+    assert!(wake < resumed && resumed < handle && handle < finish_events && finish_events < called);
+    assert!(matches!(
+        last.what,
+        What::State {
+            to: AppState::Suspended,
+            ..
+        }
+    ));
+    assert!(
+        !has(&h, |w| matches!(
+            w,
+            What::Launched {
+                in_background: true
+            }
+        )),
+        "not relaunched"
+    );
+    assert!(files.contains(&"Documents/w".to_string()));
+}
+
+#[test]
+fn lc_10_overrunning_the_wake_budget_kills_the_app() {
+    let quirks = Quirks {
+        busy_in_finish: Some(Duration::from_secs(45)),
+        ..Quirks::default()
+    };
+    let (h, ..) = run(quirks, serve_bytes(body(800)), completes_during_a_wake());
+    let wake = h.records()[position(&h, |w| matches!(w, What::Wake { .. }))].at;
+    let exceeded = &h.records()[position(&h, |w| matches!(w, What::WakeBudgetExceeded { .. }))];
+    assert_eq!(
+        exceeded.at.since(wake),
+        Duration::from_secs(30),
+        "the default budget"
+    );
+    assert!(has(&h, |w| matches!(
+        w,
+        What::State {
+            to: AppState::TerminatedBySystem,
+            ..
+        }
+    )));
+    assert!(!has(&h, |w| matches!(w, What::HandlerCalled { .. })));
+}
+
+#[test]
+fn a_handler_never_called_ends_in_a_kill_and_a_warning() {
+    let quirks = Quirks {
+        never_call_handler: true,
+        ..Quirks::default()
+    };
+    let (h, ..) = run(quirks, serve_bytes(body(800)), completes_during_a_wake());
+    let exceeded = position(&h, |w| matches!(w, What::WakeBudgetExceeded { .. }));
+    let warning = position(&h, |w| matches!(w, What::HandlerNeverCalled { .. }));
+    assert!(exceeded < warning);
+}
+
+#[test]
+fn a_call_ios_refuses_is_recorded_and_crashes_the_app() {
+    let quirks = Quirks {
+        invalidate_first: true,
+        ..Quirks::default()
+    };
+    let (h, ..) = run(
+        quirks,
+        serve_bytes(body(10)),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/x")),
+        ],
+    );
+    let exception = position(
+        &h,
+        |w| matches!(w, What::Exception { reason, .. } if reason.contains("invalidated")),
+    );
+    let crashed = position(&h, |w| {
+        matches!(
+            w,
+            What::State {
+                to: AppState::Crashed,
+                ..
+            }
+        )
+    });
+    assert!(exception < crashed);
+}
+
+#[test]
+fn kill_6_a_panic_is_a_crash_and_the_rest_arrives_with_a_relaunch() {
+    let quirks = Quirks {
+        panic_in_finish: true,
+        ..Quirks::default()
+    };
+    let (h, ..) = run(
+        quirks,
+        serve_bytes(body(300)),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/p")),
+        ],
+    );
+    let panicked = position(
+        &h,
+        |w| matches!(w, What::Panicked { message } if message.contains("index out of range")),
+    );
+    let crashed = position(&h, |w| {
+        matches!(
+            w,
+            What::State {
+                to: AppState::Crashed,
+                ..
+            }
+        )
+    });
+    // KILL-6: like a system kill, the held completion relaunches the app in the background.
+    let relaunch = position(&h, |w| {
+        matches!(
+            w,
+            What::Launched {
+                in_background: true
+            }
+        )
+    });
+    let complete = position(&h, |w| {
+        matches!(
+            cb(w),
+            Some(Callback::DidCompleteWithError { error: None, .. })
+        )
+    });
+    assert!(panicked < crashed && crashed < relaunch && relaunch < complete);
+}
