@@ -453,3 +453,71 @@ fn kill_6_a_panic_is_a_crash_and_the_rest_arrives_with_a_relaunch() {
     });
     assert!(panicked < crashed && crashed < relaunch && relaunch < complete);
 }
+
+#[test]
+fn res_2_cancel_producing_resume_data_then_resume_from_it() {
+    let quirks = Quirks {
+        pause_after: Some(Duration::from_millis(500)),
+        ..Quirks::default()
+    };
+    let full = body(2_000_000);
+    let (h, _, requests, sb) = run(
+        quirks,
+        serve_bytes(full.clone()),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/paused")),
+        ],
+    );
+    // RES-2: the block gets the data first, then the task completes with -999, no reason.
+    let produced = position(&h, |w| {
+        matches!(
+            cb(w),
+            Some(Callback::ResumeDataProduced { produced: true, .. })
+        )
+    });
+    let cancelled = position(&h, |w| {
+        matches!(cb(w), Some(Callback::DidCompleteWithError { error: Some(e), .. })
+            if e.code == -999 && e.cancel_reason.is_none() && e.resume_data.is_some())
+    });
+    let resumed = position(
+        &h,
+        |w| matches!(cb(w), Some(Callback::DidResumeAtOffset { offset, .. }) if *offset > 0),
+    );
+    assert!(produced < cancelled && cancelled < resumed);
+    // P3: the kept bytes wait in the app's tmp/ until the new task takes them back.
+    assert!(has(
+        &h,
+        |w| matches!(w, What::TaskCreated { from_resume_data: Some(n), .. } if *n > 0)
+    ));
+    let requests = requests.lock().unwrap();
+    assert!(requests[1].contains("range: bytes="), "{}", requests[1]);
+    assert_eq!(sb.read("Documents/paused").unwrap(), full);
+    assert!(
+        sb.list_dir("tmp").unwrap().is_empty(),
+        "resume data consumed"
+    );
+}
+
+#[test]
+fn suspension_freezes_dispatched_work_until_the_app_runs_again() {
+    let quirks = Quirks {
+        block_after_home: Some(Duration::from_secs(10)),
+        ..Quirks::default()
+    };
+    let (h, ..) = run(
+        quirks,
+        serve_bytes(body(10)),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), Action::Home),
+            (secs(60.0), Action::Foreground),
+        ],
+    );
+    // Home at 1 s, suspended at 6 s: the block due at 11 s runs when the app returns.
+    let ran = &h.records()[position(
+        &h,
+        |w| matches!(w, What::Log(l) if l == "the late block ran"),
+    )];
+    assert_eq!(ran.at, secs(60.0));
+}

@@ -96,6 +96,11 @@ pub struct Quirks {
     pub invalidate_first: bool,
     /// Moves the file from a block dispatched to main, after the callback returned (TF-02).
     pub move_later: bool,
+    /// Pauses each download this long after starting it (cancel producing resume data),
+    /// and resumes it from the data at once.
+    pub pause_after: Option<Duration>,
+    /// On entering the background, dispatches a block to main to run after this delay.
+    pub block_after_home: Option<Duration>,
 }
 
 #[derive(Default)]
@@ -152,6 +157,23 @@ impl App for TestApp {
         }
         if let Ok(task) = ctx.download_task(session, url) {
             ctx.resume(&task);
+            if let Some(delay) = s.quirks.pause_after {
+                ctx.dispatch_after(Queue::Main, delay, "pause", move |ctx| {
+                    ctx.cancel_producing_resume_data(&task, move |ctx, data| {
+                        let data = data.expect("resumable: ETag and ranges");
+                        let resumed = ctx.download_task_with_resume_data(session, &data).unwrap();
+                        ctx.resume(&resumed);
+                    });
+                });
+            }
+        }
+    }
+
+    fn did_enter_background(&mut self, ctx: &mut AppContext<'_>) {
+        if let Some(delay) = self.0.borrow().quirks.block_after_home {
+            ctx.dispatch_after(Queue::Main, delay, "late block", |ctx| {
+                ctx.log("the late block ran")
+            });
         }
     }
 }
