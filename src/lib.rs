@@ -9,7 +9,11 @@
 //! - [`server`]: the hyper fixture server.
 
 pub mod apps;
+pub mod check;
 pub mod cli;
+pub mod report;
+pub mod runner;
+pub mod scenario;
 pub mod server;
 pub mod world;
 

@@ -876,3 +876,28 @@ async fn wire_bytes_are_exact_and_dateless() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_chunked_fixture_announces_no_length_and_still_serves_ranges() {
+    fn chunked() -> FixtureSet {
+        let mut set = FixtureSet::new();
+        set.insert(Fixture::generated("/stream.bin", 200_000, 9).with_chunked(true));
+        set
+    }
+    on_both(chunked, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/stream.bin", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_LENGTH), None, "{}", h.name());
+        assert_eq!(r.header(header::TRANSFER_ENCODING), Some("chunked"));
+        assert_eq!(r.body.len(), 200_000);
+        let r = c.get("/stream.bin", &[("range", "bytes=199990-")]).await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some("bytes 199990-199999/200000")
+        );
+        assert_eq!(r.body.len(), 10);
+    })
+    .await;
+}

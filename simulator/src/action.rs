@@ -32,6 +32,13 @@ pub enum Action {
     NetworkDown,
     /// Connectivity returns.
     NetworkUp,
+    /// The phone is put on or taken off its charger (SCHED-1).
+    Charger {
+        /// Whether it is now charging.
+        connected: bool,
+    },
+    /// Nothing happens: the user waits (keeps the run going until then).
+    Wait,
 }
 
 impl Action {
@@ -48,6 +55,9 @@ impl Action {
             Action::Crash => "crash",
             Action::NetworkDown => "network-down",
             Action::NetworkUp => "network-up",
+            Action::Charger { connected: true } => "plug-in",
+            Action::Charger { connected: false } => "unplug",
+            Action::Wait => "wait",
         }
     }
 }

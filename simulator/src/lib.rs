@@ -14,6 +14,7 @@ pub mod action;
 pub mod app;
 pub mod clock;
 mod daemon;
+pub mod device;
 pub mod network;
 pub mod profile;
 pub mod sandbox;
@@ -24,6 +25,7 @@ pub mod trace;
 
 pub use action::Action;
 pub use app::{App, AppContext, AppFactory, AppState, CompletionHandler, DownloadDelegate};
+pub use device::DeviceConfig;
 pub use network::{Dialer, NetworkConfig};
 pub use profile::Profile;
 pub use sim::{RunEnd, SimConfig, Simulation};

@@ -25,6 +25,12 @@ pub struct Profile {
     pub retry_backoff_max: Duration,
     /// FILE-5: when the app is killed during a wake, drop the rest of the batch (radar 23478912).
     pub lose_undelivered_on_wake_kill: bool,
+    /// RATE-2: the resume rate limiter's first delay (observed 60 s on iOS 12.4).
+    pub rate_initial: Duration,
+    /// RATE-1: the factor the delay grows by at each wake.
+    pub rate_factor: u32,
+    /// RATE-2: a cap on the delay (none is documented).
+    pub rate_max: Option<Duration>,
 }
 
 impl Default for Profile {
@@ -39,6 +45,9 @@ impl Default for Profile {
             retry_backoff_initial: Duration::from_secs(1),
             retry_backoff_max: Duration::from_secs(60),
             lose_undelivered_on_wake_kill: true,
+            rate_initial: Duration::from_secs(60),
+            rate_factor: 2,
+            rate_max: None,
         }
     }
 }

@@ -379,6 +379,11 @@ pub enum What {
         /// had moved it away.
         deleted: bool,
     },
+    /// RATE-1: the resume rate limiter's delay changed (0: reset).
+    RateLimiter {
+        /// The new delay.
+        delay: Duration,
+    },
     /// Connectivity changed.
     Network {
         /// Up or down.
@@ -595,6 +600,10 @@ impl fmt::Display for What {
             } => write!(f, "temp file of {task} deleted {path}"),
             What::TempDeleted { task, path, .. } => {
                 write!(f, "temp file of {task} gone (moved by the app) {path}")
+            }
+            What::RateLimiter { delay } if delay.is_zero() => write!(f, "rate limiter delay reset"),
+            What::RateLimiter { delay } => {
+                write!(f, "rate limiter delay set to {}", fmt_duration(*delay))
             }
             What::Network { up } => write!(f, "network {}", if *up { "up" } else { "down" }),
         }

@@ -521,3 +521,109 @@ fn suspension_freezes_dispatched_work_until_the_app_runs_again() {
     )];
     assert_eq!(ran.at, secs(60.0));
 }
+
+#[test]
+fn rate_1_a_task_created_during_a_wake_waits_out_the_growing_delay() {
+    let quirks = Quirks {
+        download_on_wake: Some("http://test.server/next"),
+        ..Quirks::default()
+    };
+    let mut timeline = completes_during_a_wake();
+    timeline.push((secs(3600.0), Action::Launch));
+    let (h, ..) = run(quirks, serve_bytes(body(800)), timeline);
+    // RATE-2: the delay grows before handle-events; the new task is held for it.
+    let delay = position(
+        &h,
+        |w| matches!(w, What::RateLimiter { delay } if *delay == Duration::from_secs(60)),
+    );
+    let handle = position(&h, |w| matches!(cb(w), Some(Callback::HandleEvents { .. })));
+    let held = position(
+        &h,
+        |w| matches!(w, What::Waiting { reason, .. } if reason.contains("rate limiter holds it 1m")),
+    );
+    assert!(delay < handle && handle < held);
+    let created = h.records()[held].at;
+    let sent = h
+        .records()
+        .iter()
+        .filter(|r| matches!(r.what, What::RequestSent { .. }))
+        .nth(1)
+        .unwrap();
+    assert_eq!(sent.at, created + Duration::from_secs(60));
+    // The second completion wakes the app again within the delay: it doubles (RATE-1).
+    assert!(has(&h, |w| {
+        matches!(w, What::RateLimiter { delay } if *delay == Duration::from_secs(120))
+    }));
+    // The user opening the app resets it.
+    let reset = position(
+        &h,
+        |w| matches!(w, What::RateLimiter { delay } if delay.is_zero()),
+    );
+    assert_eq!(h.records()[reset].at, secs(3600.0));
+}
+
+#[test]
+fn sched_2_a_task_started_in_the_background_is_discretionary() {
+    let quirks = Quirks {
+        download_on_wake: Some("http://test.server/next"),
+        ..Quirks::default()
+    };
+    let config = bgsim_simulator::SimConfig {
+        device: bgsim_simulator::DeviceConfig {
+            charging: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut timeline = completes_during_a_wake();
+    timeline.push((secs(7200.0), Action::Charger { connected: true }));
+    let (h, ..) = run_with(config, quirks, serve_bytes(body(800)), timeline);
+    let deferred = position(
+        &h,
+        |w| matches!(w, What::Waiting { reason, .. } if reason.starts_with("discretionary")),
+    );
+    let plugged = position(&h, |w| {
+        matches!(w, What::Step(Action::Charger { connected: true }))
+    });
+    let second_request = h
+        .records()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.what, What::RequestSent { .. }))
+        .nth(1)
+        .unwrap()
+        .0;
+    // The foreground task ran unplugged (SCHED-1 defers discretionary tasks only); the one
+    // started in the background waited for the charger (SCHED-2).
+    assert!(deferred < plugged && plugged < second_request);
+}
+
+#[test]
+fn api_2_completion_handler_apis_raise_on_a_background_session() {
+    let quirks = Quirks {
+        completion_handler_api: true,
+        ..Quirks::default()
+    };
+    let (h, ..) = run(
+        quirks,
+        serve_bytes(body(10)),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), download("Documents/x")),
+        ],
+    );
+    let raised = position(
+        &h,
+        |w| matches!(w, What::Exception { reason, .. } if reason.contains("Completion handler blocks are not supported")),
+    );
+    let crashed = position(&h, |w| {
+        matches!(
+            w,
+            What::State {
+                to: AppState::Crashed,
+                ..
+            }
+        )
+    });
+    assert!(raised < crashed);
+}

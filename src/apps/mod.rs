@@ -8,6 +8,15 @@ use bgsim_simulator::AppFactory;
 /// The built-in apps, by name.
 pub const NAMES: [&str; 2] = ["reference", "article"];
 
+/// One line about the built-in app called `name`.
+pub fn describe(name: &str) -> &'static str {
+    match name {
+        "reference" => "a correct download manager: the model answer",
+        "article" => "a literal port of the seed article's code, bugs included",
+        _ => "",
+    }
+}
+
 /// A factory for the built-in app called `name`.
 pub fn factory(name: &str) -> Option<AppFactory> {
     match name {

@@ -3,6 +3,8 @@
 //! Exit codes (DESIGN.md §4): 0 everything held; 1 a check failed; 2 bad input (usage,
 //! a scenario file, a fixtures folder); 3 a run did not settle within its bounds.
 
+pub mod list;
+pub mod run;
 pub mod serve;
 
 /// A failure to report to the user: one sentence and an exit code.

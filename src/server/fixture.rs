@@ -207,6 +207,9 @@ pub struct Fixture {
     pub path: String,
     /// Range support for this fixture.
     pub accept_ranges: AcceptRanges,
+    /// Send bodies with chunked transfer-encoding and no Content-Length, so the client
+    /// cannot know the length in advance (PROG-2).
+    pub chunked: bool,
     versions: Vec<FixtureVersion>,
     current: usize,
 }
@@ -219,6 +222,7 @@ impl Fixture {
         Fixture {
             path,
             accept_ranges: AcceptRanges::Bytes,
+            chunked: false,
             versions: vec![first],
             current: 0,
         }
@@ -237,6 +241,12 @@ impl Fixture {
         let path = path.into();
         let content_type = content_type_for(&path);
         Fixture::new(path, Content::Generated { size_bytes, seed }, content_type)
+    }
+
+    /// Builder-style setter for [`Fixture::chunked`].
+    pub fn with_chunked(mut self, chunked: bool) -> Self {
+        self.chunked = chunked;
+        self
     }
 
     /// Builder-style setter for [`Fixture::accept_ranges`].

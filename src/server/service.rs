@@ -58,10 +58,15 @@ impl FixtureService {
                 let decoded = percent_decode(path)?;
                 set.get(&decoded)
             })?;
-            Some((fixture.current().clone(), fixture.accept_ranges))
+            Some((
+                fixture.current().clone(),
+                fixture.accept_ranges,
+                fixture.chunked,
+            ))
         });
 
-        let (status, headers, content, range) = match found {
+        let mut chunked = false;
+        let (status, mut headers, content, range) = match found {
             None => html_response(StatusCode::NOT_FOUND, NOT_FOUND_HTML),
             Some(_) if method != Method::GET && !is_head => {
                 let (status, mut headers, content, range) =
@@ -69,8 +74,9 @@ impl FixtureService {
                 headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
                 (status, headers, content, range)
             }
-            Some((version, accept_ranges)) => {
+            Some((version, accept_ranges, fixture_chunked)) => {
                 let d = decide(method, req.headers(), &version, accept_ranges);
+                chunked = fixture_chunked;
                 (d.status, d.headers, version.content, d.body)
             }
         };
@@ -97,8 +103,12 @@ impl FixtureService {
         // HEAD keeps GET's headers (Content-Length included) but sends no body; hyper writes
         // an explicit Content-Length on HEAD as given.
         let range = if is_head { 0..0 } else { range };
+        if chunked {
+            // No length announced: hyper frames the body with chunked transfer-encoding.
+            headers.remove(header::CONTENT_LENGTH);
+        }
         let guard = BodyGuard::new(journal, request_index, range.end - range.start);
-        let mut response = Response::new(FixtureBody::new(content, range, guard));
+        let mut response = Response::new(FixtureBody::new(content, range, guard, chunked));
         *response.status_mut() = status;
         *response.headers_mut() = headers;
         response
@@ -178,7 +188,8 @@ fn hex_value(digit: u8) -> u8 {
 
 /// The response body: bytes `range` of `content`, in frames of at most 64 KiB.
 ///
-/// It reports an exact size hint, so hyper frames it with Content-Length, and it ends the
+/// It reports an exact size hint, so hyper frames it with Content-Length (unless the fixture
+/// is chunked: then no hint and no header, and hyper chunks it), and it ends the
 /// stream on the last data frame, so hyper drops it (finalising the journal entry) as soon as
 /// the final bytes are handed over.
 pub(crate) struct FixtureBody {
@@ -186,10 +197,11 @@ pub(crate) struct FixtureBody {
     next: u64,
     end: u64,
     guard: BodyGuard,
+    chunked: bool,
 }
 
 impl FixtureBody {
-    fn new(content: Content, range: Range<u64>, guard: BodyGuard) -> Self {
+    fn new(content: Content, range: Range<u64>, guard: BodyGuard, chunked: bool) -> Self {
         // Never promise bytes the content cannot produce, or hyper would abort the connection.
         let end = range.end.min(content.len());
         let next = range.start.min(end);
@@ -198,6 +210,7 @@ impl FixtureBody {
             next,
             end,
             guard,
+            chunked,
         }
     }
 }
@@ -231,7 +244,11 @@ impl Body for FixtureBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.end - self.next)
+        if self.chunked {
+            SizeHint::default()
+        } else {
+            SizeHint::with_exact(self.end - self.next)
+        }
     }
 }
 

@@ -238,10 +238,39 @@ impl AppContext<'_> {
         Ok(key)
     }
 
+    /// `downloadTask(with:completionHandler:)`: refused on a background session (API-2).
+    pub fn download_task_with_completion_handler(
+        &mut self,
+        _session: SessionHandle,
+        _url: &str,
+    ) -> Result<TaskKey, Exception> {
+        let reason = "Completion handler blocks are not supported in background sessions. \
+                      Use a delegate instead."
+            .to_string();
+        Err(self.raise(
+            "downloadTask(with:completionHandler:)",
+            "NSGenericException",
+            reason,
+        ))
+    }
+
+    /// `uploadTask(with:from: Data)`: refused on a background session (API-3).
+    pub fn upload_task_from_data(
+        &mut self,
+        _session: SessionHandle,
+        _url: &str,
+        _body: &[u8],
+    ) -> Result<TaskKey, Exception> {
+        let reason =
+            "Upload tasks from NSData are not supported in background sessions.".to_string();
+        Err(self.raise("uploadTask(with:from:)", "NSGenericException", reason))
+    }
+
     /// `task.resume()`.
     pub fn resume(&mut self, task: &TaskKey) {
         self.record(What::TaskResumed { task: task.clone() });
-        self.daemon.resume_task(&mut self.env, task);
+        let in_foreground = self.state == AppState::Foreground;
+        self.daemon.resume_task(&mut self.env, task, in_foreground);
     }
 
     /// `task.taskDescription = description` (TID-3: kept by the daemon across launches).

@@ -12,6 +12,7 @@ use crate::app::{
     CancelReason, HttpResponse, ResumeData, SessionConfig, TaskInfo, TaskKey, UrlError,
 };
 use crate::clock::Clock;
+use crate::device::DeviceConfig;
 use crate::network::{Dialer, Network};
 use crate::profile::Profile;
 use crate::sandbox::{daemon_downloads_dir, Sandbox};
@@ -120,6 +121,10 @@ pub(crate) struct Daemon {
     names: ChaCha8Rng,
     emitted: Vec<(String, DelegateEvent)>,
     step_scheduled: bool,
+    device: DeviceConfig,
+    /// RATE-1: the per-app delay before tasks created in the background may start.
+    rate_delay: std::time::Duration,
+    last_wake: Option<SimTime>,
 }
 
 impl Daemon {
@@ -127,6 +132,7 @@ impl Daemon {
         bundle_id: String,
         profile: Profile,
         network: Network,
+        device: DeviceConfig,
         dialer: Rc<dyn Dialer>,
         names: ChaCha8Rng,
     ) -> Daemon {
@@ -134,6 +140,9 @@ impl Daemon {
             bundle_id,
             profile,
             network,
+            device,
+            rate_delay: std::time::Duration::ZERO,
+            last_wake: None,
             dialer,
             sessions: BTreeMap::new(),
             tasks: BTreeMap::new(),
@@ -236,6 +245,8 @@ impl Daemon {
             validators: None,
             temp_path,
             announce_resume: false,
+            discretionary: false,
+            not_before: env.now,
             fail_on_resume: None,
             error: None,
             completion_delivered: false,
@@ -275,14 +286,81 @@ impl Daemon {
         Ok(key)
     }
 
-    /// `resume()`: the task starts (NET-3's deadline counts from here).
-    pub fn resume_task(&mut self, env: &mut Env<'_>, key: &TaskKey) {
-        let resource_timeout = match self.sessions.get(&key.session) {
-            Some(s) => s
-                .config
-                .resource_timeout
-                .unwrap_or(self.profile.resource_timeout_default),
+    /// RATE-1 / RATE-2: the daemon resumes or relaunches the app: the delay grows, before
+    /// handle-events is called. It resets when "the delay period elapses without the app
+    /// being resumed": read here as a whole further period after the delay ran out, which
+    /// is what the observed 60 → 120 → 240 s chains of T3 need (each wake there comes just
+    /// after the previous delay expired, when the task it held has finished).
+    pub fn on_wake(&mut self, env: &mut Env<'_>) {
+        if self
+            .last_wake
+            .is_some_and(|t| env.now >= t + self.rate_delay * 2)
+        {
+            self.rate_delay = std::time::Duration::ZERO;
+        }
+        let grown = if self.rate_delay.is_zero() {
+            self.profile.rate_initial
+        } else {
+            self.rate_delay.saturating_mul(self.profile.rate_factor)
+        };
+        self.rate_delay = self.profile.rate_max.map_or(grown, |max| grown.min(max));
+        self.last_wake = Some(env.now);
+        env.record(What::RateLimiter {
+            delay: self.rate_delay,
+        });
+    }
+
+    /// RATE-1: the user brought the app to the front: the delay is reset to 0.
+    pub fn on_foreground(&mut self, env: &mut Env<'_>) {
+        if !self.rate_delay.is_zero() {
+            self.rate_delay = std::time::Duration::ZERO;
+            env.record(What::RateLimiter {
+                delay: self.rate_delay,
+            });
+        }
+    }
+
+    /// SCHED-1: the charger changed; deferred discretionary tasks may start.
+    pub fn set_charging(&mut self, env: &mut Env<'_>, connected: bool) {
+        self.device.charging = connected;
+        if self.device.discretionary_ok() {
+            self.restart_waiting(env, |t| t.discretionary);
+        }
+    }
+
+    /// Schedules an attempt now for every waiting task that `pick` selects.
+    fn restart_waiting(&mut self, env: &mut Env<'_>, pick: impl Fn(&Task) -> bool) {
+        for t in self.tasks.values_mut() {
+            if matches!(t.phase, Phase::Waiting) && pick(t) {
+                t.epoch += 1;
+                t.backoff = self.profile.retry_backoff_initial;
+                let start = DaemonEvent::Start {
+                    task: t.key.clone(),
+                    epoch: t.epoch,
+                };
+                env.clock
+                    .schedule(env.now.max(t.not_before), Event::Daemon(start));
+            }
+        }
+    }
+
+    /// `resume()`: the task starts (NET-3's deadline counts from here). A task resumed
+    /// while the app is not in the foreground is discretionary (SCHED-2) and waits out the
+    /// rate limiter's delay (RATE-1).
+    pub fn resume_task(&mut self, env: &mut Env<'_>, key: &TaskKey, in_foreground: bool) {
+        let (resource_timeout, discretionary) = match self.sessions.get(&key.session) {
+            Some(s) => (
+                s.config
+                    .resource_timeout
+                    .unwrap_or(self.profile.resource_timeout_default),
+                s.config.discretionary,
+            ),
             None => return,
+        };
+        let delay = if in_foreground {
+            std::time::Duration::ZERO
+        } else {
+            self.rate_delay
         };
         let Some(t) = self.tasks.get_mut(key) else {
             return;
@@ -301,9 +379,20 @@ impl Daemon {
         }
         t.phase = Phase::Waiting;
         t.epoch += 1;
+        t.discretionary = discretionary || !in_foreground;
+        t.not_before = env.now + delay;
         let epoch = t.epoch;
+        if !delay.is_zero() {
+            env.record(What::Waiting {
+                task: key.clone(),
+                reason: format!(
+                    "created in the background: the rate limiter holds it {}",
+                    crate::time::fmt_duration(delay)
+                ),
+            });
+        }
         env.clock.schedule(
-            env.now,
+            t.not_before,
             Event::Daemon(DaemonEvent::Start {
                 task: key.clone(),
                 epoch,
@@ -365,7 +454,15 @@ impl Daemon {
         }
     }
 
+    /// A completed task's resource timeout is moot: drop it so a finished run is quiet.
+    fn drop_deadline(env: &mut Env<'_>, key: &TaskKey) {
+        env.clock.extract(
+            |e| matches!(e, Event::Daemon(DaemonEvent::ResourceTimeout { task }) if task == key),
+        );
+    }
+
     fn complete_with_error(&mut self, env: &mut Env<'_>, key: &TaskKey, error: UrlError) {
+        Self::drop_deadline(env, key);
         let Some(t) = self.tasks.get_mut(key) else {
             return;
         };
@@ -486,35 +583,23 @@ impl Daemon {
         if !self.network.set_up(up) {
             return;
         }
-        let keys: Vec<TaskKey> = self.tasks.keys().cloned().collect();
-        for k in keys {
-            let t = self.tasks.get_mut(&k).expect("key from the map");
-            match (&t.phase, up) {
-                (Phase::Connecting(_) | Phase::Receiving(_), false) => {
-                    env.record(What::Interrupted {
-                        task: k.clone(),
-                        bytes: t.bytes_received,
-                        reason: "network down".into(),
-                    });
-                    t.phase = Phase::Waiting;
-                    t.epoch += 1;
-                    env.record(What::Waiting {
-                        task: k,
-                        reason: "no connectivity".into(),
-                    });
-                }
-                (Phase::Waiting, true) => {
-                    t.epoch += 1;
-                    t.backoff = self.profile.retry_backoff_initial;
-                    env.clock.schedule(
-                        env.now,
-                        Event::Daemon(DaemonEvent::Start {
-                            task: k,
-                            epoch: t.epoch,
-                        }),
-                    );
-                }
-                _ => {}
+        if up {
+            self.restart_waiting(env, |_| true);
+            return;
+        }
+        for (k, t) in self.tasks.iter_mut() {
+            if matches!(t.phase, Phase::Connecting(_) | Phase::Receiving(_)) {
+                env.record(What::Interrupted {
+                    task: k.clone(),
+                    bytes: t.bytes_received,
+                    reason: "network down".into(),
+                });
+                t.phase = Phase::Waiting;
+                t.epoch += 1;
+                env.record(What::Waiting {
+                    task: k.clone(),
+                    reason: "no connectivity".into(),
+                });
             }
         }
     }
@@ -576,6 +661,13 @@ impl Daemon {
             env.record(What::Waiting {
                 task: key,
                 reason: "no connectivity".into(),
+            });
+            return;
+        }
+        if t.discretionary && !self.device.discretionary_ok() {
+            env.record(What::Waiting {
+                task: key,
+                reason: "discretionary: waits for power and Wi-Fi".into(),
             });
             return;
         }
@@ -773,6 +865,7 @@ impl Daemon {
     /// ORD-1: the body is complete; did-finish-downloading-to then did-complete(nil),
     /// whatever the status (HTTP-1, HTTP-2).
     fn finish(&mut self, env: &mut Env<'_>, key: &TaskKey) {
+        Self::drop_deadline(env, key);
         let t = self.tasks.get_mut(key).expect("finishing task");
         t.phase = Phase::Completed;
         t.epoch += 1;

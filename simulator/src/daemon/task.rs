@@ -63,6 +63,10 @@ pub(crate) struct Task {
     /// ORD-3: the offset to announce with did-resume-at-offset, for a task created from
     /// resume data, once its first response tells whether the bytes can be reused.
     pub announce_resume: bool,
+    /// SCHED-1 / SCHED-2: starts only when the device allows discretionary work.
+    pub discretionary: bool,
+    /// RATE-1: not before this instant.
+    pub not_before: crate::time::SimTime,
     /// The task fails with this code when resumed: bad URL (NET-8), unreadable resume data (RES-6).
     pub fail_on_resume: Option<i64>,
     pub error: Option<UrlError>,

@@ -14,6 +14,7 @@ impl Simulation {
         use AppState::*;
         let actor = match action {
             Action::SystemSuspend | Action::SystemKill | Action::Crash => Actor::System,
+            Action::Charger { .. } => Actor::User,
             Action::NetworkDown | Action::NetworkUp => Actor::Net,
             _ => Actor::User,
         };
@@ -26,7 +27,7 @@ impl Simulation {
             Action::SystemKill => matches!(state, Background | Suspended),
             Action::ForceQuit => !matches!(state, NotRunning | TerminatedByUser),
             Action::Crash => state.is_running(),
-            Action::NetworkDown | Action::NetworkUp => true,
+            Action::NetworkDown | Action::NetworkUp | Action::Wait | Action::Charger { .. } => true,
         };
         if !applies {
             self.record(actor, What::Ignored { action, state });
@@ -61,6 +62,11 @@ impl Simulation {
             Action::SystemKill => self.terminate(TerminatedBySystem),
             Action::ForceQuit => self.terminate(TerminatedByUser),
             Action::Crash => self.crash(),
+            Action::Wait => {}
+            Action::Charger { connected } => {
+                self.daemon.set_charging(&mut daemon_env!(self), connected);
+                self.route();
+            }
             Action::NetworkDown | Action::NetworkUp => {
                 let up = action == Action::NetworkUp;
                 self.record(Actor::Net, What::Network { up });
@@ -91,6 +97,9 @@ impl Simulation {
         } else {
             AppState::Foreground
         });
+        if !in_background {
+            self.daemon.on_foreground(&mut daemon_env!(self));
+        }
         let options = LaunchOptions {
             in_background,
             url_session_identifier: session.clone(),
@@ -121,6 +130,7 @@ impl Simulation {
 
     fn bring_to_foreground(&mut self) {
         self.resume_running(AppState::Foreground);
+        self.daemon.on_foreground(&mut daemon_env!(self));
         self.with_app(Callback::WillEnterForeground, |app, ctx| {
             app.will_enter_foreground(ctx)
         });
@@ -264,6 +274,7 @@ impl Simulation {
                 budget,
             },
         );
+        self.daemon.on_wake(&mut daemon_env!(self));
         if state == AppState::Suspended {
             // Frozen work resumes and held events are queued behind handle-events.
             self.resume_running(AppState::Background);

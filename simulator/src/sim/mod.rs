@@ -62,6 +62,8 @@ pub struct SimConfig {
     pub profile: Profile,
     /// The device's network.
     pub network: NetworkConfig,
+    /// Power and Wi-Fi (SCHED-1).
+    pub device: crate::device::DeviceConfig,
     /// The app's bundle identifier (names the daemon's download folder, FILE-3).
     pub bundle_id: String,
     /// Bound on the number of events one run may process.
@@ -74,6 +76,7 @@ impl Default for SimConfig {
             seed: 1,
             profile: Profile::default(),
             network: NetworkConfig::default(),
+            device: crate::device::DeviceConfig::default(),
             bundle_id: "com.example.app".into(),
             max_events: 2_000_000,
         }
@@ -83,8 +86,10 @@ impl Default for SimConfig {
 /// Why [`Simulation::run_until`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunEnd {
-    /// Nothing was left to happen before the horizon.
+    /// Nothing was left to happen: the run settled.
     Quiet,
+    /// The horizon was reached with events still scheduled after it.
+    Horizon,
     /// The event bound was reached first: the run did not settle.
     EventLimit,
 }
@@ -146,6 +151,7 @@ impl Simulation {
             config.bundle_id,
             config.profile.clone(),
             Network::new(config.network),
+            config.device,
             dialer,
             seeds.stream("daemon"),
         );
@@ -177,11 +183,12 @@ impl Simulation {
         self.clock.schedule(at, Event::Action(action));
     }
 
-    /// Runs every event due up to `horizon`, then moves the clock there.
+    /// Runs every event due up to `horizon`, then moves the clock there (when finite).
     pub async fn run_until(&mut self, horizon: SimTime) -> RunEnd {
         while let Some(t) = self.clock.peek_time() {
             if t > horizon {
-                break;
+                self.clock.advance_to(horizon);
+                return RunEnd::Horizon;
             }
             if self.events_run >= self.max_events {
                 return RunEnd::EventLimit;

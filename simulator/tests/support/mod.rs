@@ -101,6 +101,10 @@ pub struct Quirks {
     pub pause_after: Option<Duration>,
     /// On entering the background, dispatches a block to main to run after this delay.
     pub block_after_home: Option<Duration>,
+    /// Starts a download of this URL from handle-events, i.e. in the background.
+    pub download_on_wake: Option<&'static str>,
+    /// Uses the completion-handler API, which background sessions refuse (API-2).
+    pub completion_handler_api: bool,
 }
 
 #[derive(Default)]
@@ -111,6 +115,7 @@ pub struct Shared {
     pub taps_seen_by_this_process: u32,
     pub destination: String,
     pub quirks: Quirks,
+    pub downloaded_on_wake: bool,
 }
 
 pub struct TestApp(pub Rc<RefCell<Shared>>);
@@ -136,11 +141,20 @@ impl App for TestApp {
 
     fn handle_events_for_background_session(
         &mut self,
-        _: &mut AppContext<'_>,
+        ctx: &mut AppContext<'_>,
         _: &str,
         h: CompletionHandler,
     ) {
-        self.0.borrow_mut().handler = Some(h);
+        let mut s = self.0.borrow_mut();
+        s.handler = Some(h);
+        let first = !s.downloaded_on_wake;
+        if let (Some(url), Some(session), true) = (s.quirks.download_on_wake, s.session, first) {
+            s.downloaded_on_wake = true;
+            s.destination = format!("Documents/on-wake-{}", ctx.now().as_us());
+            if let Ok(task) = ctx.download_task(session, url) {
+                ctx.resume(&task);
+            }
+        }
     }
 
     fn user_tapped_download(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
@@ -154,6 +168,10 @@ impl App for TestApp {
         let session = s.session.expect("created at launch");
         if s.quirks.invalidate_first {
             ctx.invalidate(session, false);
+        }
+        if s.quirks.completion_handler_api {
+            let _ = ctx.download_task_with_completion_handler(session, url);
+            return;
         }
         if let Ok(task) = ctx.download_task(session, url) {
             ctx.resume(&task);
@@ -252,24 +270,33 @@ pub fn secs(s: f64) -> SimTime {
     SimTime::from_us((s * 1e6) as u64)
 }
 
-/// Runs a timeline and returns the history and sandbox file list plus the file at `read`.
-pub fn run(
-    quirks: Quirks,
-    respond: Responder,
-    timeline: Vec<(SimTime, Action)>,
-) -> (
+/// What a run leaves: the history, the container's files, the requests, the sandbox.
+pub type Ran = (
     History,
     Vec<String>,
     Arc<Mutex<Vec<String>>>,
     bgsim_simulator::sandbox::Sandbox,
-) {
+);
+
+/// Runs a timeline with the default configuration.
+pub fn run(quirks: Quirks, respond: Responder, timeline: Vec<(SimTime, Action)>) -> Ran {
+    run_with(SimConfig::default(), quirks, respond, timeline)
+}
+
+/// Runs a timeline with `config`.
+pub fn run_with(
+    config: SimConfig,
+    quirks: Quirks,
+    respond: Responder,
+    timeline: Vec<(SimTime, Action)>,
+) -> Ran {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async move {
         let (d, requests) = dialer(respond);
-        let mut sim = Simulation::new(SimConfig::default(), factory(quirks), d).unwrap();
+        let mut sim = Simulation::new(config, factory(quirks), d).unwrap();
         for (t, a) in timeline {
             sim.schedule(t, a);
         }

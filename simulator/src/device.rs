@@ -1,0 +1,30 @@
+//! The device's state that iOS's scheduler looks at (SCHED-1, SCHED-6, PWR-1).
+
+/// Power and network conditions of the phone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceConfig {
+    /// On external power.
+    pub charging: bool,
+    /// On Wi-Fi (else cellular).
+    pub wifi: bool,
+    /// Low Power Mode (PWR-1: defers discretionary work).
+    pub low_power: bool,
+}
+
+impl Default for DeviceConfig {
+    /// A phone on its charger, on Wi-Fi: discretionary work may run.
+    fn default() -> Self {
+        DeviceConfig {
+            charging: true,
+            wifi: true,
+            low_power: false,
+        }
+    }
+}
+
+impl DeviceConfig {
+    /// SCHED-1: the documented example of good conditions for discretionary transfers.
+    pub fn discretionary_ok(&self) -> bool {
+        self.charging && self.wifi && !self.low_power
+    }
+}

@@ -1,0 +1,237 @@
+//! Facts derived from a history once, for all checks: which callback each app action ran
+//! in, the tasks and their lives, the app's downloads, wakes and processes.
+
+use bgsim_simulator::app::{AppState, TaskKey};
+use bgsim_simulator::trace::{Actor, Callback, Record, What};
+use std::collections::BTreeMap;
+
+/// A task's life as the history tells it.
+#[derive(Default)]
+pub(crate) struct TaskLife {
+    pub created: usize,
+    /// `taskDescription`, when the app set one (its key for the download).
+    pub description: Option<String>,
+    /// The daemon finished or failed it (`Downloaded` / `Failed`).
+    pub ended: Option<usize>,
+    /// did-finish-downloading-to: (record, location, status).
+    pub finished: Option<(usize, String, u16)>,
+    /// did-complete-with-error reached the app.
+    pub completion_delivered: Option<usize>,
+}
+
+/// One of the app's downloads, by the key it reports.
+pub(crate) struct Download {
+    pub key: String,
+    /// The user's request it answers: the download callback it was first reported in.
+    pub request: Option<usize>,
+    pub url: Option<String>,
+    pub destination: Option<String>,
+    /// Every state reported, in order: (record, state).
+    pub states: Vec<(usize, String)>,
+}
+
+/// A background wake.
+pub(crate) struct Wake {
+    pub at: usize,
+    pub session: String,
+    pub handler: u64,
+    pub budget_us: u64,
+}
+
+/// A process, from its start to its end (or the end of the history).
+pub(crate) struct Process {
+    pub started: usize,
+    pub in_background: bool,
+    pub ended: Option<usize>,
+}
+
+/// Terminal states of a download, as apps report them.
+pub(crate) const TERMINAL: [&str; 3] = ["done", "failed", "cancelled"];
+
+pub(crate) struct Facts<'a> {
+    pub records: &'a [Record],
+    /// For each record, the callback (record index) it happened inside, if any.
+    pub within: Vec<Option<usize>>,
+    pub tasks: BTreeMap<TaskKey, TaskLife>,
+    pub downloads: Vec<Download>,
+    pub wakes: Vec<Wake>,
+    pub processes: Vec<Process>,
+}
+
+fn is_terminal_state(to: AppState) -> bool {
+    matches!(
+        to,
+        AppState::TerminatedBySystem | AppState::TerminatedByUser | AppState::Crashed
+    )
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(records: &'a [Record]) -> Facts<'a> {
+        let mut f = Facts {
+            records,
+            within: Vec::with_capacity(records.len()),
+            tasks: BTreeMap::new(),
+            downloads: Vec::new(),
+            wakes: Vec::new(),
+            processes: Vec::new(),
+        };
+        let mut current: Option<usize> = None;
+        for (i, r) in records.iter().enumerate() {
+            // App records belong to the callback they happen in; any system or daemon
+            // record after a callback means it has returned.
+            match (&r.what, r.actor) {
+                (What::Callback { .. }, _) => current = Some(i),
+                (_, Actor::App) => {}
+                _ => current = None,
+            }
+            f.within
+                .push(if r.actor == Actor::App { current } else { None });
+            f.index(i, r);
+        }
+        f
+    }
+
+    fn index(&mut self, i: usize, r: &Record) {
+        match &r.what {
+            What::TaskCreated { task, .. } => {
+                self.tasks.insert(
+                    task.clone(),
+                    TaskLife {
+                        created: i,
+                        ..TaskLife::default()
+                    },
+                );
+            }
+            What::TaskDescribed { task, description } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.description = Some(description.clone());
+                }
+            }
+            What::Downloaded { task, .. } | What::Failed { task, .. } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.ended.get_or_insert(i);
+                }
+            }
+            What::Callback { callback, .. } => match callback {
+                Callback::DidFinishDownloadingTo {
+                    task,
+                    location,
+                    status,
+                } => {
+                    if let Some(t) = self.tasks.get_mut(task) {
+                        t.finished = Some((i, location.clone(), *status));
+                    }
+                }
+                Callback::DidCompleteWithError { task, .. } => {
+                    if let Some(t) = self.tasks.get_mut(task) {
+                        t.completion_delivered.get_or_insert(i);
+                    }
+                }
+                _ => {}
+            },
+            What::DownloadState { key, state } => self.download_state(i, key, state),
+            What::Wake {
+                session,
+                handler,
+                budget,
+            } => self.wakes.push(Wake {
+                at: i,
+                session: session.clone(),
+                handler: *handler,
+                budget_us: budget.as_micros() as u64,
+            }),
+            What::Launched { in_background } => self.processes.push(Process {
+                started: i,
+                in_background: *in_background,
+                ended: None,
+            }),
+            What::State { to, .. } if is_terminal_state(*to) => {
+                if let Some(p) = self.processes.last_mut() {
+                    p.ended.get_or_insert(i);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn download_state(&mut self, i: usize, key: &str, state: &str) {
+        if let Some(d) = self.downloads.iter_mut().find(|d| d.key == key) {
+            d.states.push((i, state.to_string()));
+            return;
+        }
+        // The first report links the key to the user's request it was made in.
+        let request = self.within[i].filter(|&c| {
+            matches!(
+                &self.records[c].what,
+                What::Callback {
+                    callback: Callback::UserTappedDownload { .. },
+                    ..
+                }
+            )
+        });
+        let (url, destination) = match request.map(|c| &self.records[c].what) {
+            Some(What::Callback {
+                callback: Callback::UserTappedDownload { url, destination },
+                ..
+            }) => (Some(url.clone()), Some(destination.clone())),
+            _ => (None, None),
+        };
+        self.downloads.push(Download {
+            key: key.to_string(),
+            request,
+            url,
+            destination,
+            states: vec![(i, state.to_string())],
+        });
+    }
+
+    /// A container path with any absolute container root stripped.
+    pub fn normalise(&self, path: &str) -> String {
+        if let Some(rest) = path.strip_prefix("/var/mobile/Containers/Data/Application/") {
+            if let Some((_, rel)) = rest.split_once('/') {
+                return rel.to_string();
+            }
+        }
+        path.to_string()
+    }
+
+    /// Whether the run healed at the end: the network is up, and the user came back after
+    /// the last force-quit (until then the app may rightly leave downloads paused).
+    pub fn healed(&self) -> bool {
+        let network_up = self
+            .records
+            .iter()
+            .rev()
+            .find_map(|r| match r.what {
+                What::Network { up } => Some(up),
+                _ => None,
+            })
+            .unwrap_or(true);
+        let last_quit = self.records.iter().rposition(|r| {
+            matches!(
+                r.what,
+                What::State {
+                    to: AppState::TerminatedByUser,
+                    ..
+                }
+            )
+        });
+        let relaunched = match last_quit {
+            None => true,
+            Some(q) => self.processes.iter().any(|p| p.started > q),
+        };
+        network_up && relaunched
+    }
+
+    /// Sessions with a task created before `at` whose completion had not reached the app.
+    pub fn pending_sessions_at(&self, at: usize) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .tasks
+            .iter()
+            .filter(|(_, t)| t.created < at && t.completion_delivered.is_none_or(|c| c > at))
+            .map(|(k, _)| k.session.clone())
+            .collect();
+        out.dedup();
+        out
+    }
+}

@@ -1,0 +1,280 @@
+//! What the app did with files: the temporary file (FILE-1), the delivered bytes, error
+//! bodies (HTTP-1), replaced destinations, and leftovers.
+
+use super::facts::{Facts, TERMINAL};
+use super::{Check, Evidence, Violation};
+use crate::server::Content;
+use crate::world::FIXTURE_HOST;
+use bgsim_simulator::trace::{FileOp, What};
+
+pub(super) const TEMP_IN_CALLBACK: Check = Check {
+    id: "temp-file-in-callback",
+    statement: "the temporary file is not touched after didFinishDownloadingTo returns",
+    explanation: "iOS deletes the downloaded file the moment didFinishDownloadingTo returns \
+        (FILE-1). Moving or reading it later, from another queue or after a bridge round \
+        trip, finds nothing: the download is lost although it succeeded (TF-02).",
+    run: temp_in_callback,
+};
+
+pub(super) const DELIVERED: Check = Check {
+    id: "file-delivered",
+    statement: "a download the app calls done has its destination equal, byte for byte, to what the server served",
+    explanation: "The app told its user the file is there. If the destination is missing, \
+        short, or holds other bytes, the user opens a broken file (TF-01, RD-07).",
+    run: delivered,
+};
+
+pub(super) const NO_ERROR_BODY: Check = Check {
+    id: "no-error-body",
+    statement: "a non-2xx body never becomes a destination file or a success",
+    explanation: "A 404 or 503 is not an error for a download task: its HTML body arrives \
+        through didFinishDownloadingTo like any file (HTTP-1, HTTP-2). An app that does not \
+        check the status code saves the error page as the user's file (TF-03).",
+    run: no_error_body,
+};
+
+pub(super) const NO_LOST_FILE: Check = Check {
+    id: "no-lost-file",
+    statement: "replacing a destination never leaves no file where a good one was",
+    explanation: "Deleting the old file and then copying the new one loses both when the \
+        copy fails; a replacement has to be atomic (write beside, then rename).",
+    run: no_lost_file,
+};
+
+pub(super) const NO_ORPHANS: Check = Check {
+    id: "no-orphan-files",
+    statement: "no temporary or partial file of the app's is left once all downloads are over",
+    explanation: "Partial files, staging copies and unused resume data fill the user's disk \
+        and are never cleaned up by iOS once the downloads are finished (TF-09).",
+    run: no_orphans,
+};
+
+/// The last record of the callback that `i` happened in (or `i` itself).
+fn callback_end(f: &Facts<'_>, i: usize) -> usize {
+    let Some(cb) = f.within[i] else {
+        return i;
+    };
+    (i..f.records.len())
+        .take_while(|&j| f.within[j] == Some(cb) || j == i)
+        .last()
+        .unwrap_or(i)
+}
+
+fn temp_in_callback(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (d, r) in f.records.iter().enumerate() {
+        let What::TempDeleted { task, path, .. } = &r.what else {
+            continue;
+        };
+        let touched = f.records[d..]
+            .iter()
+            .enumerate()
+            .find_map(|(k, r)| match &r.what {
+                What::File { path: p, to, .. }
+                    if f.normalise(p) == *path
+                        || to.as_deref().map(|t| f.normalise(t)) == Some(path.clone()) =>
+                {
+                    Some(d + k)
+                }
+                _ => None,
+            });
+        if let Some(t) = touched {
+            let finished = f
+                .tasks
+                .get(task)
+                .and_then(|t| t.finished.as_ref())
+                .map(|x| x.0);
+            let mut events: Vec<usize> = finished.into_iter().collect();
+            events.extend([d, t]);
+            out.push(Violation::new(
+                TEMP_IN_CALLBACK.id,
+                format!("the app used the temporary file of {task} after the callback returned"),
+                events,
+            ));
+        }
+    }
+    out
+}
+
+/// The bytes the server serves for a fixture URL, if it is one.
+fn served(e: &Evidence<'_>, url: &str) -> Option<Content> {
+    let path = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))?
+        .strip_prefix(FIXTURE_HOST)?;
+    e.server
+        .with_fixtures(|set| set.get(path).map(|fx| fx.current().content.clone()))
+}
+
+/// Compares a container file with served content; None when equal, else what differs.
+pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option<String> {
+    let Ok(bytes) = e.sandbox.read(file) else {
+        return Some(format!("{file} does not exist"));
+    };
+    if bytes.len() as u64 != content.len() {
+        return Some(format!(
+            "{file} has {} bytes, the server served {}",
+            bytes.len(),
+            content.len()
+        ));
+    }
+    let expected = content.read_at(0, bytes.len());
+    let first = bytes
+        .iter()
+        .zip(expected.iter())
+        .position(|(a, b)| a != b)?;
+    Some(format!(
+        "{file} differs from what the server served at byte {first}"
+    ))
+}
+
+fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for d in &f.downloads {
+        let Some((done_at, state)) = d.states.last() else {
+            continue;
+        };
+        let (Some(url), Some(dest)) = (&d.url, &d.destination) else {
+            continue;
+        };
+        if state != "done" {
+            continue;
+        }
+        let Some(content) = served(e, url) else {
+            continue;
+        };
+        if let Some(problem) = compare(e, &f.normalise(dest), &content) {
+            let events = d.request.into_iter().chain([*done_at]).collect();
+            out.push(Violation::new(
+                DELIVERED.id,
+                format!("the app calls {} done, but {problem}", d.key),
+                events,
+            ));
+        }
+    }
+    out
+}
+
+fn no_error_body(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for (key, t) in &f.tasks {
+        let Some((fin, location, status)) = &t.finished else {
+            continue;
+        };
+        if (200..300).contains(status) {
+            continue;
+        }
+        // Kept as a file: moved or copied out of the temporary location.
+        let kept = (*fin..f.records.len())
+            .take_while(|&j| j == *fin || f.within[j] == Some(*fin))
+            .find(|&j| {
+                matches!(&f.records[j].what, What::File { op: FileOp::Move | FileOp::Copy | FileOp::Replace, path, error: None, .. } if f.normalise(path) == *location)
+            });
+        if let Some(k) = kept {
+            out.push(Violation::new(
+                NO_ERROR_BODY.id,
+                format!("the {status} body of {key} was kept as a file"),
+                vec![*fin, k],
+            ));
+        }
+        // Reported as a success.
+        if let Some(desc) = &t.description {
+            if let Some(d) = f.downloads.iter().find(|d| &d.key == desc) {
+                if let Some((i, _)) = d.states.iter().find(|(i, s)| s == "done" && *i > *fin) {
+                    out.push(Violation::new(
+                        NO_ERROR_BODY.id,
+                        format!("the app calls {desc} done after a {status} response"),
+                        vec![*fin, *i],
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn no_lost_file(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    // Paths holding downloaded bytes: what was moved or copied out of a temporary
+    // location, and onwards (a staging file renamed over the destination).
+    let mut downloaded: std::collections::BTreeSet<String> = f
+        .tasks
+        .values()
+        .filter_map(|t| t.finished.as_ref().map(|(_, location, _)| location.clone()))
+        .collect();
+    for (i, r) in f.records.iter().enumerate() {
+        let What::File {
+            op,
+            path,
+            to,
+            error: None,
+        } = &r.what
+        else {
+            continue;
+        };
+        let p = f.normalise(path);
+        match (op, to) {
+            (FileOp::Move | FileOp::Copy | FileOp::Replace, Some(to))
+                if downloaded.contains(&p) =>
+            {
+                if *op != FileOp::Copy {
+                    downloaded.remove(&p);
+                }
+                downloaded.insert(f.normalise(to));
+            }
+            (FileOp::Remove, _) if downloaded.remove(&p) => {
+                let end = callback_end(f, i);
+                let restored = (i + 1..=end).any(|j| {
+                    matches!(&f.records[j].what, What::File { op: FileOp::Move | FileOp::Copy | FileOp::Replace, to: Some(t), error: None, .. } if f.normalise(t) == p)
+                });
+                if !restored {
+                    let events = (i..=end)
+                        .filter(|&j| {
+                            matches!(f.records[j].what, What::File { .. } | What::Panicked { .. })
+                        })
+                        .collect();
+                    out.push(Violation::new(
+                        NO_LOST_FILE.id,
+                        format!("{p} held a downloaded file, was deleted, and nothing replaced it"),
+                        events,
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Files the app or the daemon leaves while downloading.
+fn is_leftover(path: &str) -> bool {
+    path.starts_with("tmp/")
+        || path.starts_with("Library/Caches/com.apple.nsurlsessiond/")
+        || [".partial", ".tmp", ".download", ".bgsim-partial"]
+            .iter()
+            .any(|ext| path.ends_with(ext))
+}
+
+fn no_orphans(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
+    let all_over = f.downloads.iter().all(|d| {
+        d.states
+            .last()
+            .is_some_and(|(_, s)| TERMINAL.contains(&s.as_str()))
+    }) && f.tasks.values().all(|t| t.completion_delivered.is_some());
+    if !e.settled || !all_over {
+        return Vec::new();
+    }
+    let last = f.records.len().saturating_sub(1);
+    e.sandbox
+        .all_files()
+        .into_iter()
+        .filter(|p| is_leftover(p))
+        .map(|p| {
+            Violation::new(
+                NO_ORPHANS.id,
+                format!("{p} is left behind with every download over"),
+                vec![last],
+            )
+        })
+        .collect()
+}

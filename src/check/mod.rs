@@ -1,0 +1,109 @@
+//! The checks: properties every correct app has, judged on what a run left behind (the
+//! history, the final container, the server's journal), never on the app's opinion of
+//! itself. Each has an ID, a one-line statement and a plain-English explanation printed
+//! with the numbered history events that break it.
+
+mod facts;
+mod files;
+mod handler;
+mod outcome;
+
+use crate::server::FixtureServer;
+use bgsim_simulator::sandbox::Sandbox;
+use bgsim_simulator::History;
+use facts::Facts;
+
+/// One entry of the catalogue.
+#[derive(Clone, Copy, Debug)]
+pub struct Check {
+    /// The check's ID, as scenario files name it.
+    pub id: &'static str,
+    /// What must hold, in one line.
+    pub statement: &'static str,
+    /// Why, in plain English: what goes wrong on a phone when it does not hold.
+    pub explanation: &'static str,
+    run: fn(&Facts<'_>, &Evidence<'_>) -> Vec<Violation>,
+}
+
+/// A check that failed, with the history events that show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The check's ID.
+    pub check: &'static str,
+    /// What happened, in one sentence.
+    pub message: String,
+    /// Indices of the history records that show it, in order.
+    pub events: Vec<usize>,
+}
+
+/// What a run left behind.
+pub struct Evidence<'a> {
+    /// Every event.
+    pub history: &'a History,
+    /// The container at the end.
+    pub sandbox: &'a Sandbox,
+    /// The server (its fixtures are what was served).
+    pub server: &'a FixtureServer,
+    /// True when the run ran out of things to happen (no horizon cut it short), so
+    /// liveness checks can judge it.
+    pub settled: bool,
+}
+
+impl Violation {
+    fn new(check: &'static str, message: String, mut events: Vec<usize>) -> Violation {
+        events.sort_unstable();
+        events.dedup();
+        Violation {
+            check,
+            message,
+            events,
+        }
+    }
+}
+
+/// Every check, in the order they are reported.
+pub const CATALOGUE: &[Check] = &[
+    handler::ONCE,
+    handler::AFTER_EVENTS,
+    handler::MAIN_QUEUE,
+    handler::WAKE_BUDGET,
+    files::TEMP_IN_CALLBACK,
+    files::DELIVERED,
+    files::NO_ERROR_BODY,
+    files::NO_LOST_FILE,
+    outcome::ONE_OUTCOME,
+    outcome::NO_DUPLICATE_TASK,
+    outcome::PROGRESS_SANE,
+    outcome::STATE_AGREES,
+    outcome::SESSION_RECONNECTED,
+    files::NO_ORPHANS,
+    outcome::NO_EXCEPTION,
+];
+
+/// Compares a container file with served content: None when equal, else what differs.
+pub fn compare_file(
+    e: &Evidence<'_>,
+    file: &str,
+    content: &crate::server::Content,
+) -> Option<String> {
+    files::compare(e, file, content)
+}
+
+/// The check with this ID.
+pub fn find(id: &str) -> Option<&'static Check> {
+    CATALOGUE.iter().find(|c| c.id == id)
+}
+
+/// The IDs of every check.
+pub fn ids() -> Vec<&'static str> {
+    CATALOGUE.iter().map(|c| c.id).collect()
+}
+
+/// Runs every check; violations come in catalogue order.
+pub fn judge(evidence: &Evidence<'_>) -> Vec<Violation> {
+    let facts = Facts::new(evidence.history.records());
+    CATALOGUE
+        .iter()
+        .flat_map(|c| (c.run)(&facts, evidence))
+        .collect()
+}

@@ -1,0 +1,261 @@
+//! How downloads end and what the app believes about them: one outcome each, no
+//! duplicates, sane progress, agreement with the daemon, sessions reconnected, no crashes.
+
+use super::facts::{Facts, TERMINAL};
+use super::{Check, Evidence, Violation};
+use bgsim_simulator::trace::{Callback, What};
+
+pub(super) const ONE_OUTCOME: Check = Check {
+    id: "one-outcome",
+    statement: "every download ends in exactly one terminal state, and none is left running once the network and the app have healed",
+    explanation: "Each task's completion must reach the app, and each download the app \
+        tracks must end once: done, failed or cancelled. A completion that never arrives \
+        (the session was not recreated) or a status stuck at running leaves the user \
+        waiting forever (LC-02, LC-04, LC-06).",
+    run: one_outcome,
+};
+
+pub(super) const NO_DUPLICATE_TASK: Check = Check {
+    id: "no-duplicate-task",
+    statement: "at most one live task per download",
+    explanation: "Two tasks for one download waste the user's data and race to write the \
+        same file; it happens when an app restarts a download without reconciling with the \
+        tasks the daemon still runs (TID-4, LC-05).",
+    run: no_duplicate_task,
+};
+
+pub(super) const PROGRESS_SANE: Check = Check {
+    id: "progress-sane",
+    statement: "progress stays within [0, 1], only grows within an attempt, and stops at the end",
+    explanation: "Without a Content-Length the expected size is -1 (PROG-2): dividing by it \
+        shows negative progress. Progress must also not go backwards within one transfer, \
+        nor move after the download has ended (PR-01, PR-04).",
+    run: progress_sane,
+};
+
+pub(super) const STATE_AGREES: Check = Check {
+    id: "state-agrees",
+    statement: "the app's state for its downloads agrees with the daemon's tasks",
+    explanation: "A download the app shows as running must have a task in the daemon, and a \
+        task in the daemon must belong to a download the app runs. Otherwise pause and \
+        resume act on nothing, and finished work is never picked up (LC-02, ID-05).",
+    run: state_agrees,
+};
+
+pub(super) const SESSION_RECONNECTED: Check = Check {
+    id: "session-reconnected",
+    statement:
+        "on every launch where the daemon holds its tasks or events, the app recreates its session",
+    explanation: "Events are delivered only to a session object with the same identifier \
+        (ORD-7). An app that creates its session lazily, or only when a new download starts, \
+        never receives the completions of a relaunch (LC-4, LC-06).",
+    run: session_reconnected,
+};
+
+pub(super) const NO_EXCEPTION: Check = Check {
+    id: "no-exception",
+    statement: "the app makes no call iOS refuses with an exception, and does not crash",
+    explanation: "Some calls raise Objective-C exceptions in a background session (a task on \
+        an invalidated session, completion-handler APIs: ID-4, API-2); uncaught, they crash \
+        the app, as does any other crash in its code.",
+    run: no_exception,
+};
+
+fn one_outcome(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for d in &f.downloads {
+        let terminal: Vec<usize> = d
+            .states
+            .iter()
+            .filter(|(_, s)| TERMINAL.contains(&s.as_str()))
+            .map(|(i, _)| *i)
+            .collect();
+        if terminal.len() > 1 {
+            out.push(Violation::new(
+                ONE_OUTCOME.id,
+                format!("{} ended {} times", d.key, terminal.len()),
+                terminal,
+            ));
+        }
+    }
+    if !(e.settled && f.healed()) {
+        return out;
+    }
+    for (key, t) in &f.tasks {
+        if t.completion_delivered.is_none() {
+            out.push(Violation::new(
+                ONE_OUTCOME.id,
+                format!("the app never learned how {key} ended"),
+                [Some(t.created), t.ended].into_iter().flatten().collect(),
+            ));
+        }
+    }
+    for d in &f.downloads {
+        if let Some((i, s)) = d.states.last() {
+            if !TERMINAL.contains(&s.as_str()) {
+                out.push(Violation::new(
+                    ONE_OUTCOME.id,
+                    format!("{} is still {s} at the end", d.key),
+                    d.request.into_iter().chain([*i]).collect(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn no_duplicate_task(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let described: Vec<_> = f
+        .tasks
+        .iter()
+        .filter_map(|(k, t)| t.description.as_ref().map(|d| (k, d, t)))
+        .collect();
+    for (i, (ka, da, ta)) in described.iter().enumerate() {
+        for (kb, db, tb) in &described[i + 1..] {
+            let overlap = da == db
+                && tb.created < ta.ended.unwrap_or(usize::MAX)
+                && ta.created < tb.ended.unwrap_or(usize::MAX);
+            if overlap {
+                out.push(Violation::new(
+                    NO_DUPLICATE_TASK.id,
+                    format!("{ka} and {kb} both ran for {da} at the same time"),
+                    vec![ta.created, tb.created],
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn progress_sane(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut last: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
+    for (i, r) in f.records.iter().enumerate() {
+        match &r.what {
+            // A new attempt or a resume may legitimately start lower.
+            What::RequestSent { .. }
+            | What::Callback {
+                callback: Callback::DidResumeAtOffset { .. },
+                ..
+            } => last.clear(),
+            What::Progress { key, fraction } => {
+                let ended = f.downloads.iter().find(|d| d.key == *key).and_then(|d| {
+                    d.states
+                        .iter()
+                        .find(|(j, s)| *j < i && TERMINAL.contains(&s.as_str()))
+                        .map(|(j, _)| *j)
+                });
+                let problem = if !fraction.is_finite() || !(0.0..=1.0).contains(fraction) {
+                    Some((format!("{key} shows progress {fraction}"), vec![i]))
+                } else if let Some(j) = ended {
+                    Some((format!("{key} shows progress after it ended"), vec![j, i]))
+                } else if let Some(&(j, prev)) = last.get(key.as_str()) {
+                    (*fraction < prev).then(|| {
+                        (
+                            format!("{key} went back from {prev:.4} to {fraction:.4}"),
+                            vec![j, i],
+                        )
+                    })
+                } else {
+                    None
+                };
+                if let Some((message, events)) = problem {
+                    out.push(Violation::new(PROGRESS_SANE.id, message, events));
+                }
+                last.insert(key, (i, *fraction));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn state_agrees(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let end = f.records.len().saturating_sub(1);
+    let live = |key: &str| -> Vec<_> {
+        f.tasks
+            .iter()
+            .filter(|(_, t)| t.description.as_deref() == Some(key) && t.ended.is_none())
+            .collect()
+    };
+    for d in &f.downloads {
+        let Some((i, state)) = d.states.last() else {
+            continue;
+        };
+        let tasks = live(&d.key);
+        let running = !TERMINAL.contains(&state.as_str()) && state != "paused";
+        if running && tasks.is_empty() {
+            out.push(Violation::new(
+                STATE_AGREES.id,
+                format!(
+                    "the app shows {} as {state}, but the daemon has no task for it",
+                    d.key
+                ),
+                vec![*i, end],
+            ));
+        }
+        if !running {
+            for (k, t) in tasks {
+                out.push(Violation::new(
+                    STATE_AGREES.id,
+                    format!(
+                        "the app shows {} as {state}, but {k} still runs for it",
+                        d.key
+                    ),
+                    vec![t.created, *i],
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn session_reconnected(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for p in &f.processes {
+        let end = p.ended.unwrap_or(f.records.len());
+        let mut due = f.pending_sessions_at(p.started);
+        if p.in_background {
+            if let Some(w) = f.wakes.iter().rev().find(|w| w.at < p.started) {
+                due.push(w.session.clone());
+            }
+        }
+        due.sort();
+        due.dedup();
+        for session in due {
+            let created = f.records[p.started..end].iter().any(|r| {
+                matches!(&r.what, What::SessionCreated { session: s, .. } | What::DuplicateSession { session: s } if *s == session)
+            });
+            if !created {
+                out.push(Violation::new(
+                    SESSION_RECONNECTED.id,
+                    format!("a process started without recreating session {session}, which had work pending"),
+                    [Some(p.started), p.ended].into_iter().flatten().collect(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn no_exception(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    f.records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.what {
+            What::Exception { api, reason } => Some(Violation::new(
+                NO_EXCEPTION.id,
+                format!("{api} raised {reason}"),
+                vec![i],
+            )),
+            What::Panicked { message } => Some(Violation::new(
+                NO_EXCEPTION.id,
+                format!("the app crashed: {message}"),
+                vec![i],
+            )),
+            _ => None,
+        })
+        .collect()
+}

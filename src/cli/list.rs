@@ -1,0 +1,45 @@
+//! `bgsim list`: the apps, the checks, and which scenarios demonstrate which rules.
+
+use super::run::expand;
+use super::CliError;
+use crate::apps;
+use crate::check::{self, CATALOGUE};
+use crate::scenario::{self, Known};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Prints the catalogue. Scenario files that do not load are named, not fatal.
+pub fn list(scenarios: &[PathBuf]) -> Result<(), CliError> {
+    println!("apps:");
+    for name in apps::NAMES {
+        println!("  {name:<12} {}", apps::describe(name));
+    }
+    println!("\nchecks:");
+    for c in CATALOGUE {
+        println!("  {:<22} {}", c.id, c.statement);
+    }
+    let checks = check::ids();
+    let known = Known {
+        apps: &apps::NAMES,
+        checks: &checks,
+    };
+    let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for file in expand(scenarios)? {
+        match scenario::load(&file, &known) {
+            Ok(s) => {
+                for rule in s.rules {
+                    rules
+                        .entry(rule)
+                        .or_default()
+                        .push(file.display().to_string());
+                }
+            }
+            Err(e) => eprintln!("bgsim: {e}"),
+        }
+    }
+    println!("\nrules demonstrated by scenarios:");
+    for (rule, files) in &rules {
+        println!("  {rule:<8} {}", files.join(", "));
+    }
+    Ok(())
+}

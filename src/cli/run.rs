@@ -1,0 +1,128 @@
+//! `bgsim run FILE|DIR...`: run scenario files and judge them.
+
+use super::CliError;
+use crate::apps;
+use crate::check;
+use crate::report::{json, text, Format};
+use crate::runner::{run_scenario, Overrides};
+use crate::scenario::{self, Known};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Options of `bgsim run`.
+pub struct RunOptions {
+    /// Files or folders (every `*.toml` below a folder, sorted).
+    pub paths: Vec<PathBuf>,
+    /// `--app`, `--seed`, `--transport`.
+    pub overrides: Overrides,
+    /// Only verdicts, no timelines.
+    pub quiet: bool,
+    /// Text or JSON lines.
+    pub format: Format,
+    /// Colour in the text report.
+    pub colour: bool,
+}
+
+/// Every scenario file named by `paths`, folders expanded, in order.
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            collect_toml(p, &mut found)
+                .map_err(|e| CliError::input(format!("cannot read {}: {e}.", p.display())))?;
+            found.sort();
+            if found.is_empty() {
+                return Err(CliError::input(format!(
+                    "{} holds no .toml scenario files.",
+                    p.display()
+                )));
+            }
+            out.extend(found);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(CliError::input(format!("{} does not exist.", p.display())));
+        }
+    }
+    Ok(out)
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_toml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs every scenario; returns the exit code: 2 if any file was bad input, else 3 if any
+/// run did not settle, else 1 if any failed, else 0. Bad files are reported and skipped,
+/// so one broken file does not hide the verdicts of the others.
+pub fn run(opts: &RunOptions) -> Result<u8, CliError> {
+    if let Some(app) = &opts.overrides.app {
+        if apps::factory(app).is_none() {
+            return Err(CliError::input(format!(
+                "unknown app `{app}`; expected one of: {}.",
+                apps::NAMES.join(", ")
+            )));
+        }
+    }
+    let files = expand(&opts.paths)?;
+    let checks = check::ids();
+    let known = Known {
+        apps: &apps::NAMES,
+        checks: &checks,
+    };
+    let (mut passed, mut failed, mut bad, mut unbounded) = (0, 0, 0, 0);
+    let stdout = std::io::stdout();
+    for file in &files {
+        let scenario = match scenario::load(file, &known) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("bgsim: {e}");
+                bad += 1;
+                continue;
+            }
+        };
+        let outcome = run_scenario(&scenario, &opts.overrides).map_err(|e| CliError {
+            message: format!("{}: the run failed: {e}.", file.display()),
+            code: 1,
+        })?;
+        let report = match opts.format {
+            Format::Text => text::render(
+                &scenario,
+                &outcome,
+                opts.quiet,
+                text::Style {
+                    colour: opts.colour,
+                },
+            ),
+            Format::Json => json::render(&scenario, &outcome, opts.quiet) + "\n",
+        };
+        let mut lock = stdout.lock();
+        let _ = lock.write_all(report.as_bytes());
+        let _ = lock.flush();
+        if outcome.unbounded() {
+            unbounded += 1;
+        }
+        if outcome.passed() {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    if opts.format == Format::Text {
+        println!("{passed} passed, {failed} failed");
+    }
+    Ok(match (bad, unbounded, failed) {
+        (b, _, _) if b > 0 => 2,
+        (_, u, _) if u > 0 => 3,
+        (_, _, f) if f > 0 => 1,
+        _ => 0,
+    })
+}

@@ -1,0 +1,153 @@
+//! Running a scenario: build its world, run it, judge it with the checks, and compare
+//! with what the scenario expects.
+
+use crate::apps;
+use crate::check::{self, Evidence, Violation};
+use crate::scenario::{FileSource, FixtureSource, Scenario};
+use crate::server::{Content, Fixture, FixtureSet};
+use crate::world::{self, Run, Transport, World};
+use bgsim_simulator::{RunEnd, SimConfig, SimTime};
+use std::io;
+
+/// What to change about a scenario when running it (the CLI's `--app`, `--seed`, ...).
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// Run against this app instead of the scenario's.
+    pub app: Option<String>,
+    /// Use this seed instead of the scenario's.
+    pub seed: Option<u64>,
+    /// TCP (default) or the in-memory pipe.
+    pub transport: Transport,
+}
+
+/// The verdict on one scenario run.
+pub struct Outcome {
+    /// The app that ran.
+    pub app: String,
+    /// The seed used.
+    pub seed: u64,
+    /// What the run left behind.
+    pub run: Run,
+    /// Every check that failed.
+    pub violations: Vec<Violation>,
+    /// Violations of checks the scenario did not expect to fail.
+    pub unexpected: Vec<Violation>,
+    /// Checks the scenario expected to fail that did not.
+    pub missing: Vec<String>,
+    /// Expected files that are wrong, in one sentence each.
+    pub file_problems: Vec<String>,
+}
+
+impl Outcome {
+    /// The run settled and matched every expectation.
+    pub fn passed(&self) -> bool {
+        self.run.end != RunEnd::EventLimit
+            && self.unexpected.is_empty()
+            && self.missing.is_empty()
+            && self.file_problems.is_empty()
+    }
+
+    /// The run hit its event bound without settling (exit code 3).
+    pub fn unbounded(&self) -> bool {
+        self.run.end == RunEnd::EventLimit
+    }
+}
+
+fn fixture_set(s: &Scenario) -> io::Result<FixtureSet> {
+    let mut set = FixtureSet::new();
+    for spec in &s.fixtures {
+        let fixture = match &spec.source {
+            FixtureSource::File(path) => Fixture::file(spec.path.clone(), std::fs::read(path)?),
+            FixtureSource::Generated { size_bytes, seed } => {
+                Fixture::generated(spec.path.clone(), *size_bytes, *seed)
+            }
+        };
+        set.insert(
+            fixture
+                .with_accept_ranges(spec.accept_ranges)
+                .with_chunked(spec.chunked),
+        );
+    }
+    Ok(set)
+}
+
+/// Runs `scenario` with `overrides` and judges it.
+pub fn run_scenario(scenario: &Scenario, overrides: &Overrides) -> io::Result<Outcome> {
+    let app = overrides
+        .app
+        .clone()
+        .unwrap_or_else(|| scenario.app.clone());
+    let factory = apps::factory(&app).ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("unknown app `{app}`"))
+    })?;
+    let seed = overrides.seed.unwrap_or(scenario.seed);
+    let run = world::run(World {
+        config: SimConfig {
+            seed,
+            profile: scenario.profile.clone(),
+            network: scenario.network.clone(),
+            device: scenario.device.clone(),
+            ..SimConfig::default()
+        },
+        fixtures: fixture_set(scenario)?,
+        app: factory,
+        timeline: scenario.steps.clone(),
+        horizon: scenario.horizon.unwrap_or(SimTime::NEVER),
+        transport: overrides.transport,
+    })?;
+    let evidence = Evidence {
+        history: &run.history,
+        sandbox: &run.sandbox,
+        server: &run.server,
+        settled: run.end == RunEnd::Quiet,
+    };
+    let violations = check::judge(&evidence);
+    let expected = &scenario.expect.violations;
+    let unexpected = violations
+        .iter()
+        .filter(|v| !expected.iter().any(|e| e == v.check))
+        .cloned()
+        .collect();
+    let missing = expected
+        .iter()
+        .filter(|e| !violations.iter().any(|v| v.check == e.as_str()))
+        .cloned()
+        .collect();
+    let file_problems = file_problems(scenario, &evidence)?;
+    Ok(Outcome {
+        app,
+        seed,
+        violations,
+        unexpected,
+        missing,
+        file_problems,
+        run,
+    })
+}
+
+fn file_problems(s: &Scenario, e: &Evidence<'_>) -> io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for (dest, source) in &s.expect.files {
+        let content = match source {
+            FileSource::Fixture(path) => e
+                .server
+                .with_fixtures(|set| set.get(path).map(|f| f.current().content.clone())),
+            FileSource::File(path) => Some(Content::Bytes(std::fs::read(path)?.into())),
+        };
+        let Some(content) = content else {
+            out.push(format!(
+                "expected {dest} from {source:?}, which is not served"
+            ));
+            continue;
+        };
+        if let Some(problem) = check::compare_file(e, dest, &content) {
+            out.push(format!("expected file: {problem}"));
+        }
+    }
+    for absent in &s.expect.absent {
+        if e.sandbox.exists(absent) {
+            out.push(format!("expected {absent} not to exist, but it does"));
+        }
+    }
+    Ok(out)
+}

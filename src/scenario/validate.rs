@@ -1,0 +1,547 @@
+//! From the raw file to a [`Scenario`]: the checks that need more than one value (declared
+//! fixtures, the horizon), the caller's [`Known`] names, or the file system.
+//!
+//! Checks run in the order the sections usually appear in a file, so the error reported is
+//! the first one a reader meets.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bgsim_simulator::time::fmt_duration;
+use bgsim_simulator::{Action, DeviceConfig, NetworkConfig, Profile, SimTime};
+use toml::Spanned;
+
+use super::error::{line_column, Locator};
+use super::raw::{
+    Dur, RawDevice, RawExpect, RawFixture, RawNetwork, RawProfile, RawScenario, RawStep, StepKind,
+};
+use super::{
+    Expect, FileSource, FixtureSource, FixtureSpec, Known, Scenario, ScenarioError, MAX_FIXTURES,
+    MAX_GENERATED_SIZE_BYTES, MAX_STEPS, MAX_TIME,
+};
+use crate::server::AcceptRanges;
+use crate::world::fixture_url;
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<Scenario> {
+    let name = raw.name.get_ref().trim();
+    if name.is_empty() {
+        return Err(at.at(
+            raw.name.span(),
+            "empty `name`; expected a one-line description",
+        ));
+    }
+    let app = raw.app.get_ref();
+    if !known.apps.contains(&app.as_str()) {
+        return Err(at.at(
+            raw.app.span(),
+            format!("unknown app `{app}`; expected one of: {}", list(known.apps)),
+        ));
+    }
+    let horizon = match &raw.horizon {
+        Some(h) => Some(time(h.get_ref().0, h.span(), "horizon", at)?),
+        None => None,
+    };
+    let network = network(raw.network);
+    let profile = profile(raw.profile, at)?;
+    let base = base_dir(at.file);
+    let fixtures = fixtures(&raw.fixture.0, &base, at)?;
+    let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, at)?;
+    let expect = match raw.expect {
+        Some(expect) => self::expect(expect, &fixtures, &base, at, known)?,
+        None => Expect::default(),
+    };
+    Ok(Scenario {
+        path: at.file.to_path_buf(),
+        name: name.to_owned(),
+        rules: raw.rules.into_iter().map(|rule| rule.0).collect(),
+        app: app.clone(),
+        seed: raw.seed.map_or(1, |seed| seed.0),
+        horizon,
+        network,
+        profile,
+        device: device(raw.device),
+        fixtures,
+        steps,
+        expect,
+    })
+}
+
+/// `names` for a message: `a, b, c`, or `(none)`; long lists (a file may declare a thousand
+/// fixtures) are cut so the message stays one readable line.
+fn list(names: &[&str]) -> String {
+    const SHOWN: usize = 20;
+    match names.len() {
+        0 => "(none)".to_owned(),
+        n if n <= SHOWN => names.join(", "),
+        n => format!("{}, ... ({} more)", names[..SHOWN].join(", "), n - SHOWN),
+    }
+}
+
+/// A step time or the horizon as an instant, within [`MAX_TIME`].
+fn time(d: Duration, span: std::ops::Range<usize>, what: &str, at: &Locator) -> Result<SimTime> {
+    if d > MAX_TIME {
+        return Err(at.at(
+            span,
+            format!(
+                "{what} `{}` is too far; expected at most `{}`",
+                fmt_duration(d),
+                fmt_duration(MAX_TIME)
+            ),
+        ));
+    }
+    Ok(SimTime::ZERO + d)
+}
+
+fn network(raw: Option<RawNetwork>) -> NetworkConfig {
+    let mut network = NetworkConfig::default();
+    if let Some(raw) = raw {
+        if let Some(bandwidth) = raw.bandwidth {
+            network.bandwidth_bytes_per_s = bandwidth.0;
+        }
+        if let Some(latency) = raw.latency {
+            network.latency = latency.0;
+        }
+        if let Some(up) = raw.up {
+            network.up = up;
+        }
+    }
+    network
+}
+
+fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
+    let mut p = Profile::default();
+    let Some(raw) = raw else { return Ok(p) };
+    let set = |field: &mut Duration, value: Option<Dur>| {
+        if let Some(value) = value {
+            *field = value.0;
+        }
+    };
+    set(&mut p.bg_wake_budget, raw.wake_budget);
+    set(&mut p.background_grace, raw.background_grace);
+    set(&mut p.progress_interval, raw.progress_interval);
+    set(&mut p.resource_timeout_default, raw.resource_timeout);
+    set(&mut p.request_timeout_default, raw.request_timeout);
+    set(&mut p.retry_backoff_initial, raw.retry_backoff_initial);
+    if let Some(granularity) = raw.progress_granularity {
+        // Zero bytes per progress report would ask for a report per nothing transferred.
+        if granularity.get_ref().0 == 0 {
+            return Err(at.at(
+                granularity.span(),
+                "`progress_granularity` is 0; expected at least 1 byte",
+            ));
+        }
+        p.progress_granularity_bytes = granularity.into_inner().0;
+    }
+    if let Some(max) = raw.retry_backoff_max {
+        p.retry_backoff_max = max.get_ref().0;
+        // Checked here rather than left to the daemon: a cap below the first delay is a typo
+        // whose effect (every retry at the cap) would be hard to see in a history.
+        if p.retry_backoff_max < p.retry_backoff_initial {
+            return Err(at.at(
+                max.span(),
+                format!(
+                    "`retry_backoff_max` `{}` is less than `retry_backoff_initial` `{}`; expected at least that",
+                    fmt_duration(p.retry_backoff_max),
+                    fmt_duration(p.retry_backoff_initial)
+                ),
+            ));
+        }
+    }
+    if let Some(lose) = raw.lose_undelivered_on_wake_kill {
+        p.lose_undelivered_on_wake_kill = lose;
+    }
+    set(&mut p.rate_initial, raw.rate_initial);
+    if let Some(max) = raw.rate_max {
+        p.rate_max = Some(max.0);
+    }
+    if let Some(factor) = raw.rate_factor {
+        if *factor.get_ref() == 0 {
+            return Err(at.at(factor.span(), "`rate_factor` is 0; expected at least 1"));
+        }
+        p.rate_factor = factor.into_inner();
+    }
+    Ok(p)
+}
+
+fn device(raw: Option<RawDevice>) -> DeviceConfig {
+    let mut d = DeviceConfig::default();
+    if let Some(raw) = raw {
+        d.charging = raw.charging.unwrap_or(d.charging);
+        d.wifi = raw.wifi.unwrap_or(d.wifi);
+        d.low_power = raw.low_power.unwrap_or(d.low_power);
+    }
+    d
+}
+
+fn fixtures(raw: &[Spanned<RawFixture>], base: &Path, at: &Locator) -> Result<Vec<FixtureSpec>> {
+    if let Some(extra) = raw.get(MAX_FIXTURES) {
+        return Err(at.at(
+            extra.span(),
+            format!(
+                "too many fixtures: {}; expected at most {MAX_FIXTURES}",
+                raw.len()
+            ),
+        ));
+    }
+    let mut seen: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for fixture in raw {
+        let table = fixture.get_ref();
+        let path = &table.path;
+        check_url_path(path, at)?;
+        if let Some(first) = seen.insert(path.get_ref(), path.span()) {
+            let (line, _) = line_column(at.text, first.start);
+            return Err(at.at(
+                path.span(),
+                format!(
+                    "fixture `{}` is declared twice (first at line {line}); expected unique paths",
+                    path.get_ref()
+                ),
+            ));
+        }
+        out.push(FixtureSpec {
+            path: path.get_ref().clone(),
+            source: fixture_source(fixture, base, at)?,
+            accept_ranges: table
+                .accept_ranges
+                .as_ref()
+                .map_or(AcceptRanges::default(), |r| r.0),
+            chunked: table.framing.as_ref().is_some_and(|f| f.chunked),
+        });
+    }
+    Ok(out)
+}
+
+/// A fixture's URL path: `/` then printable characters, no query or fragment (the server
+/// matches paths exactly, so `/a?x` could never be requested as declared).
+fn check_url_path(path: &Spanned<String>, at: &Locator) -> Result<()> {
+    let p = path.get_ref();
+    let ok = p.starts_with('/')
+        && !p
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#');
+    if ok {
+        Ok(())
+    } else {
+        Err(at.at(
+            path.span(),
+            format!("bad fixture path `{p}`: expected a URL path starting with `/`, like `/xamarin.png`, without spaces, `?` or `#`"),
+        ))
+    }
+}
+
+fn fixture_source(
+    fixture: &Spanned<RawFixture>,
+    base: &Path,
+    at: &Locator,
+) -> Result<FixtureSource> {
+    let f = fixture.get_ref();
+    let path = f.path.get_ref();
+    match (&f.file, &f.size, &f.seed) {
+        (Some(file), None, None) => Ok(FixtureSource::File(resolve(file, base, at)?)),
+        (None, Some(size), Some(seed)) => {
+            let size_bytes = size.get_ref().0;
+            if size_bytes > MAX_GENERATED_SIZE_BYTES {
+                return Err(at.at(
+                    size.span(),
+                    format!("fixture size {size_bytes} bytes is too large; expected at most 1TiB"),
+                ));
+            }
+            Ok(FixtureSource::Generated {
+                size_bytes,
+                seed: seed.get_ref().0,
+            })
+        }
+        (Some(_), Some(size), _) => Err(at.at(
+            size.span(),
+            "a fixture has either `file`, or `size` and `seed`, not both",
+        )),
+        (Some(_), None, Some(seed)) => Err(at.at(
+            seed.span(),
+            "a fixture has either `file`, or `size` and `seed`, not both",
+        )),
+        (None, Some(size), None) => Err(at.at(
+            size.span(),
+            format!("fixture `{path}` has `size` but no `seed`; expected both for generated bytes"),
+        )),
+        (None, None, Some(seed)) => Err(at.at(
+            seed.span(),
+            format!("fixture `{path}` has `seed` but no `size`; expected both for generated bytes"),
+        )),
+        (None, None, None) => Err(at.at(
+            fixture.span(),
+            format!("fixture `{path}` has no content; expected `file`, or `size` and `seed`"),
+        )),
+    }
+}
+
+fn steps(
+    raw: &[Spanned<RawStep>],
+    fixtures: &[Spanned<RawFixture>],
+    horizon: &Option<Spanned<Dur>>,
+    at: &Locator,
+) -> Result<Vec<(SimTime, Action)>> {
+    if let Some(extra) = raw.get(MAX_STEPS) {
+        return Err(at.at(
+            extra.span(),
+            format!(
+                "too many steps: {}; expected at most {MAX_STEPS}",
+                raw.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for step in raw {
+        let s = step.get_ref();
+        let when = time(s.at.get_ref().0, s.at.span(), "step time", at)?;
+        if let Some(horizon) = horizon {
+            if s.at.get_ref().0 > horizon.get_ref().0 {
+                return Err(at.at(
+                    s.at.span(),
+                    format!(
+                        "step at `{}` is after the horizon `{}`, so it would never run; expected a time within the horizon",
+                        fmt_duration(s.at.get_ref().0),
+                        fmt_duration(horizon.get_ref().0)
+                    ),
+                ));
+            }
+        }
+        out.push((when, action(step, fixtures, at)?));
+    }
+    // `sort_by_key` is stable: steps at the same instant keep their file order, which is
+    // the order the user meant them to happen in.
+    out.sort_by_key(|(when, _)| *when);
+    Ok(out)
+}
+
+fn action(
+    step: &Spanned<RawStep>,
+    fixtures: &[Spanned<RawFixture>],
+    at: &Locator,
+) -> Result<Action> {
+    let s = step.get_ref();
+    if s.kind != StepKind::Download {
+        // Only `download` takes a URL and a destination; on any other step they are a
+        // mistake (a misplaced line, a wrong `do`), never something to ignore.
+        for (key, value) in [("url", &s.url), ("to", &s.to)] {
+            if let Some(value) = value {
+                return Err(at.at(
+                    value.span(),
+                    format!(
+                        "a `{}` step takes no `{key}`; expected only `at` and `do` (only `download` takes `url` and `to`)",
+                        s.kind.name()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(match s.kind {
+        StepKind::Launch => Action::Launch,
+        StepKind::Download => {
+            let (Some(url), Some(to)) = (&s.url, &s.to) else {
+                let missing = if s.url.is_none() { "url" } else { "to" };
+                return Err(at.at(
+                    step.span(),
+                    format!("a `download` step needs `{missing}`; expected both `url` and `to`"),
+                ));
+            };
+            Action::Download {
+                url: download_url(url, fixtures, at)?,
+                destination: container_path(to, at)?,
+            }
+        }
+        StepKind::Home => Action::Home,
+        StepKind::Foreground => Action::Foreground,
+        StepKind::SystemSuspend => Action::SystemSuspend,
+        StepKind::SystemKill => Action::SystemKill,
+        StepKind::ForceQuit => Action::ForceQuit,
+        StepKind::Crash => Action::Crash,
+        StepKind::NetworkDown => Action::NetworkDown,
+        StepKind::NetworkUp => Action::NetworkUp,
+        StepKind::PlugIn => Action::Charger { connected: true },
+        StepKind::Unplug => Action::Charger { connected: false },
+        StepKind::Wait => Action::Wait,
+    })
+}
+
+/// A download URL: a declared fixture path becomes the fixture's URL; a full http(s) URL is
+/// taken as written (to request something the server does not have, or another host).
+fn download_url(
+    url: &Spanned<String>,
+    fixtures: &[Spanned<RawFixture>],
+    at: &Locator,
+) -> Result<String> {
+    let u = url.get_ref();
+    if let Some(rest) = u
+        .strip_prefix("http://")
+        .or_else(|| u.strip_prefix("https://"))
+    {
+        if !rest.is_empty() && !u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Ok(u.clone());
+        }
+    } else if u.starts_with('/') {
+        if fixtures.iter().any(|f| f.get_ref().path.get_ref() == u) {
+            return Ok(fixture_url(u));
+        }
+        let declared: Vec<&str> = fixtures
+            .iter()
+            .map(|f| f.get_ref().path.get_ref().as_str())
+            .collect();
+        return Err(at.at(
+            url.span(),
+            format!(
+                "no fixture is declared at `{u}`; expected one of: {}",
+                list(&declared)
+            ),
+        ));
+    }
+    Err(at.at(
+        url.span(),
+        format!("bad url `{u}`: expected a fixture path like `/xamarin.png` or an http(s) URL"),
+    ))
+}
+
+/// A path in the app's container, as apps write it: relative, without `..`. Absolute paths
+/// are refused because the container's root is only known once a run starts.
+fn container_path(path: &Spanned<String>, at: &Locator) -> Result<String> {
+    let p = path.get_ref();
+    let ok = !p.is_empty()
+        && !p.starts_with('/')
+        && !p.split('/').any(|part| part == "..")
+        && !p.chars().any(char::is_control);
+    if ok {
+        Ok(p.clone())
+    } else {
+        Err(at.at(
+            path.span(),
+            format!("bad container path `{p}`: expected a path relative to the app's container, like `Documents/xamarin.png`, without `..`"),
+        ))
+    }
+}
+
+fn expect(
+    raw: RawExpect,
+    fixtures: &[FixtureSpec],
+    base: &Path,
+    at: &Locator,
+    known: &Known,
+) -> Result<Expect> {
+    let mut violations: Vec<String> = Vec::with_capacity(raw.violations.len());
+    for check in &raw.violations {
+        let id = check.get_ref();
+        if !known.checks.contains(&id.as_str()) {
+            return Err(at.at(
+                check.span(),
+                format!(
+                    "unknown check `{id}`; expected one of: {}",
+                    list(known.checks)
+                ),
+            ));
+        }
+        if violations.contains(id) {
+            return Err(at.at(
+                check.span(),
+                format!("check `{id}` is listed twice; expected each at most once"),
+            ));
+        }
+        violations.push(id.clone());
+    }
+    let mut files = Vec::with_capacity(raw.files.0.len());
+    for (dest, source) in &raw.files.0 {
+        let dest = container_path(dest, at)?;
+        let s = source.get_ref();
+        let source = if fixtures.iter().any(|f| &f.path == s) {
+            FileSource::Fixture(s.clone())
+        } else {
+            FileSource::File(resolve(source, base, at).map_err(|mut err| {
+                // `/a.png` is far more likely a fixture path with a typo than a file at the
+                // root of the file system: say so.
+                if s.starts_with('/') {
+                    err.message = format!(
+                        "`{s}` is neither a declared fixture nor an existing file; expected one of them"
+                    );
+                }
+                err
+            })?)
+        };
+        files.push((dest, source));
+    }
+    // toml's table order depends on a crate feature; sorting keeps the result the same
+    // whatever the build.
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut absent = Vec::with_capacity(raw.absent.len());
+    for path in &raw.absent {
+        let p = container_path(path, at)?;
+        if files.iter().any(|(dest, _)| *dest == p) {
+            return Err(at.at(
+                path.span(),
+                format!("`{p}` is both in `files` and `absent`; expected one or the other"),
+            ));
+        }
+        absent.push(p);
+    }
+    Ok(Expect {
+        violations,
+        files,
+        absent,
+    })
+}
+
+/// The directory relative paths start from: the scenario file's own, made absolute so that
+/// its ancestors reach the file system's root whatever the working directory.
+fn base_dir(file: &Path) -> PathBuf {
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// Finds the file a scenario names: an absolute path as is; a relative one in `base`, then
+/// in each directory above it, so `fixtures/a.png` written in `scenarios/x.toml` finds the
+/// repository's `fixtures/` folder. Missing is an error at the value.
+fn resolve(value: &Spanned<String>, base: &Path, at: &Locator) -> Result<PathBuf> {
+    let name = value.get_ref();
+    let wanted = Path::new(name);
+    let found = if name.is_empty() {
+        None
+    } else if wanted.is_absolute() {
+        Some(wanted.to_path_buf()).filter(|p| p.is_file())
+    } else {
+        base.ancestors()
+            .map(|dir| dir.join(wanted))
+            .find(|p| p.is_file())
+    };
+    found.ok_or_else(|| {
+        let message = if wanted.is_absolute() {
+            format!("file `{name}` not found; expected an existing file")
+        } else {
+            format!(
+                "file `{name}` not found in `{}` or any directory above it; expected an existing file",
+                base.display()
+            )
+        };
+        at.at(value.span(), message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::list;
+
+    #[test]
+    fn lists_are_cut_after_twenty_names() {
+        assert_eq!(list(&[]), "(none)");
+        assert_eq!(list(&["a", "b"]), "a, b");
+        let many: Vec<String> = (0..25).map(|i| format!("/{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let shown = list(&many);
+        assert!(shown.starts_with("/0, /1, "), "{shown}");
+        assert!(shown.ends_with("/19, ... (5 more)"), "{shown}");
+    }
+}

@@ -1,0 +1,796 @@
+//! Scenario files: the documented example parses to exactly the expected `Scenario`, and
+//! every kind of mistake is reported at the right `file:line:column` with a sentence that
+//! says what was expected.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bgsim::scenario::{
+    load, parse, Expect, FileSource, FixtureSource, FixtureSpec, Known, Scenario, ScenarioError,
+    MAX_FIXTURES, MAX_STEPS,
+};
+use bgsim::server::AcceptRanges;
+use bgsim::simulator::{Action, NetworkConfig, Profile, SimTime};
+use bgsim::world::fixture_url;
+
+const KNOWN: Known<'static> = Known {
+    apps: &["reference", "article"],
+    checks: &["handler-once", "file-delivered", "no-lost-file"],
+};
+
+/// The example of the brief and of docs/scenarios.md, verbatim.
+const EXAMPLE: &str = r#"name = "system kill while downloading; the relaunch delivers the file"
+rules = ["KILL-1", "LC-3", "FILE-1", "CH-1"]
+app = "reference"
+seed = 1
+horizon = "8d"            # optional
+
+[network]                 # optional; defaults from NetworkConfig::default()
+bandwidth = "256KiB/s"
+latency = "40ms"
+up = true
+
+[profile]                 # optional; each key optional
+wake_budget = "30s"       # Profile::bg_wake_budget
+background_grace = "5s"
+progress_interval = "1s"
+progress_granularity = "64KiB"
+resource_timeout = "7d"
+request_timeout = "60s"
+retry_backoff_initial = "1s"
+retry_backoff_max = "60s"
+lose_undelivered_on_wake_kill = true
+
+[[fixture]]
+path = "/xamarin.png"
+file = "fixtures/xamarin.png"   # either file, or size + seed
+[[fixture]]
+path = "/big.bin"
+size = "2MiB"
+seed = 7
+accept_ranges = "bytes"          # optional: bytes | none | absent
+framing = "content-length"       # optional: content-length | chunked
+
+[[step]]
+at = "0s"
+do = "launch"
+[[step]]
+at = "1s"
+do = "download"
+url = "/xamarin.png"             # a fixture path (→ fixture_url) or a full http(s) URL
+to = "Documents/xamarin.png"
+[[step]]
+at = "2s"
+do = "home"
+
+[expect]                         # optional
+violations = []                  # check IDs expected to fire; default []
+files = { "Documents/xamarin.png" = "/xamarin.png" }   # destination → a declared fixture path, or a file path
+absent = ["Documents/missing.html"]
+"#;
+
+/// A repository-like tree: `fixtures/xamarin.png` at the top, scenarios one level down, so
+/// relative paths must be found in an ancestor of the scenario's directory.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::create_dir_all(dir.path().join("fixtures")).expect("mkdir");
+        fs::create_dir_all(dir.path().join("scenarios")).expect("mkdir");
+        fs::write(dir.path().join("fixtures/xamarin.png"), b"\x89PNG").expect("write");
+        Repo { dir }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn scenario_path(&self) -> PathBuf {
+        self.root().join("scenarios/x.toml")
+    }
+
+    /// Writes `text` as `scenarios/x.toml` and loads it.
+    fn load(&self, text: &str) -> Result<Scenario, ScenarioError> {
+        let path = self.scenario_path();
+        fs::write(&path, text).expect("write scenario");
+        load(&path, &KNOWN)
+    }
+}
+
+#[test]
+fn the_example_parses_to_exactly_the_expected_scenario() {
+    let repo = Repo::new();
+    let scenario = repo.load(EXAMPLE).expect("the example is valid");
+    let expected = Scenario {
+        path: repo.scenario_path(),
+        name: "system kill while downloading; the relaunch delivers the file".into(),
+        rules: vec![
+            "KILL-1".into(),
+            "LC-3".into(),
+            "FILE-1".into(),
+            "CH-1".into(),
+        ],
+        app: "reference".into(),
+        seed: 1,
+        horizon: Some(SimTime::from_secs(8 * 86_400)),
+        network: NetworkConfig {
+            bandwidth_bytes_per_s: 256 * 1024,
+            latency: Duration::from_millis(40),
+            up: true,
+        },
+        profile: Profile {
+            bg_wake_budget: Duration::from_secs(30),
+            background_grace: Duration::from_secs(5),
+            progress_interval: Duration::from_secs(1),
+            progress_granularity_bytes: 64 * 1024,
+            resource_timeout_default: Duration::from_secs(7 * 86_400),
+            request_timeout_default: Duration::from_secs(60),
+            retry_backoff_initial: Duration::from_secs(1),
+            retry_backoff_max: Duration::from_secs(60),
+            lose_undelivered_on_wake_kill: true,
+            rate_initial: Duration::from_secs(60),
+            rate_factor: 2,
+            rate_max: None,
+        },
+        device: bgsim_simulator::DeviceConfig::default(),
+        fixtures: vec![
+            FixtureSpec {
+                path: "/xamarin.png".into(),
+                source: FixtureSource::File(repo.root().join("fixtures/xamarin.png")),
+                accept_ranges: AcceptRanges::Bytes,
+                chunked: false,
+            },
+            FixtureSpec {
+                path: "/big.bin".into(),
+                source: FixtureSource::Generated {
+                    size_bytes: 2 * 1024 * 1024,
+                    seed: 7,
+                },
+                accept_ranges: AcceptRanges::Bytes,
+                chunked: false,
+            },
+        ],
+        steps: vec![
+            (SimTime::ZERO, Action::Launch),
+            (
+                SimTime::from_secs(1),
+                Action::Download {
+                    url: fixture_url("/xamarin.png"),
+                    destination: "Documents/xamarin.png".into(),
+                },
+            ),
+            (SimTime::from_secs(2), Action::Home),
+        ],
+        expect: Expect {
+            violations: vec![],
+            files: vec![(
+                "Documents/xamarin.png".into(),
+                FileSource::Fixture("/xamarin.png".into()),
+            )],
+            absent: vec!["Documents/missing.html".into()],
+        },
+    };
+    // Field by field first, for a readable failure; then the whole.
+    assert_eq!(scenario.path, expected.path);
+    assert_eq!(scenario.name, expected.name);
+    assert_eq!(scenario.rules, expected.rules);
+    assert_eq!(scenario.app, expected.app);
+    assert_eq!(scenario.seed, expected.seed);
+    assert_eq!(scenario.horizon, expected.horizon);
+    assert_eq!(scenario.network, expected.network);
+    assert_eq!(scenario.profile, expected.profile);
+    assert_eq!(scenario.fixtures, expected.fixtures);
+    assert_eq!(scenario.steps, expected.steps);
+    assert_eq!(scenario.expect, expected.expect);
+    assert_eq!(scenario, expected);
+}
+
+#[test]
+fn a_minimal_scenario_takes_every_default() {
+    let text = "name = \"idle\"\napp = \"article\"\n";
+    let scenario = parse(text, Path::new("idle.toml"), &KNOWN).expect("valid");
+    assert_eq!(scenario.path, PathBuf::from("idle.toml"));
+    assert_eq!(scenario.seed, 1);
+    assert_eq!(scenario.horizon, None);
+    assert_eq!(scenario.network, NetworkConfig::default());
+    assert_eq!(scenario.profile, Profile::default());
+    assert!(scenario.rules.is_empty());
+    assert!(scenario.fixtures.is_empty());
+    assert!(scenario.steps.is_empty());
+    assert_eq!(scenario.expect, Expect::default());
+}
+
+#[test]
+fn every_profile_and_network_key_reaches_its_field() {
+    let text = r#"
+name = "knobs"
+app = "reference"
+seed = 42
+[network]
+bandwidth = "1MB/s"
+latency = "250ms"
+up = false
+[profile]
+wake_budget = "10s"
+background_grace = "3s"
+progress_interval = "500ms"
+progress_granularity = 4096
+resource_timeout = "1d"
+request_timeout = "2m"
+retry_backoff_initial = "2s"
+retry_backoff_max = "1h"
+lose_undelivered_on_wake_kill = false
+"#;
+    let scenario = parse(text, Path::new("k.toml"), &KNOWN).expect("valid");
+    assert_eq!(scenario.seed, 42);
+    assert_eq!(
+        scenario.network,
+        NetworkConfig {
+            bandwidth_bytes_per_s: 1_000_000,
+            latency: Duration::from_millis(250),
+            up: false,
+        }
+    );
+    assert_eq!(
+        scenario.profile,
+        Profile {
+            bg_wake_budget: Duration::from_secs(10),
+            background_grace: Duration::from_secs(3),
+            progress_interval: Duration::from_millis(500),
+            progress_granularity_bytes: 4096,
+            resource_timeout_default: Duration::from_secs(86_400),
+            request_timeout_default: Duration::from_secs(120),
+            retry_backoff_initial: Duration::from_secs(2),
+            retry_backoff_max: Duration::from_secs(3600),
+            lose_undelivered_on_wake_kill: false,
+            ..Profile::default()
+        }
+    );
+}
+
+#[test]
+fn fixture_options_urls_and_file_sources() {
+    let repo = Repo::new();
+    fs::write(repo.root().join("scenarios/expected.bin"), b"x").expect("write");
+    let text = r#"
+name = "options"
+app = "reference"
+[[fixture]]
+path = "/a.bin"
+size = 1000
+seed = 3
+accept_ranges = "none"
+framing = "chunked"
+[[fixture]]
+path = "/b.bin"
+size = "1KB"
+seed = 4
+accept_ranges = "absent"
+[[step]]
+at = "1s"
+do = "download"
+url = "https://example.com/elsewhere"
+to = "Documents/elsewhere"
+[expect]
+violations = ["no-lost-file", "handler-once"]
+files = { "Documents/z" = "/b.bin", "Documents/a" = "expected.bin", "Library/x" = "fixtures/xamarin.png" }
+"#;
+    let scenario = repo.load(text).expect("valid");
+    assert_eq!(
+        scenario.fixtures[0],
+        FixtureSpec {
+            path: "/a.bin".into(),
+            source: FixtureSource::Generated {
+                size_bytes: 1000,
+                seed: 3
+            },
+            accept_ranges: AcceptRanges::None,
+            chunked: true,
+        }
+    );
+    assert_eq!(scenario.fixtures[1].accept_ranges, AcceptRanges::Absent);
+    assert!(!scenario.fixtures[1].chunked);
+    // A full URL is taken as written, even to another host (the world refuses it later).
+    assert_eq!(
+        scenario.steps[0].1,
+        Action::Download {
+            url: "https://example.com/elsewhere".into(),
+            destination: "Documents/elsewhere".into()
+        }
+    );
+    // Violations keep file order; files are sorted by destination.
+    assert_eq!(scenario.expect.violations, ["no-lost-file", "handler-once"]);
+    assert_eq!(
+        scenario.expect.files,
+        vec![
+            (
+                "Documents/a".to_string(),
+                FileSource::File(repo.root().join("scenarios/expected.bin"))
+            ),
+            (
+                "Documents/z".to_string(),
+                FileSource::Fixture("/b.bin".into())
+            ),
+            (
+                "Library/x".to_string(),
+                FileSource::File(repo.root().join("fixtures/xamarin.png"))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn the_nearest_matching_file_wins_and_absolute_paths_are_taken_as_is() {
+    let repo = Repo::new();
+    // A `fixtures/xamarin.png` next to the scenario shadows the one at the top.
+    fs::create_dir_all(repo.root().join("scenarios/fixtures")).expect("mkdir");
+    fs::write(repo.root().join("scenarios/fixtures/xamarin.png"), b"near").expect("write");
+    let absolute = repo.root().join("fixtures/xamarin.png");
+    let text = format!(
+        "name = \"n\"\napp = \"reference\"\n[[fixture]]\npath = \"/near\"\nfile = \"fixtures/xamarin.png\"\n\
+         [[fixture]]\npath = \"/abs\"\nfile = {:?}\n",
+        absolute.to_str().expect("utf-8 temp path")
+    );
+    let scenario = repo.load(&text).expect("valid");
+    assert_eq!(
+        scenario.fixtures[0].source,
+        FixtureSource::File(repo.root().join("scenarios/fixtures/xamarin.png"))
+    );
+    assert_eq!(scenario.fixtures[1].source, FixtureSource::File(absolute));
+}
+
+#[test]
+fn steps_are_sorted_stably_by_time() {
+    let text = r#"
+name = "order"
+app = "reference"
+[[step]]
+at = "5s"
+do = "network-down"
+[[step]]
+at = "1s"
+do = "launch"
+[[step]]
+at = "5s"
+do = "network-up"
+[[step]]
+at = "1s"
+do = "home"
+[[step]]
+at = "0s"
+do = "wait"
+[[step]]
+at = "5s"
+do = "crash"
+"#;
+    let scenario = parse(text, Path::new("o.toml"), &KNOWN).expect("valid");
+    assert_eq!(
+        scenario.steps,
+        vec![
+            (SimTime::ZERO, Action::Wait),
+            (SimTime::from_secs(1), Action::Launch),
+            (SimTime::from_secs(1), Action::Home),
+            (SimTime::from_secs(5), Action::NetworkDown),
+            (SimTime::from_secs(5), Action::NetworkUp),
+            (SimTime::from_secs(5), Action::Crash),
+        ]
+    );
+}
+
+#[test]
+fn every_step_kind_maps_to_its_action() {
+    let kinds = [
+        ("launch", Action::Launch),
+        ("home", Action::Home),
+        ("foreground", Action::Foreground),
+        ("system-suspend", Action::SystemSuspend),
+        ("system-kill", Action::SystemKill),
+        ("force-quit", Action::ForceQuit),
+        ("crash", Action::Crash),
+        ("network-down", Action::NetworkDown),
+        ("network-up", Action::NetworkUp),
+        ("wait", Action::Wait),
+    ];
+    for (name, action) in kinds {
+        let text =
+            format!("name = \"s\"\napp = \"reference\"\n[[step]]\nat = \"1ms\"\ndo = \"{name}\"\n");
+        let scenario = parse(&text, Path::new("s.toml"), &KNOWN).expect(name);
+        assert_eq!(
+            scenario.steps,
+            vec![(SimTime::from_us(1000), action.clone())]
+        );
+        // The file's names are the simulator's names for its actions.
+        assert_eq!(action.name(), name);
+    }
+}
+
+/// The header every error case below starts with: lines 1 and 2.
+const HEAD: &str = "name = \"x\"\napp = \"reference\"\n";
+
+/// Parses `HEAD + body` from `dir/x.toml` and returns the error.
+fn error_in(dir: &Path, body: &str) -> ScenarioError {
+    let text = format!("{HEAD}{body}");
+    match parse(&text, &dir.join("x.toml"), &KNOWN) {
+        Ok(scenario) => panic!("expected an error for:\n{text}\ngot {scenario:?}"),
+        Err(err) => err,
+    }
+}
+
+#[track_caller]
+fn assert_error(err: &ScenarioError, line: usize, column: usize, phrase: &str) {
+    assert_eq!(
+        (err.line, err.column),
+        (line, column),
+        "wrong position for: {err}"
+    );
+    assert!(
+        err.message.contains(phrase),
+        "message lacks {phrase:?}: {err}"
+    );
+    // One sentence on one line, and the Display form is exactly file:line:column: message.
+    assert!(!err.message.contains('\n'), "multi-line message: {err}");
+    assert_eq!(
+        err.to_string(),
+        format!("{}:{line}:{column}: {}", err.file.display(), err.message)
+    );
+}
+
+#[test]
+fn errors_name_the_line_and_column_of_the_offending_value() {
+    let repo = Repo::new();
+    let dir = repo.root().join("scenarios");
+    // (body after HEAD, line, column, key phrase)
+    let cases: &[(&str, usize, usize, &str)] = &[
+        // Unknown top-level field: at the key, listing the fields.
+        (
+            "colour = \"blue\"\n",
+            3,
+            1,
+            "unknown field `colour`, expected one of `name`, `rules`, `app`, `seed`",
+        ),
+        // Unknown step field.
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"home\"\nwhen = \"2s\"\n",
+            6,
+            1,
+            "unknown field `when`, expected one of `at`, `do`, `url`, `to`",
+        ),
+        // A field the step kind does not take: at that field.
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"home\"\n  url = \"/a\"\n",
+            6,
+            9,
+            "a `home` step takes no `url`; expected only `at` and `do`",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"launch\"\nto = \"Documents/a\"\n",
+            6,
+            6,
+            "a `launch` step takes no `to`",
+        ),
+        // Unknown step.
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"jump\"\n",
+            5,
+            6,
+            "unknown step `jump`; expected one of: launch, download, home, foreground, \
+             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, wait",
+        ),
+        // Bad duration.
+        (
+            "[[step]]\nat = \"5 sec\"\ndo = \"home\"\n",
+            4,
+            6,
+            "bad duration `5 sec`: expected a number and a unit (us, ms, s, m, h, d), like `250ms` or `3d`",
+        ),
+        ("horizon = \"soon\"\n", 3, 11, "bad duration `soon`"),
+        ("[profile]\nwake_budget = \"-1s\"\n", 4, 15, "bad duration `-1s`"),
+        // Bad size.
+        (
+            "[[fixture]]\npath = \"/b\"\nsize = \"2 MiB\"\nseed = 1\n",
+            5,
+            8,
+            "bad size `2 MiB`",
+        ),
+        (
+            "[profile]\nprogress_granularity = \"64kib\"\n",
+            4,
+            24,
+            "bad size `64kib`",
+        ),
+        // Bad bandwidth.
+        (
+            "[network]\nbandwidth = \"256KiB\"\n",
+            4,
+            13,
+            "bad bandwidth `256KiB`: expected a size per second, like `256KiB/s` or `1MB/s`",
+        ),
+        (
+            "network = { bandwidth = \"0/s\" }\n",
+            3,
+            25,
+            "expected at least 1 byte per second",
+        ),
+        // Unknown check ID in expect.
+        (
+            "[expect]\nviolations = [\"handler-once\", \"handler-twice\"]\n",
+            4,
+            31,
+            "unknown check `handler-twice`; expected one of: handler-once, file-delivered, no-lost-file",
+        ),
+        // Missing fixture file: at the value.
+        (
+            "[[fixture]]\npath = \"/a.png\"\nfile = \"fixtures/nope.png\"\n",
+            5,
+            8,
+            "file `fixtures/nope.png` not found in",
+        ),
+        // Missing expected file.
+        (
+            "[expect]\nfiles = { \"Documents/a\" = \"nope.bin\" }\n",
+            4,
+            27,
+            "file `nope.bin` not found",
+        ),
+        (
+            "[expect]\nfiles = { \"Documents/a\" = \"/nope.bin\" }\n",
+            4,
+            27,
+            "`/nope.bin` is neither a declared fixture nor an existing file",
+        ),
+        // Download of an undeclared fixture: at `url`.
+        (
+            "[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\n[[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"/b\"\nto = \"Documents/b\"\n",
+            10,
+            7,
+            "no fixture is declared at `/b`; expected one of: /a",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"/b\"\nto = \"Documents/b\"\n",
+            6,
+            7,
+            "no fixture is declared at `/b`; expected one of: (none)",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"ftp://x/b\"\nto = \"Documents/b\"\n",
+            6,
+            7,
+            "bad url `ftp://x/b`",
+        ),
+        // TOML syntax errors.
+        ("seed = \n", 3, 8, "string values must be quoted, expected literal string"),
+        ("[[step]\n", 3, 8, "unclosed array table, expected `]`"),
+        ("horizon = \"8d\n", 3, 14, "invalid basic string, expected `\"`"),
+        ("name = \"again\"\n", 3, 1, "duplicate key `name`; expected each key once per table"),
+        // Wrong types.
+        (
+            "[[step]]\nat = 5\ndo = \"home\"\n",
+            4,
+            6,
+            "invalid type: integer `5`, expected a duration string like \"5s\"",
+        ),
+        ("seed = \"one\"\n", 3, 8, "expected a non-negative integer seed"),
+        ("seed = -1\n", 3, 8, "bad seed `-1`: expected an integer from 0 to"),
+        ("rules = \"KILL-1\"\n", 3, 9, "invalid type: string \"KILL-1\", expected a sequence"),
+        ("[network]\nup = \"yes\"\n", 4, 6, "expected a boolean"),
+        ("[step]\nat = \"1s\"\n", 3, 1, "expected an array of tables, written as `[[...]]` sections"),
+        ("[[step]]\nat = \"1s\"\ndo = 3\n", 5, 6, "expected a step name string like \"launch\""),
+        // Bad rule ID.
+        ("rules = [\"KILL-1\", \"kill2\"]\n", 3, 20, "bad rule ID `kill2`: expected capital letters, a dash and digits"),
+        // Missing required fields.
+        ("[[step]]\ndo = \"home\"\n", 3, 1, "missing field `at`"),
+        ("[[step]]\nat = \"1s\"\n", 3, 1, "missing field `do`"),
+        ("[[fixture]]\nfile = \"fixtures/xamarin.png\"\n", 3, 1, "missing field `path`"),
+        ("[[fixture]]\npath = \"/a\"\n", 3, 1, "fixture `/a` has no content; expected `file`, or `size` and `seed`"),
+        ("[[fixture]]\npath = \"/a\"\nsize = 5\n", 5, 8, "has `size` but no `seed`"),
+        ("[[fixture]]\npath = \"/a\"\nseed = 5\n", 5, 8, "has `seed` but no `size`"),
+        (
+            "[[fixture]]\npath = \"/a\"\nfile = \"fixtures/xamarin.png\"\nsize = 5\n",
+            6,
+            8,
+            "either `file`, or `size` and `seed`, not both",
+        ),
+        ("[[step]]\nat = \"1s\"\ndo = \"download\"\nto = \"Documents/a\"\n", 3, 1, "a `download` step needs `url`"),
+        ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\n[[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"/a\"\n", 7, 1, "a `download` step needs `to`"),
+        // Fixture paths.
+        ("[[fixture]]\npath = \"a.png\"\nsize = 1\nseed = 1\n", 4, 8, "bad fixture path `a.png`: expected a URL path starting with `/`"),
+        (
+            "[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\n[[fixture]]\npath = \"/a\"\nsize = 2\nseed = 2\n",
+            8,
+            8,
+            "fixture `/a` is declared twice (first at line 4)",
+        ),
+        ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\naccept_ranges = \"some\"\n", 7, 17, "unknown accept_ranges `some`; expected one of: bytes, none, absent"),
+        ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\nframing = \"gzip\"\n", 7, 11, "unknown framing `gzip`; expected one of: content-length, chunked"),
+        // Container paths.
+        ("[expect]\nabsent = [\"../etc/passwd\"]\n", 4, 11, "bad container path `../etc/passwd`"),
+        ("[expect]\nabsent = [\"/Documents/a\"]\n", 4, 11, "bad container path `/Documents/a`"),
+        (
+            "[expect]\nfiles = { \"Documents/a\" = \"fixtures/xamarin.png\" }\nabsent = [\"Documents/a\"]\n",
+            5,
+            11,
+            "`Documents/a` is both in `files` and `absent`",
+        ),
+        ("[expect]\nviolations = [\"handler-once\", \"handler-once\"]\n", 4, 31, "check `handler-once` is listed twice"),
+        // Bounds in time and of the profile.
+        ("horizon = \"1s\"\n[[step]]\nat = \"2s\"\ndo = \"home\"\n", 5, 6, "step at `2s` is after the horizon `1s`, so it would never run"),
+        ("horizon = \"3651d\"\n", 3, 11, "horizon `3651d` is too far; expected at most `3650d`"),
+        ("[[step]]\nat = \"100000d\"\ndo = \"wait\"\n", 4, 6, "step time `100000d` is too far"),
+        ("[profile]\nretry_backoff_initial = \"10s\"\nretry_backoff_max = \"5s\"\n", 5, 21, "`retry_backoff_max` `5s` is less than `retry_backoff_initial` `10s`"),
+        ("[profile]\nprogress_granularity = \"0B\"\n", 4, 24, "`progress_granularity` is 0; expected at least 1 byte"),
+        ("[[fixture]]\npath = \"/huge\"\nsize = \"2TiB\"\nseed = 1\n", 5, 8, "is too large; expected at most 1TiB"),
+        // Unknown fields in nested tables.
+        ("[network]\nspeed = \"1MB/s\"\n", 4, 1, "unknown field `speed`, expected one of `bandwidth`, `latency`, `up`"),
+        ("[profile]\nbg_wake_budget = \"1s\"\n", 4, 1, "unknown field `bg_wake_budget`"),
+        ("[[fixture]]\npath = \"/a\"\nbytes = 5\n", 5, 1, "unknown field `bytes`"),
+        ("[expect]\npresent = []\n", 4, 1, "unknown field `present`, expected one of `violations`, `files`, `absent`"),
+    ];
+    for &(body, line, column, phrase) in cases {
+        let err = error_in(&dir, body);
+        assert_eq!(err.file, dir.join("x.toml"));
+        assert_error(&err, line, column, phrase);
+    }
+}
+
+#[test]
+fn an_unknown_app_is_an_error_at_the_app() {
+    let known = Known {
+        apps: &["article"],
+        checks: &[],
+    };
+    let err = parse(HEAD, Path::new("a.toml"), &known).expect_err("unknown app");
+    assert_eq!(
+        err.to_string(),
+        "a.toml:2:7: unknown app `reference`; expected one of: article"
+    );
+}
+
+#[test]
+fn an_error_displays_as_file_line_column_message() {
+    let err = parse(
+        "name = \"x\"\napp = \"reference\"\n[[step]]\nat = \"1s\"\ndo = \"jump\"\n",
+        Path::new("scenarios/x.toml"),
+        &KNOWN,
+    )
+    .expect_err("unknown step");
+    assert_eq!(
+        err.to_string(),
+        "scenarios/x.toml:5:6: unknown step `jump`; expected one of: launch, download, home, \
+         foreground, system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, wait"
+    );
+}
+
+#[test]
+fn missing_required_top_level_fields_are_reported_at_the_start() {
+    let cases = [
+        ("", "missing field `name`"),
+        ("name = \"x\"\n", "missing field `app`"),
+        ("app = \"reference\"\n", "missing field `name`"),
+    ];
+    for (text, phrase) in cases {
+        let err = parse(text, Path::new("m.toml"), &KNOWN).expect_err(text);
+        assert_error(&err, 1, 1, phrase);
+    }
+    let err = parse(
+        "name = \"  \"\napp = \"reference\"\n",
+        Path::new("m.toml"),
+        &KNOWN,
+    )
+    .expect_err("blank name");
+    assert_error(&err, 1, 8, "empty `name`");
+}
+
+#[test]
+fn too_many_steps_or_fixtures_is_an_error_naming_the_count() {
+    let mut text = String::from(HEAD);
+    for _ in 0..=MAX_STEPS {
+        text.push_str("[[step]]\nat = \"1s\"\ndo = \"wait\"\n");
+    }
+    let err = parse(&text, Path::new("big.toml"), &KNOWN).expect_err("too many steps");
+    // The first step beyond the bound: its header is on line 3 + 3 × 10 000.
+    assert_error(
+        &err,
+        3 + 3 * MAX_STEPS,
+        1,
+        "too many steps: 10001; expected at most 10000",
+    );
+
+    let mut text = String::from(HEAD);
+    for i in 0..=MAX_FIXTURES {
+        text.push_str(&format!(
+            "[[fixture]]\npath = \"/{i}\"\nsize = 1\nseed = 1\n"
+        ));
+    }
+    let err = parse(&text, Path::new("big.toml"), &KNOWN).expect_err("too many fixtures");
+    assert_error(
+        &err,
+        3 + 4 * MAX_FIXTURES,
+        1,
+        "too many fixtures: 1001; expected at most 1000",
+    );
+
+    // Exactly at the bound is fine.
+    let mut text = String::from(HEAD);
+    for _ in 0..MAX_STEPS {
+        text.push_str("[[step]]\nat = \"1s\"\ndo = \"wait\"\n");
+    }
+    let scenario = parse(&text, Path::new("big.toml"), &KNOWN).expect("at the bound");
+    assert_eq!(scenario.steps.len(), MAX_STEPS);
+}
+
+#[test]
+fn unreadable_and_non_utf8_files_are_errors_with_a_position() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.toml");
+    let err = load(&missing, &KNOWN).expect_err("missing file");
+    assert_eq!(err.file, missing);
+    assert_error(&err, 1, 1, "cannot read the scenario file");
+
+    // A directory is not readable as a file either.
+    let err = load(dir.path(), &KNOWN).expect_err("a directory");
+    assert_error(&err, 1, 1, "cannot read the scenario file");
+
+    let binary = dir.path().join("binary.toml");
+    fs::write(&binary, b"name = \"x\"\napp = \"r\xffe\"\n").expect("write");
+    let err = load(&binary, &KNOWN).expect_err("not utf-8");
+    assert_error(&err, 2, 9, "this byte is not UTF-8");
+}
+
+/// Deterministic junk: every prefix of the example, every single-byte corruption of a small
+/// file, and pseudo-random byte soup. Nothing may panic; every error must have a sane
+/// position.
+#[test]
+fn no_input_makes_the_parser_panic() {
+    let repo = Repo::new();
+    let path = repo.scenario_path();
+    let check = |text: &str| {
+        if let Err(err) = parse(text, &path, &KNOWN) {
+            let lines = text.split('\n').count();
+            assert!(err.line >= 1 && err.line <= lines, "{err}");
+            assert!(err.column >= 1, "{err}");
+            assert!(
+                !err.message.is_empty() && !err.message.contains('\n'),
+                "{err}"
+            );
+        }
+    };
+    for (i, _) in EXAMPLE.char_indices() {
+        check(&EXAMPLE[..i]);
+    }
+    let small = "name = \"x\"\napp = \"reference\"\n[[step]]\nat = \"1s\"\ndo = \"home\"\n";
+    let replacements = ['\0', '"', '[', ']', '=', '\n', '9', '-', '.', 'é', '{', '#'];
+    for (i, _) in small.char_indices() {
+        for r in replacements {
+            let mut text = small.to_string();
+            text.replace_range(i..i + 1, &r.to_string());
+            check(&text);
+        }
+    }
+    const SOUP: &[u8] = b"ab=\"[]{},.0123456789 \n#'dsmh-_";
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..500 {
+        let len = (state % 200) as usize;
+        let mut bytes = Vec::with_capacity(len);
+        for _ in 0..len {
+            // xorshift64: cheap, deterministic.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            bytes.push(SOUP[(state % SOUP.len() as u64) as usize]);
+        }
+        check(&String::from_utf8_lossy(&bytes));
+    }
+    let huge = [
+        "name = \"x\"\napp = \"reference\"\nseed = 99999999999999999999999999\n",
+        "name = \"x\"\napp = \"reference\"\nhorizon = \"99999999999999999999999999999999999999d\"\n",
+        "name = \"x\"\napp = \"reference\"\n[profile]\nprogress_granularity = 1e300\n",
+        "name = \"x\"\napp = \"reference\"\n[[fixture]]\npath = \"/a\"\nsize = \"18446744073709551616\"\nseed = 1\n",
+    ];
+    for text in huge {
+        assert!(parse(text, &path, &KNOWN).is_err(), "{text}");
+    }
+}
