@@ -87,6 +87,9 @@ pub fn run_scenario(scenario: &Scenario, overrides: &Overrides) -> io::Result<Ou
             profile: scenario.profile.clone(),
             network: scenario.network.clone(),
             device: scenario.device.clone(),
+            max_events: scenario
+                .max_events
+                .unwrap_or(SimConfig::default().max_events),
             ..SimConfig::default()
         },
         fixtures: fixture_set(scenario)?,

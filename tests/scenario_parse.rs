@@ -117,6 +117,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
         app: "reference".into(),
         seed: 1,
         horizon: Some(SimTime::from_secs(8 * 86_400)),
+        max_events: None,
         network: NetworkConfig {
             bandwidth_bytes_per_s: 256 * 1024,
             latency: Duration::from_millis(40),

@@ -24,6 +24,18 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+/// One real bug to switch on in the reference app: the mutants of src/apps/mutants.rs.
+/// Without one, this is the model answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bug {
+    /// real-bugs NL-05 / RATE-4: downloads run one at a time, the next started when one
+    /// ends, often from a background wake, where the rate limiter delays it more each time.
+    OneAtATime,
+    /// real-bugs P10 / API-2: tasks are created with the completion-handler API, which a
+    /// background session refuses with an exception.
+    CompletionHandlerApi,
+}
+
 /// The reference app's background session identifier.
 pub const SESSION_ID: &str = "com.bgsim.reference.downloads";
 const STORE_PATH: &str = "Library/Application Support/downloads.json";
@@ -38,6 +50,8 @@ enum Status {
     Paused,
     Done,
     Failed,
+    /// Waiting for its turn (only with [`Bug::OneAtATime`]).
+    Queued,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -67,12 +81,22 @@ struct Core {
     store: Store,
     session: Option<SessionHandle>,
     handlers: BTreeMap<String, CompletionHandler>,
+    bug: Option<Bug>,
 }
 
 /// The reference app (see the module documentation).
 #[derive(Default)]
 pub struct ReferenceApp {
     core: Rc<RefCell<Core>>,
+}
+
+impl ReferenceApp {
+    /// The reference app with one real bug (a mutant).
+    pub fn with_bug(bug: Bug) -> ReferenceApp {
+        let app = ReferenceApp::default();
+        app.core.borrow_mut().bug = Some(bug);
+        app
+    }
 }
 
 struct Delegate {
@@ -113,6 +137,7 @@ impl Core {
                 Status::Paused => "paused",
                 Status::Done => "done",
                 Status::Failed => "failed",
+                Status::Queued => "queued",
             };
             ctx.report_download_state(key, word);
         }
@@ -138,6 +163,9 @@ impl Core {
         };
         let task = match from_resume {
             Some(data) => ctx.download_task_with_resume_data(session, &data),
+            None if self.bug == Some(Bug::CompletionHandlerApi) => {
+                ctx.download_task_with_completion_handler(session, &url)
+            }
             None => ctx.download_task(session, &url),
         };
         let Ok(task) = task else {
@@ -223,7 +251,33 @@ impl Core {
         self.save(ctx);
     }
 
+    /// With [`Bug::OneAtATime`], the next queued download starts when one ends.
+    fn start_next_queued(&mut self, ctx: &mut AppContext<'_>) {
+        let running = self
+            .store
+            .downloads
+            .values()
+            .any(|d| d.status == Status::Running);
+        let next = self
+            .store
+            .downloads
+            .iter()
+            .find(|(_, d)| d.status == Status::Queued)
+            .map(|(k, _)| k.clone());
+        if let (false, Some(key)) = (running, next) {
+            self.start_task(ctx, &key);
+        }
+    }
+
     fn completed(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
+        self.settle(ctx, task, error);
+        if self.bug == Some(Bug::OneAtATime) {
+            self.start_next_queued(ctx);
+            self.save(ctx);
+        }
+    }
+
+    fn settle(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
         let Some(key) = self.key_of(task) else {
             return;
         };
@@ -308,7 +362,17 @@ impl App for ReferenceApp {
                 failure: None,
             },
         );
-        core.start_task(ctx, &key);
+        let busy = core.bug == Some(Bug::OneAtATime)
+            && core
+                .store
+                .downloads
+                .iter()
+                .any(|(k, d)| *k != key && d.status == Status::Running);
+        if busy {
+            core.set_status(ctx, &key, Status::Queued);
+        } else {
+            core.start_task(ctx, &key);
+        }
         core.save(ctx);
     }
 }

@@ -129,22 +129,28 @@ pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option
 }
 
 fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
-    let mut out = Vec::new();
+    // A later download to the same destination rightly replaces an earlier one: judge each
+    // destination against the last download the app finished into it.
+    let mut last_done: std::collections::BTreeMap<String, (&super::facts::Download, usize)> =
+        Default::default();
     for d in &f.downloads {
         let Some((done_at, state)) = d.states.last() else {
             continue;
         };
-        let (Some(url), Some(dest)) = (&d.url, &d.destination) else {
-            continue;
-        };
-        if state != "done" {
-            continue;
+        if let (Some(dest), "done") = (&d.destination, state.as_str()) {
+            let dest = f.normalise(dest);
+            if last_done.get(&dest).is_none_or(|(_, at)| *at < *done_at) {
+                last_done.insert(dest, (d, *done_at));
+            }
         }
-        let Some(content) = served(e, url) else {
+    }
+    let mut out = Vec::new();
+    for (dest, (d, done_at)) in last_done {
+        let Some(content) = d.url.as_deref().and_then(|url| served(e, url)) else {
             continue;
         };
-        if let Some(problem) = compare(e, &f.normalise(dest), &content) {
-            let events = d.request.into_iter().chain([*done_at]).collect();
+        if let Some(problem) = compare(e, &dest, &content) {
+            let events = d.request.into_iter().chain([done_at]).collect();
             out.push(Violation::new(
                 DELIVERED.id,
                 format!("the app calls {} done, but {problem}", d.key),

@@ -185,7 +185,8 @@ fn state_agrees(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
             continue;
         };
         let tasks = live(&d.key);
-        let running = !TERMINAL.contains(&state.as_str()) && state != "paused";
+        // Only `running` promises a task; `queued` and `paused` rightly have none.
+        let running = state == "running";
         if running && tasks.is_empty() {
             out.push(Violation::new(
                 STATE_AGREES.id,
@@ -196,7 +197,7 @@ fn state_agrees(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
                 vec![*i, end],
             ));
         }
-        if !running {
+        if TERMINAL.contains(&state.as_str()) {
             for (k, t) in tasks {
                 out.push(Violation::new(
                     STATE_AGREES.id,

@@ -70,6 +70,9 @@ pub struct Scenario {
     pub seed: u64,
     /// Stop the run at this instant; `None` runs until nothing is left to happen.
     pub horizon: Option<SimTime>,
+    /// The most events the run may process before it counts as not settling (exit code 3);
+    /// `None` keeps the simulator's default bound.
+    pub max_events: Option<u64>,
     /// The device's network (defaults from [`NetworkConfig::default`]).
     pub network: NetworkConfig,
     /// iOS behaviour knobs (defaults from [`Profile::default`]).

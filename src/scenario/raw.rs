@@ -26,6 +26,7 @@ pub(crate) struct RawScenario {
     pub app: Spanned<String>,
     pub seed: Option<Seed>,
     pub horizon: Option<Spanned<Dur>>,
+    pub max_events: Option<Spanned<u64>>,
     pub network: Option<RawNetwork>,
     pub profile: Option<RawProfile>,
     pub device: Option<RawDevice>,

@@ -60,6 +60,12 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         app: app.clone(),
         seed: raw.seed.map_or(1, |seed| seed.0),
         horizon,
+        max_events: match raw.max_events {
+            Some(m) if *m.get_ref() == 0 => {
+                return Err(at.at(m.span(), "`max_events` is 0; expected at least 1"));
+            }
+            m => m.map(Spanned::into_inner),
+        },
         network,
         profile,
         device: device(raw.device),

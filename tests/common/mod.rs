@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: building worlds and reading histories.
 #![allow(dead_code)]
 
+pub mod broken;
+
 use bgsim::apps;
 use bgsim::server::{Content, Fixture, FixtureSet};
 use bgsim::world::{self, Run, Transport, World};
@@ -18,8 +20,12 @@ pub fn fixtures() -> FixtureSet {
     let mut set = FixtureSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
         .expect("fixtures/ loads");
     set.insert(Fixture::generated(BIG, BIG_SIZE, BIG_SEED));
+    set.insert(Fixture::generated(STREAM, 200_000, 5).with_chunked(true));
     set
 }
+
+/// A generated fixture sent without a Content-Length (chunked).
+pub const STREAM: &str = "/stream.bin";
 
 /// The bytes the server serves for `path` (current version).
 pub fn served(set: &FixtureSet, path: &str) -> Vec<u8> {
@@ -52,10 +58,24 @@ pub fn config(seed: u64) -> SimConfig {
 }
 
 pub fn run(app: &str, seed: u64, transport: Transport, timeline: Vec<(SimTime, Action)>) -> Run {
+    run_app(
+        apps::factory(app).expect("known app"),
+        seed,
+        transport,
+        timeline,
+    )
+}
+
+pub fn run_app(
+    app: bgsim_simulator::AppFactory,
+    seed: u64,
+    transport: Transport,
+    timeline: Vec<(SimTime, Action)>,
+) -> Run {
     world::run(World {
         config: config(seed),
         fixtures: fixtures(),
-        app: apps::factory(app).expect("known app"),
+        app,
         timeline,
         horizon: SimTime::NEVER,
         transport,

@@ -439,7 +439,10 @@ impl AppContext<'_> {
         });
     }
 
-    /// Records the app's own state for one of its downloads (`done`, `failed`, ...).
+    /// Records the app's own state for one of its downloads, in this vocabulary: `running`
+    /// (a task works on it), `queued`, `paused`, and the terminal `done`, `failed`,
+    /// `cancelled`. Report a download first from `user_tapped_download`, so bgsim can tie
+    /// its key to the URL and destination the user asked for.
     pub fn report_download_state(&mut self, key: &str, state: &str) {
         self.record(What::DownloadState {
             key: key.to_string(),

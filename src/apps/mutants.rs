@@ -1,0 +1,26 @@
+//! Mutants: the reference app with exactly one real bug each, named after the bug's ID in
+//! real-bugs.md. A harness is as good as the bugs it catches.
+
+use super::reference::{Bug, ReferenceApp};
+
+/// Every mutant: its name, the bug it carries, and one line about it.
+pub const MUTANTS: [(&str, Bug, &str); 2] = [
+    (
+        "nl-05-one-at-a-time",
+        Bug::OneAtATime,
+        "starts the next download only when one ends, from the background (NL-05, RATE-4)",
+    ),
+    (
+        "p10-completion-handler-api",
+        Bug::CompletionHandlerApi,
+        "creates tasks with the completion-handler API (P10, API-2)",
+    ),
+];
+
+/// The mutant called `name`, as a fresh app.
+pub fn build(name: &str) -> Option<ReferenceApp> {
+    MUTANTS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, bug, _)| ReferenceApp::with_bug(*bug))
+}

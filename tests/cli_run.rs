@@ -1,0 +1,176 @@
+//! The `bgsim run` and `bgsim list` commands, as a user runs them.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bgsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("bgsim runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_shipped_scenarios_all_pass_with_readable_timelines() {
+    let out = bgsim(&["run", "scenarios/", "--transport", "memory"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("== scenarios/t1-system-kill-batched-relaunch.toml"));
+    assert!(
+        stdout.contains("didFinishDownloadingTo"),
+        "timelines are printed"
+    );
+    let last = stdout.lines().last().unwrap();
+    assert!(last.ends_with(" passed, 0 failed"), "{last}");
+    assert!(
+        !stdout.contains("\x1b["),
+        "no colour when not on a terminal"
+    );
+}
+
+#[test]
+fn the_article_app_fails_its_flow_and_each_bug_is_named_with_its_events() {
+    let out = bgsim(&[
+        "run",
+        "--app",
+        "article",
+        "scenarios/article-flow.toml",
+        "--quiet",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for check in [
+        "session-reconnected",
+        "handler-main-queue",
+        "no-error-body",
+        "progress-sane",
+        "handler-once",
+        "wake-budget",
+        "one-outcome",
+    ] {
+        assert!(
+            stdout.contains(&format!("✗ {check}: ")),
+            "{check} not named:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("why: "), "each violation is explained");
+    assert!(stdout.contains("called on delegate(com.example.backgroundSession)"));
+    assert!(stdout.contains("expected file: Documents/xamarin.png has 162 bytes"));
+    assert!(!stdout.contains("\n#0 "), "--quiet prints no timeline");
+}
+
+fn broken_file(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_broken_scenario_gets_one_sentence_with_file_line_column_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "bad-field.toml",
+            "name = \"x\"\napp = \"reference\"\ncolour = true\n",
+            ":3:1: unknown field `colour`",
+        ),
+        (
+            "bad-duration.toml",
+            "name = \"x\"\napp = \"reference\"\n\n[[step]]\nat = \"5 sec\"\ndo = \"launch\"\n",
+            ":5:6: bad duration `5 sec`",
+        ),
+        (
+            "unknown-step.toml",
+            "name = \"x\"\napp = \"reference\"\n\n[[step]]\nat = \"1s\"\ndo = \"jump\"\n",
+            ":6:6: unknown step `jump`; expected one of: launch,",
+        ),
+    ];
+    for (name, body, expected) in cases {
+        let file = broken_file(dir.path(), name, body);
+        let out = bgsim(&["run", &file]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{file}{expected}")),
+            "{name}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{name}: one sentence: {stderr}");
+    }
+}
+
+#[test]
+fn a_broken_file_does_not_hide_the_verdicts_of_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    broken_file(dir.path(), "a-broken.toml", "name = \"x\"\n");
+    std::fs::copy(
+        "scenarios/http-1-an-error-status-is-a-download.toml",
+        dir.path().join("b-good.toml"),
+    )
+    .unwrap();
+    let out = bgsim(&["run", dir.path().to_str().unwrap(), "--quiet"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("PASS"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_run_that_does_not_settle_exits_with_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = broken_file(
+        dir.path(),
+        "bounded.toml",
+        "name = \"x\"\napp = \"reference\"\nrules = [\"LC-1\"]\nmax_events = 50\n\
+         [network]\nbandwidth = \"1KiB/s\"\n\
+         [[fixture]]\npath = \"/slow.bin\"\nsize = \"1MiB\"\nseed = 1\n\
+         [[step]]\nat = \"0s\"\ndo = \"launch\"\n\
+         [[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"/slow.bin\"\nto = \"Documents/slow.bin\"\n",
+    );
+    let out = bgsim(&["run", &file, "--quiet"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("did not settle"));
+}
+
+#[test]
+fn app_seed_and_format_options_apply() {
+    let unknown = bgsim(&["run", "--app", "nosuch", "scenarios/"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("unknown app `nosuch`; expected one of: reference, article")
+    );
+
+    let json = |seed: &str| {
+        let out = bgsim(&[
+            "run",
+            "scenarios/t1-system-kill-batched-relaunch.toml",
+            "--format",
+            "json",
+            "--seed",
+            seed,
+        ]);
+        assert_eq!(out.status.code(), Some(0));
+        let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+        assert_eq!(v["passed"], true);
+        assert_eq!(v["seed"], seed.parse::<u64>().unwrap());
+        assert!(v["history"].as_array().unwrap().len() > 20);
+        v["history_hash"].as_str().unwrap().to_string()
+    };
+    assert_eq!(json("1"), json("1"), "same seed, same history");
+    assert_ne!(json("1"), json("2"), "the seed reaches the run");
+}
+
+#[test]
+fn list_shows_apps_checks_and_the_rules_each_scenario_demonstrates() {
+    let out = bgsim(&["list"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.contains("reference") && stdout.contains("article"));
+    assert!(stdout.contains("handler-main-queue"));
+    assert!(
+        stdout.contains("KILL-2   scenarios/t2-force-quit-then-user-launch.toml"),
+        "{stdout}"
+    );
+}
