@@ -52,6 +52,7 @@ fn the_article_app_fails_its_flow_and_each_bug_is_named_with_its_events() {
         "handler-once",
         "wake-budget",
         "one-outcome",
+        "file-delivered",
     ] {
         assert!(
             stdout.contains(&format!("✗ {check}: ")),

@@ -5,7 +5,7 @@ use super::facts::{Facts, TERMINAL};
 use super::{Check, Evidence, Violation};
 use crate::server::Content;
 use crate::world::FIXTURE_HOST;
-use bgsim_simulator::trace::{FileOp, What};
+use bgsim_simulator::trace::{Callback, FileOp, What};
 
 pub(super) const TEMP_IN_CALLBACK: Check = Check {
     id: "temp-file-in-callback",
@@ -19,8 +19,9 @@ pub(super) const TEMP_IN_CALLBACK: Check = Check {
 pub(super) const DELIVERED: Check = Check {
     id: "file-delivered",
     statement: "a download the app calls done has its destination equal, byte for byte, to what the server served",
-    explanation: "The app told its user the file is there. If the destination is missing, \
-        short, or holds other bytes, the user opens a broken file (TF-01, RD-07).",
+    explanation: "The app told its user the file is there (or, reporting nothing, took the \
+        finished file as it was handed over). If the destination the user asked for is \
+        missing, short, or holds other bytes, the user opens a broken file (TF-01, RD-07).",
     run: delivered,
 };
 
@@ -128,33 +129,86 @@ pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option
     ))
 }
 
-fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
-    // A later download to the same destination rightly replaces an earlier one: judge each
-    // destination against the last download the app finished into it.
-    let mut last_done: std::collections::BTreeMap<String, (&super::facts::Download, usize)> =
-        Default::default();
+/// A download the app accepted as done: which one, where it should be, and when.
+struct Claim {
+    label: String,
+    request: Option<usize>,
+    url: String,
+    done: usize,
+}
+
+/// What the app claims is done, by destination: the downloads it reports done, and, for
+/// requests it reports nothing about, the ones whose 2xx file and nil completion it took
+/// (its only way to accept a download). A later download to the same destination rightly
+/// replaces an earlier one, so each destination keeps only its last claim.
+fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim> {
+    let mut out: std::collections::BTreeMap<String, Claim> = Default::default();
+    let mut add = |dest: &str, claim: Claim| {
+        let dest = f.normalise(dest);
+        if out.get(&dest).is_none_or(|c| c.done < claim.done) {
+            out.insert(dest, claim);
+        }
+    };
     for d in &f.downloads {
-        let Some((done_at, state)) = d.states.last() else {
-            continue;
-        };
-        if let (Some(dest), "done") = (&d.destination, state.as_str()) {
-            let dest = f.normalise(dest);
-            if last_done.get(&dest).is_none_or(|(_, at)| *at < *done_at) {
-                last_done.insert(dest, (d, *done_at));
+        if let (Some((done, state)), Some(dest), Some(url)) =
+            (d.states.last(), &d.destination, &d.url)
+        {
+            if state == "done" {
+                let claim = Claim {
+                    label: d.key.clone(),
+                    request: d.request,
+                    url: url.clone(),
+                    done: *done,
+                };
+                add(dest, claim);
             }
         }
     }
+    for (i, r) in f.records.iter().enumerate() {
+        let What::Callback {
+            callback: Callback::UserTappedDownload { url, destination },
+            ..
+        } = &r.what
+        else {
+            continue;
+        };
+        if f.downloads.iter().any(|d| d.request == Some(i)) {
+            continue;
+        }
+        let accepted = f
+            .tasks
+            .iter()
+            .filter(|(_, t)| f.within[t.created] == Some(i))
+            .filter_map(|(key, t)| {
+                let (_, _, status) = t.finished.as_ref()?;
+                let done = t.completion_delivered?;
+                (200..300).contains(status).then_some((done, key))
+            })
+            .max();
+        if let Some((done, key)) = accepted {
+            let claim = Claim {
+                label: format!("the download of {key}"),
+                request: Some(i),
+                url: url.clone(),
+                done,
+            };
+            add(destination, claim);
+        }
+    }
+    out
+}
+
+fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
-    for (dest, (d, done_at)) in last_done {
-        let Some(content) = d.url.as_deref().and_then(|url| served(e, url)) else {
+    for (dest, claim) in claims(f) {
+        let Some(content) = served(e, &claim.url) else {
             continue;
         };
         if let Some(problem) = compare(e, &dest, &content) {
-            let events = d.request.into_iter().chain([done_at]).collect();
             out.push(Violation::new(
                 DELIVERED.id,
-                format!("the app calls {} done, but {problem}", d.key),
-                events,
+                format!("the app took {} as done, but {problem}", claim.label),
+                claim.request.into_iter().chain([claim.done]).collect(),
             ));
         }
     }
