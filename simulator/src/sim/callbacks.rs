@@ -80,6 +80,21 @@ impl Simulation {
         }
     }
 
+    /// Records a callback the system makes into the app on `queue`, then runs it.
+    fn system_callback<R>(
+        &mut self,
+        queue: Queue,
+        callback: Callback,
+        f: impl FnOnce(&mut AppContext<'_>) -> R,
+    ) -> Option<R> {
+        let what = What::Callback {
+            queue: queue.clone(),
+            callback,
+        };
+        self.record(Actor::System, what);
+        self.with_ctx(queue, f)
+    }
+
     /// Calls the app object (UIApplicationDelegate methods run on main).
     pub(super) fn with_app(
         &mut self,
@@ -90,14 +105,7 @@ impl Simulation {
             return;
         };
         let generation = self.process.generation;
-        self.record(
-            Actor::System,
-            What::Callback {
-                queue: Queue::Main,
-                callback,
-            },
-        );
-        self.with_ctx(Queue::Main, |ctx| f(&mut *app, ctx));
+        self.system_callback(Queue::Main, callback, |ctx| f(&mut *app, ctx));
         if self.process.generation == generation {
             self.process.app = Some(app);
         }
@@ -132,14 +140,7 @@ impl Simulation {
                 let callback = Callback::DidFinishEvents {
                     session: session.clone(),
                 };
-                self.record(
-                    Actor::System,
-                    What::Callback {
-                        queue: queue.clone(),
-                        callback,
-                    },
-                );
-                self.with_ctx(queue, |ctx| {
+                self.system_callback(queue, callback, |ctx| {
                     delegate.borrow_mut().did_finish_events(ctx, &session)
                 });
             }
@@ -150,28 +151,14 @@ impl Simulation {
                     session,
                     tasks: keys,
                 };
-                self.record(
-                    Actor::System,
-                    What::Callback {
-                        queue: queue.clone(),
-                        callback,
-                    },
-                );
-                self.with_ctx(queue, |ctx| block(ctx, tasks));
+                self.system_callback(queue, callback, |ctx| block(ctx, tasks));
             }
             Work::ResumeData { task, data, block } => {
                 let callback = Callback::ResumeDataProduced {
                     task,
                     produced: data.is_some(),
                 };
-                self.record(
-                    Actor::System,
-                    What::Callback {
-                        queue: queue.clone(),
-                        callback,
-                    },
-                );
-                self.with_ctx(queue, |ctx| block(ctx, data));
+                self.system_callback(queue, callback, |ctx| block(ctx, data));
             }
         }
     }
@@ -193,14 +180,7 @@ impl Simulation {
             return;
         };
         let callback = crate::app::callback_of(&ev);
-        self.record(
-            Actor::System,
-            What::Callback {
-                queue: queue.clone(),
-                callback,
-            },
-        );
-        self.with_ctx(queue, |ctx| {
+        self.system_callback(queue, callback, |ctx| {
             let mut d = delegate.borrow_mut();
             match &ev {
                 DelegateEvent::WriteData {
