@@ -346,6 +346,15 @@ pub enum What {
         /// Why.
         reason: String,
     },
+    /// NET-7: the daemon followed a redirect.
+    Redirected {
+        /// The task.
+        task: TaskKey,
+        /// The 3xx status.
+        status: u16,
+        /// The new URL.
+        to: String,
+    },
     /// The task waits (no connectivity, NET-1; or a retry backoff).
     Waiting {
         /// The task.
@@ -586,6 +595,9 @@ impl fmt::Display for What {
                 bytes,
                 reason,
             } => write!(f, "interrupted {task} at {bytes} bytes: {reason}"),
+            What::Redirected { task, status, to } => {
+                write!(f, "redirect {task} {status} -> {to}")
+            }
             What::Waiting { task, reason } => write!(f, "waiting {task}: {reason}"),
             What::Downloaded {
                 task,

@@ -627,3 +627,136 @@ fn api_2_completion_handler_apis_raise_on_a_background_session() {
     });
     assert!(raised < crashed);
 }
+
+fn foreground_download() -> Vec<(bgsim_simulator::SimTime, Action)> {
+    vec![
+        (secs(0.0), Action::Launch),
+        (secs(1.0), download("Documents/r")),
+    ]
+}
+
+#[test]
+fn net_7_redirects_are_followed_and_change_the_current_url() {
+    let redirecting = Arc::new(|head: &str| match path_of(head) {
+        "/file" => respond("302 Found", "location: /real/file.bin\r\n", b""),
+        _ => respond("200 OK", "", b"the real bytes"),
+    });
+    let (h, _, requests, sb) = run(Quirks::default(), redirecting, foreground_download());
+    assert!(has(
+        &h,
+        |w| matches!(w, What::Redirected { status: 302, to, .. } if to == "http://test.server/real/file.bin")
+    ));
+    let paths: Vec<String> = requests
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| path_of(r).to_string())
+        .collect();
+    assert_eq!(paths, ["/file", "/real/file.bin"]);
+    assert_eq!(sb.read("Documents/r").unwrap(), b"the real bytes");
+}
+
+#[test]
+fn net_7_a_redirect_loop_or_more_than_16_hops_fails_with_1007() {
+    let looping = Arc::new(|head: &str| {
+        let to = if path_of(head) == "/file" {
+            "/other"
+        } else {
+            "/file"
+        };
+        respond("301 Moved Permanently", &format!("location: {to}\r\n"), b"")
+    });
+    let (h, ..) = run(Quirks::default(), looping, foreground_download());
+    assert!(has(
+        &h,
+        |w| matches!(cb(w), Some(Callback::DidCompleteWithError { error: Some(e), .. }) if e.code == -1007)
+    ));
+
+    let chain = Arc::new(|head: &str| {
+        let n: u32 = path_of(head)
+            .trim_start_matches("/file")
+            .trim_start_matches('/')
+            .parse()
+            .unwrap_or(0);
+        respond(
+            "307 Temporary Redirect",
+            &format!("location: /file/{}\r\n", n + 1),
+            b"",
+        )
+    });
+    let (h, _, requests, _) = run(Quirks::default(), chain, foreground_download());
+    assert!(has(
+        &h,
+        |w| matches!(w, What::Failed { error, .. } if error.code == -1007)
+    ));
+    assert_eq!(
+        requests.lock().unwrap().len(),
+        17,
+        "the first request and 16 redirects"
+    );
+}
+
+#[test]
+fn a_redirect_without_location_fails_with_1010() {
+    let nowhere = Arc::new(|_: &str| respond("302 Found", "", b""));
+    let (h, ..) = run(Quirks::default(), nowhere, foreground_download());
+    assert!(has(
+        &h,
+        |w| matches!(w, What::Failed { error, .. } if error.code == -1010)
+    ));
+}
+
+#[test]
+fn a_206_of_another_entity_is_not_appended() {
+    let full = body(100_000);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let lying = {
+        let full = full.clone();
+        Arc::new(move |head: &str| {
+            let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            match n {
+                // First: cut at 40 000 bytes, so the daemon resumes with Range + If-Range.
+                0 => {
+                    let mut r =
+                        respond("200 OK", "etag: \"v1\"\r\naccept-ranges: bytes\r\n", &full);
+                    let cut = r.len() - (full.len() - 40_000);
+                    r.truncate(cut);
+                    r
+                }
+                // Then a lying server: a 206 of a changed file, with its new ETag.
+                1 => {
+                    assert!(head.contains("range: bytes=40000-"), "{head}");
+                    let rest = &full[40_000..];
+                    let cr = "etag: \"v2\"\r\ncontent-range: bytes 40000-99999/100000\r\n";
+                    respond("206 Partial Content", cr, rest)
+                }
+                _ => {
+                    assert!(!head.contains("range:"), "asks for the whole file: {head}");
+                    respond("200 OK", "etag: \"v2\"\r\n", &full)
+                }
+            }
+        })
+    };
+    let (h, _, requests, sb) = run(Quirks::default(), lying, foreground_download());
+    assert!(has(
+        &h,
+        |w| matches!(w, What::Interrupted { reason, .. } if reason.contains("206 that does not continue"))
+    ));
+    assert_eq!(requests.lock().unwrap().len(), 3);
+    assert_eq!(sb.read("Documents/r").unwrap(), full);
+}
+
+#[test]
+fn sched_3_earliest_begin_date_holds_the_task() {
+    let quirks = Quirks {
+        begin_after: Some(Duration::from_secs(3600)),
+        ..Quirks::default()
+    };
+    let (h, ..) = run(quirks, serve_bytes(body(100)), foreground_download());
+    let sent = h
+        .records()
+        .iter()
+        .find(|r| matches!(r.what, What::RequestSent { .. }))
+        .unwrap();
+    assert_eq!(sent.at, secs(3601.0));
+}

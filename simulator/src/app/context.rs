@@ -273,6 +273,16 @@ impl AppContext<'_> {
         self.daemon.resume_task(&mut self.env, task, in_foreground);
     }
 
+    /// `task.earliestBeginDate = at` (SCHED-3): the load will not begin before then. Set it
+    /// before [`AppContext::resume`].
+    pub fn set_earliest_begin_date(&mut self, task: &TaskKey, at: SimTime) {
+        self.record(What::TaskDescribed {
+            task: task.clone(),
+            description: format!("earliestBeginDate={at}"),
+        });
+        self.daemon.set_earliest_begin(task, at);
+    }
+
     /// `task.taskDescription = description` (TID-3: kept by the daemon across launches).
     pub fn set_task_description(&mut self, task: &TaskKey, description: &str) {
         self.record(What::TaskDescribed {

@@ -105,6 +105,8 @@ pub struct HttpResponse {
     pub etag: Option<String>,
     /// The Last-Modified header, if any.
     pub last_modified: Option<String>,
+    /// The Retry-After header, verbatim (503, 429).
+    pub retry_after: Option<String>,
 }
 
 /// A snapshot of a task as the app sees it. Objects are new after a relaunch but the
@@ -184,6 +186,10 @@ impl UrlError {
     pub const CANNOT_WRITE_TO_FILE: i64 = -3003;
     /// NSURLErrorUnsupportedURL (NET-8).
     pub const UNSUPPORTED_URL: i64 = -1002;
+    /// NSURLErrorHTTPTooManyRedirects: a loop, or more than 16 (NET-7).
+    pub const HTTP_TOO_MANY_REDIRECTS: i64 = -1007;
+    /// NSURLErrorRedirectToNonExistentLocation: a 3xx without Location.
+    pub const REDIRECT_TO_NON_EXISTENT_LOCATION: i64 = -1010;
 
     /// The error's short name, for histories and messages.
     pub fn name(&self) -> &'static str {
@@ -193,7 +199,9 @@ impl UrlError {
             -1002 => "unsupported-url",
             -1004 => "cannot-connect",
             -1005 => "connection-lost",
+            -1007 => "too-many-redirects",
             -1009 => "not-connected",
+            -1010 => "redirect-without-location",
             -3003 => "cannot-write-to-file",
             _ => "error",
         }

@@ -234,6 +234,9 @@ impl Daemon {
                 path_and_query: String::new(),
             },
             original_url: url.to_string(),
+            current_url: url.to_string(),
+            redirects: Vec::new(),
+            earliest_begin: None,
             description: None,
             phase: Phase::Suspended,
             epoch: 0,
@@ -262,6 +265,7 @@ impl Daemon {
                     Some((u, info)) => {
                         task.url = u;
                         task.original_url = info.url.clone();
+                        task.current_url = info.url.clone();
                         task.announce_resume = true;
                         let kept = env.sandbox.size(&info.temp_path).ok() == Some(info.bytes);
                         let _ = env.sandbox.create_dir_all(&dir);
@@ -380,7 +384,7 @@ impl Daemon {
         t.phase = Phase::Waiting;
         t.epoch += 1;
         t.discretionary = discretionary || !in_foreground;
-        t.not_before = env.now + delay;
+        t.not_before = (env.now + delay).max(t.earliest_begin.unwrap_or(SimTime::ZERO));
         let epoch = t.epoch;
         if !delay.is_zero() {
             env.record(What::Waiting {
@@ -389,6 +393,12 @@ impl Daemon {
                     "created in the background: the rate limiter holds it {}",
                     crate::time::fmt_duration(delay)
                 ),
+            });
+        }
+        if t.not_before > env.now + delay {
+            env.record(What::Waiting {
+                task: key.clone(),
+                reason: format!("earliest begin date {}", t.not_before),
             });
         }
         env.clock.schedule(
@@ -402,6 +412,13 @@ impl Daemon {
             env.now + resource_timeout,
             Event::Daemon(DaemonEvent::ResourceTimeout { task: key.clone() }),
         );
+    }
+
+    /// SCHED-3: `earliestBeginDate`; set before `resume()`.
+    pub fn set_earliest_begin(&mut self, key: &TaskKey, at: SimTime) {
+        if let Some(t) = self.tasks.get_mut(key) {
+            t.earliest_begin = Some(at);
+        }
     }
 
     /// `taskDescription`, kept by the daemon (TID-2).
@@ -604,6 +621,65 @@ impl Daemon {
         }
     }
 
+    /// NET-7: redirects are followed inside the daemon; `currentRequest` changes. A loop
+    /// or more than 16 hops fails with -1007, a 3xx without Location with -1010.
+    fn redirect(&mut self, env: &mut Env<'_>, key: &TaskKey, status: u16, location: Option<&str>) {
+        let t = self.tasks.get_mut(key).expect("redirected task");
+        let target = location.map(|l| t.url.join(l));
+        let code = match &target {
+            None | Some(Err(_)) => Some(UrlError::REDIRECT_TO_NON_EXISTENT_LOCATION),
+            Some(Ok((_, text))) if t.redirects.len() >= 16 || t.redirects.contains(text) => {
+                Some(UrlError::HTTP_TOO_MANY_REDIRECTS)
+            }
+            Some(Ok(_)) => None,
+        };
+        let Some(Ok((url, text))) = target.filter(|_| code.is_none()) else {
+            let error = UrlError {
+                code: code.unwrap_or(UrlError::REDIRECT_TO_NON_EXISTENT_LOCATION),
+                cancel_reason: None,
+                resume_data: None,
+            };
+            self.complete_with_error(env, key, error);
+            return;
+        };
+        env.record(What::Redirected {
+            task: key.clone(),
+            status,
+            to: text.clone(),
+        });
+        t.redirects.push(text.clone());
+        t.url = url;
+        t.current_url = text;
+        self.restart(env, key);
+    }
+
+    /// Starts another attempt at once (no backoff): the last one was answered but unusable.
+    fn retry_now(&mut self, env: &mut Env<'_>, key: &TaskKey, reason: &str) {
+        if let Some(t) = self.tasks.get(key) {
+            env.record(What::Interrupted {
+                task: key.clone(),
+                bytes: t.bytes_received,
+                reason: reason.to_string(),
+            });
+        }
+        self.restart(env, key);
+    }
+
+    fn restart(&mut self, env: &mut Env<'_>, key: &TaskKey) {
+        let Some(t) = self.tasks.get_mut(key) else {
+            return;
+        };
+        t.phase = Phase::Waiting;
+        t.epoch += 1;
+        env.clock.schedule(
+            env.now,
+            Event::Daemon(DaemonEvent::Start {
+                task: key.clone(),
+                epoch: t.epoch,
+            }),
+        );
+    }
+
     /// NET-2 / NET-4 / NET-5: a failed attempt is retried after a backoff, never surfaced.
     fn retry_later(&mut self, env: &mut Env<'_>, key: &TaskKey, reason: String) {
         let max = self.profile.retry_backoff_max;
@@ -727,9 +803,33 @@ impl Daemon {
             status: head.status,
             content_length,
         });
+        if (300..400).contains(&head.status) && head.status != 304 {
+            drop(transfer);
+            self.redirect(env, &key, head.status, head.location.as_deref());
+            return;
+        }
+        t.redirects.clear();
         let asked_from = t.bytes_received;
+        if asked_from > 0 && head.status == 416 {
+            // RFC 9110 §15.5.17: the kept bytes reach or pass the end (or the file shrank):
+            // start again without Range rather than trust them.
+            if let Some(v) = t.validators.as_mut() {
+                v.accept_ranges = false;
+            }
+            drop(transfer);
+            self.retry_now(env, &key, "416 to a resume: asking for the whole file");
+            return;
+        }
+        // RFC 9110 §15.3.7.3: a part may be combined only with bytes of the same strong
+        // validator; a 206 with another ETag (a server that changed and lied) is refused.
+        let kept_etag = t.validators.as_ref().and_then(|v| v.etag.as_ref());
+        let same_entity = match (&head.etag, kept_etag) {
+            (Some(new), Some(kept)) => new == kept,
+            _ => true,
+        };
         let continues = asked_from > 0
             && head.status == 206
+            && same_entity
             && head
                 .content_range
                 .is_some_and(|(first, _, _)| first == asked_from);
@@ -739,13 +839,13 @@ impl Daemon {
             t.expected = total.map_or(-1, |n| n as i64);
         } else {
             if asked_from > 0 && head.status == 206 {
-                // A 206 that does not start where asked cannot be appended (RFC 9110 §14.4):
-                // stop asking for ranges and take the whole body next time.
+                // A 206 that does not start where asked, or of another entity, cannot be
+                // appended (RFC 9110 §14.4): take the whole body instead.
                 if let Some(v) = t.validators.as_mut() {
                     v.accept_ranges = false;
                 }
                 drop(transfer);
-                self.retry_later(env, &key, "206 at the wrong offset".into());
+                self.retry_now(env, &key, "a 206 that does not continue the kept bytes");
                 return;
             }
             // A full response: the download starts again from byte 0 (RES-4).
@@ -766,6 +866,7 @@ impl Daemon {
             expected_content_length: t.expected,
             etag: head.etag.clone(),
             last_modified: head.last_modified.clone(),
+            retry_after: head.retry_after.clone(),
         });
         t.backoff = self.profile.retry_backoff_initial;
         t.phase = Phase::Receiving(Box::new(transfer));

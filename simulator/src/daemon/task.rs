@@ -48,6 +48,12 @@ pub(crate) struct Task {
     pub key: TaskKey,
     pub url: Url,
     pub original_url: String,
+    /// `currentRequest.url`: changes with redirects (NET-7).
+    pub current_url: String,
+    /// Redirects followed since the last final response (NET-7: at most 16).
+    pub redirects: Vec<String>,
+    /// SCHED-3: `earliestBeginDate`.
+    pub earliest_begin: Option<crate::time::SimTime>,
     pub description: Option<String>,
     pub phase: Phase,
     /// Bumped whenever scheduled events for this task become stale.
@@ -83,7 +89,7 @@ impl Task {
         TaskInfo {
             key: self.key.clone(),
             original_url: self.original_url.clone(),
-            current_url: self.original_url.clone(),
+            current_url: self.current_url.clone(),
             task_description: self.description.clone(),
             state: match self.phase {
                 Phase::Suspended => TaskState::Suspended,

@@ -36,6 +36,27 @@ impl Url {
             path_and_query: path.to_string(),
         })
     }
+
+    /// The URL a `Location` names, relative to this one (absolute, absolute-path, or
+    /// relative to this URL's folder).
+    pub fn join(&self, location: &str) -> Result<(Url, String), String> {
+        if location.contains("://") {
+            return Url::parse(location).map(|u| (u, location.to_string()));
+        }
+        let path = if location.starts_with('/') {
+            location.to_string()
+        } else {
+            let base = self.path_and_query.split('?').next().unwrap_or("/");
+            let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];
+            format!("{folder}{location}")
+        };
+        let url = Url {
+            authority: self.authority.clone(),
+            path_and_query: path,
+        };
+        let text = format!("http://{}{}", url.authority, url.path_and_query);
+        Ok((url, text))
+    }
 }
 
 /// The response headers the daemon acts on.
@@ -48,6 +69,10 @@ pub(crate) struct Head {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub accept_ranges_bytes: bool,
+    /// `Location` of a redirect.
+    pub location: Option<String>,
+    /// `Retry-After`, verbatim.
+    pub retry_after: Option<String>,
 }
 
 /// How a body ended.
@@ -126,6 +151,8 @@ fn parse_head(resp: &http::Response<Incoming>) -> Head {
         last_modified: header(resp, "last-modified"),
         accept_ranges_bytes: header(resp, "accept-ranges")
             .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes"))),
+        location: header(resp, "location"),
+        retry_after: header(resp, "retry-after"),
     }
 }
 
@@ -193,6 +220,14 @@ mod tests {
         assert_eq!(Url::parse("https://h").unwrap().path_and_query, "/");
         assert!(Url::parse("ftp://h/x").is_err());
         assert!(Url::parse("http:///x").is_err());
+    }
+
+    #[test]
+    fn joins_locations() {
+        let base = Url::parse("http://h/a/b.png").unwrap();
+        assert_eq!(base.join("/c").unwrap().1, "http://h/c");
+        assert_eq!(base.join("d.png").unwrap().1, "http://h/a/d.png");
+        assert_eq!(base.join("http://other/x").unwrap().0.authority, "other");
     }
 
     #[test]

@@ -105,6 +105,8 @@ pub struct Quirks {
     pub download_on_wake: Option<&'static str>,
     /// Uses the completion-handler API, which background sessions refuse (API-2).
     pub completion_handler_api: bool,
+    /// Sets `earliestBeginDate` this far ahead before resuming (SCHED-3).
+    pub begin_after: Option<Duration>,
 }
 
 #[derive(Default)]
@@ -174,6 +176,9 @@ impl App for TestApp {
             return;
         }
         if let Ok(task) = ctx.download_task(session, url) {
+            if let Some(after) = s.quirks.begin_after {
+                ctx.set_earliest_begin_date(&task, ctx.now() + after);
+            }
             ctx.resume(&task);
             if let Some(delay) = s.quirks.pause_after {
                 ctx.dispatch_after(Queue::Main, delay, "pause", move |ctx| {
@@ -257,6 +262,22 @@ impl DownloadDelegate for TestDelegate {
             }
         });
     }
+}
+
+/// The request line's path of a request head.
+pub fn path_of(head: &str) -> &str {
+    head.split_whitespace().nth(1).unwrap_or("/")
+}
+
+/// A response with a status, extra headers and a body.
+pub fn respond(status: &str, headers: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
 }
 
 pub fn download(to: &str) -> Action {
