@@ -3,6 +3,10 @@
 //! Everything in an entry is deterministic for a given sequence of requests except
 //! `body_bytes_sent` on a transfer the client aborted: how far the body stream got before the
 //! write failed depends on socket buffering and scheduling.
+//!
+//! Which faults of the server's [`FaultPlan`](super::FaultPlan) shaped each response is kept
+//! beside the entries ([`Journal::fault`], [`Journal::faults`]) rather than in
+//! [`JournalEntry`], so code that builds entries field by field keeps compiling.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -61,6 +65,8 @@ struct State {
     entries: Vec<JournalEntry>,
     /// Parallel to `entries`: whether the response body has been finalised.
     finished: Vec<bool>,
+    /// Parallel to `entries`: what the fault plan did to the response, if anything.
+    faults: Vec<Option<String>>,
 }
 
 impl Journal {
@@ -75,6 +81,30 @@ impl Journal {
     /// shows `body_complete: false` and the bytes counted so far.
     pub fn entries(&self) -> Vec<JournalEntry> {
         self.lock().entries.clone()
+    }
+
+    /// What the fault plan did to the response to request `request_index`: a short, stable
+    /// description such as `cut at 100000`, `status 503` or `new version 1` (several faults
+    /// are joined with `; `, in plan order). `None` when no fault applied, or no such request.
+    pub fn fault(&self, request_index: u64) -> Option<String> {
+        let state = self.lock();
+        state.faults.get(request_index as usize).cloned().flatten()
+    }
+
+    /// [`Journal::fault`] for every request so far, indexed by `request_index`.
+    pub fn faults(&self) -> Vec<Option<String>> {
+        self.lock().faults.clone()
+    }
+
+    /// Entries with their fault descriptions, in order of arrival.
+    pub fn entries_with_faults(&self) -> Vec<(JournalEntry, Option<String>)> {
+        let state = self.lock();
+        state
+            .entries
+            .iter()
+            .cloned()
+            .zip(state.faults.iter().cloned())
+            .collect()
     }
 
     /// Number of requests journaled so far.
@@ -111,12 +141,20 @@ impl Journal {
     }
 
     /// Appends an entry, assigning its `request_index`, and returns that index.
-    pub(crate) fn record(&self, mut entry: JournalEntry) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn record(&self, entry: JournalEntry) -> u64 {
+        self.record_with_fault(entry, None)
+    }
+
+    /// Appends an entry and the description of the faults applied to its response,
+    /// assigning its `request_index`, and returns that index.
+    pub(crate) fn record_with_fault(&self, mut entry: JournalEntry, fault: Option<String>) -> u64 {
         let mut state = self.lock();
         let index = state.entries.len() as u64;
         entry.request_index = index;
         state.entries.push(entry);
         state.finished.push(false);
+        state.faults.push(fault);
         index
     }
 

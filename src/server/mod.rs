@@ -4,18 +4,24 @@
 //! The pieces:
 //! - [`fixture`]: fixtures, their versions and deterministic validators;
 //! - [`range`]: the pure response decision (status, headers, body range);
+//! - [`fault`]: the deterministic fault plan (cuts, error statuses, lying 206s, new
+//!   versions, redirects...), keyed by path and per-path request number;
 //! - [`journal`]: the per-request log tests assert on;
 //! - `service`: the hyper service and streaming body;
+//! - `flush`: tells a cut body when hyper has written everything it buffered;
 //! - [`transport`]: loopback TCP and in-memory (duplex) transports.
 //!
 //! Responses carry no `Date` header, so they depend only on the fixtures and the requests.
 
+pub mod fault;
 pub mod fixture;
+mod flush;
 pub mod journal;
 pub mod range;
 mod service;
 pub mod transport;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -23,15 +29,18 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+pub use fault::{Fault, FaultPlan, FaultRule};
 pub use fixture::{AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
 pub use journal::{Journal, JournalEntry};
 pub use range::{decide, Decision};
 pub use transport::{serve_until, MemoryServer, TcpServer};
 
+use flush::{FlushSignal, FlushWatch};
 use service::FixtureService;
 
-/// The fixture server's shared state: the fixtures and the journal. Cheap to clone; clones
-/// serve the same fixtures and write to the same journal.
+/// The fixture server's shared state: the fixtures, the fault plan and the journal. Cheap to
+/// clone; clones serve the same fixtures, count requests together and write to the same
+/// journal.
 #[derive(Clone, Debug)]
 pub struct FixtureServer {
     inner: Arc<Inner>,
@@ -39,19 +48,58 @@ pub struct FixtureServer {
 
 #[derive(Debug)]
 struct Inner {
-    fixtures: Mutex<FixtureSet>,
+    state: Mutex<State>,
+    faults: FaultPlan,
     journal: Journal,
 }
 
+/// What requests read and change, under one lock so that the per-path request numbers, the
+/// fixture versions and the journal order all agree.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) fixtures: FixtureSet,
+    /// Requests seen so far per request path (as sent).
+    requests_per_path: BTreeMap<String, u64>,
+}
+
+impl State {
+    /// Counts one more request to `path` and returns its 1-based number.
+    pub(crate) fn count_request(&mut self, path: &str) -> u64 {
+        let n = self.requests_per_path.entry(path.to_owned()).or_insert(0);
+        *n += 1;
+        *n
+    }
+}
+
 impl FixtureServer {
-    /// A server for `fixtures`, with an empty journal.
+    /// A server for `fixtures`, with no faults and an empty journal.
     pub fn new(fixtures: FixtureSet) -> Self {
+        FixtureServer::with_faults(fixtures, FaultPlan::new())
+    }
+
+    /// A server for `fixtures` that misbehaves as `plan` says, with an empty journal.
+    pub fn with_faults(fixtures: FixtureSet, plan: FaultPlan) -> Self {
         FixtureServer {
             inner: Arc::new(Inner {
-                fixtures: Mutex::new(fixtures),
+                state: Mutex::new(State {
+                    fixtures,
+                    requests_per_path: BTreeMap::new(),
+                }),
+                faults: plan,
                 journal: Journal::new(),
             }),
         }
+    }
+
+    /// The fault plan this server follows.
+    pub fn faults(&self) -> &FaultPlan {
+        &self.inner.faults
+    }
+
+    /// How many requests for `path` (as sent, without query) the server has received so far.
+    /// The next one is number `requests_to(path) + 1` for [`FaultRule::request`].
+    pub fn requests_to(&self, path: &str) -> u64 {
+        self.with_state(|s| s.requests_per_path.get(path).copied().unwrap_or(0))
     }
 
     /// The request journal (a handle sharing the server's log).
@@ -62,13 +110,18 @@ impl FixtureServer {
     /// Runs `f` with exclusive access to the fixtures, e.g. to switch a fixture's version
     /// between requests. Requests arriving meanwhile wait for `f` to return, so keep it short.
     pub fn with_fixtures<R>(&self, f: impl FnOnce(&mut FixtureSet) -> R) -> R {
+        self.with_state(|state| f(&mut state.fixtures))
+    }
+
+    /// Runs `f` with exclusive access to the whole mutable state.
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         // Fixture data stays consistent even if a previous holder panicked, so ignore poison.
-        let mut set = self
+        let mut state = self
             .inner
-            .fixtures
+            .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        f(&mut set)
+        f(&mut state)
     }
 
     /// Serves HTTP/1.1 on one connection until it closes. `connection_id` is recorded in the
@@ -91,11 +144,12 @@ impl FixtureServer {
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
         F: Future<Output = ()>,
     {
-        let service = FixtureService::new(self.clone(), connection_id);
+        let flushes = Arc::new(FlushSignal::default());
+        let service = FixtureService::new(self.clone(), connection_id, flushes.clone());
         let conn = http1::Builder::new()
             .keep_alive(true)
             .auto_date_header(false)
-            .serve_connection(TokioIo::new(io), service);
+            .serve_connection(TokioIo::new(FlushWatch::new(io, flushes)), service);
         tokio::pin!(conn);
         tokio::pin!(shutdown);
         tokio::select! {
