@@ -93,6 +93,7 @@ pub fn run_scenario(scenario: &Scenario, overrides: &Overrides) -> io::Result<Ou
             ..SimConfig::default()
         },
         fixtures: fixture_set(scenario)?,
+        faults: scenario.faults.clone(),
         app: factory,
         timeline: scenario.steps.clone(),
         horizon: scenario.horizon.unwrap_or(SimTime::NEVER),

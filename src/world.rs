@@ -1,7 +1,7 @@
 //! A world to run: an app, fixtures, a timeline, and the transport between the simulated
 //! daemon and the real hyper server. One world runs on one single-threaded tokio runtime.
 
-use crate::server::{FixtureServer, FixtureSet, JournalEntry, MemoryServer, TcpServer};
+use crate::server::{FaultPlan, FixtureServer, FixtureSet, JournalEntry, MemoryServer, TcpServer};
 use bgsim_simulator::network::{BoxedConnection, DialFuture};
 use bgsim_simulator::sandbox::Sandbox;
 use bgsim_simulator::{
@@ -36,6 +36,8 @@ pub struct World {
     pub config: SimConfig,
     /// What the server serves.
     pub fixtures: FixtureSet,
+    /// What the server does wrong, by path and request number.
+    pub faults: FaultPlan,
     /// The app under test.
     pub app: AppFactory,
     /// Timeline steps.
@@ -116,7 +118,7 @@ pub fn run(world: World) -> io::Result<Run> {
 }
 
 async fn run_async(world: World) -> io::Result<Run> {
-    let server = FixtureServer::new(world.fixtures);
+    let server = FixtureServer::with_faults(world.fixtures, world.faults);
     let mut tcp = None;
     let dialer: Rc<dyn Dialer> = match world.transport {
         Transport::Tcp => {

@@ -138,6 +138,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_max: None,
         },
         device: bgsim_simulator::DeviceConfig::default(),
+        faults: Default::default(),
         fixtures: vec![
             FixtureSpec {
                 path: "/xamarin.png".into(),

@@ -225,6 +225,13 @@ pub enum What {
         /// The description.
         description: String,
     },
+    /// `task.earliestBeginDate = at` (SCHED-3).
+    TaskBeginsNoEarlier {
+        /// The task.
+        task: TaskKey,
+        /// The earliest begin date.
+        at: SimTime,
+    },
     /// `task.cancel()` / `cancel(byProducingResumeData:)`.
     TaskCancelled {
         /// The task.
@@ -517,6 +524,9 @@ impl fmt::Display for What {
                 f,
                 "task {task} cancel producing-resume-data={producing_resume_data}"
             ),
+            What::TaskBeginsNoEarlier { task, at } => {
+                write!(f, "task {task} earliestBeginDate={at}")
+            }
             What::GetAllTasks { session } => write!(f, "getAllTasks {session}"),
             What::SessionInvalidated { session, cancel } => {
                 write!(f, "session {session} invalidate cancel={cancel}")

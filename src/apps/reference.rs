@@ -8,7 +8,9 @@
 //!   reconciled with `getAllTasks` (TID-4): a lost task restarts, a stray one is cancelled.
 //! - The temporary file is moved inside `didFinishDownloadingTo` (FILE-1), atomically:
 //!   moved beside the destination, then renamed over it, parent folders created first.
-//! - A non-2xx response is a failure and leaves no file (HTTP-1, HTTP-2).
+//! - A non-2xx response is a failure and leaves no file (HTTP-1, HTTP-2); a 503 or 429
+//!   is retried no sooner than its Retry-After, with `earliestBeginDate` (SCHED-3), which
+//!   holds even while the app is suspended.
 //! - A force-quit cancellation (-999, reason 0) pauses the download and resumes it from
 //!   its resume data (KILL-3); other errors retry, resuming when they can (RES-3).
 //! - The completion handler is stored (CH-1), and called once, on the main queue, after
@@ -68,6 +70,9 @@ struct Download {
     file_ready: bool,
     /// Why it failed, in words.
     failure: Option<String>,
+    /// Seconds the server asked to wait before retrying (503/429 Retry-After).
+    #[serde(default)]
+    retry_after_s: Option<u64>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -173,12 +178,17 @@ impl Core {
             return;
         };
         ctx.set_task_description(&task, key);
+        if let Some(wait_s) = self.store.downloads.get(key).and_then(|d| d.retry_after_s) {
+            let at = ctx.now() + std::time::Duration::from_secs(wait_s);
+            ctx.set_earliest_begin_date(&task, at);
+        }
         ctx.resume(&task);
         let d = self.store.downloads.get_mut(key).expect("checked above");
         d.task_id = Some(task.task_id);
         d.attempts += 1;
         d.file_ready = false;
         d.http_status = None;
+        d.retry_after_s = None;
         self.set_status(ctx, key, Status::Running);
     }
 
@@ -229,6 +239,15 @@ impl Core {
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         if !(200..300).contains(&status) {
             d.http_status = Some(status);
+            if matches!(status, 429 | 503) {
+                // Delay-seconds, or (for the HTTP-date form, which needs a wall clock the
+                // app does not trust) a minute.
+                let header = task
+                    .response
+                    .as_ref()
+                    .and_then(|r| r.retry_after.as_deref());
+                d.retry_after_s = Some(header.and_then(|v| v.trim().parse().ok()).unwrap_or(60));
+            }
             self.save(ctx);
             return;
         }
@@ -285,6 +304,10 @@ impl Core {
         d.task_id = None;
         match error {
             None if d.file_ready => self.set_status(ctx, &key, Status::Done),
+            None if d.retry_after_s.is_some() && d.attempts < MAX_ATTEMPTS => {
+                // The server is busy, not wrong: try again when it said to.
+                self.start_task(ctx, &key);
+            }
             None => {
                 d.failure = Some(match d.http_status {
                     Some(s) => format!("HTTP {s}"),
@@ -360,6 +383,7 @@ impl App for ReferenceApp {
                 http_status: None,
                 file_ready: false,
                 failure: None,
+                retry_after_s: None,
             },
         );
         let busy = core.bug == Some(Bug::OneAtATime)

@@ -237,16 +237,24 @@ fn no_error_body(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
                 vec![*fin, k],
             ));
         }
-        // Reported as a success.
-        if let Some(desc) = &t.description {
-            if let Some(d) = f.downloads.iter().find(|d| &d.key == desc) {
-                if let Some((i, _)) = d.states.iter().find(|(i, s)| s == "done" && *i > *fin) {
-                    out.push(Violation::new(
-                        NO_ERROR_BODY.id,
-                        format!("the app calls {desc} done after a {status} response"),
-                        vec![*fin, *i],
-                    ));
-                }
+    }
+    // Reported as a success: the last response the app got for the download before it
+    // said done was not 2xx (an earlier failed attempt that was retried is fine).
+    for d in &f.downloads {
+        for (done, _) in d.states.iter().filter(|(_, s)| s == "done") {
+            let last = f
+                .tasks
+                .iter()
+                .filter(|(_, t)| t.description.as_deref() == Some(d.key.as_str()))
+                .filter_map(|(k, t)| t.finished.as_ref().map(|(i, _, st)| (*i, *st, k)))
+                .filter(|(i, _, _)| i < done)
+                .max_by_key(|(i, _, _)| *i);
+            if let Some((fin, status, _)) = last.filter(|(_, st, _)| !(200..300).contains(st)) {
+                out.push(Violation::new(
+                    NO_ERROR_BODY.id,
+                    format!("the app calls {} done after a {status} response", d.key),
+                    vec![fin, *done],
+                ));
             }
         }
     }

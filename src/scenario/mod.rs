@@ -19,6 +19,7 @@
 //! ```
 
 mod error;
+mod faults;
 mod raw;
 mod units;
 mod validate;
@@ -81,6 +82,8 @@ pub struct Scenario {
     pub device: DeviceConfig,
     /// What the server serves, in file order.
     pub fixtures: Vec<FixtureSpec>,
+    /// What the server does wrong (`[[fault]]`), in file order.
+    pub faults: crate::server::FaultPlan,
     /// The timeline, sorted stably by time: steps at the same instant keep their file order.
     pub steps: Vec<(SimTime, Action)>,
     /// What must hold at the end.

@@ -34,6 +34,8 @@ pub(crate) struct RawScenario {
     pub fixture: Tables<RawFixture>,
     #[serde(default)]
     pub step: Tables<RawStep>,
+    #[serde(default)]
+    pub fault: Tables<super::faults::RawFault>,
     pub expect: Option<RawExpect>,
 }
 

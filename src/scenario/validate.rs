@@ -69,6 +69,7 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         network,
         profile,
         device: device(raw.device),
+        faults: super::faults::faults(&raw.fault.0, at)?,
         fixtures,
         steps,
         expect,

@@ -75,6 +75,7 @@ pub fn run_app(
     world::run(World {
         config: config(seed),
         fixtures: fixtures(),
+        faults: Default::default(),
         app,
         timeline,
         horizon: SimTime::NEVER,

@@ -276,9 +276,9 @@ impl AppContext<'_> {
     /// `task.earliestBeginDate = at` (SCHED-3): the load will not begin before then. Set it
     /// before [`AppContext::resume`].
     pub fn set_earliest_begin_date(&mut self, task: &TaskKey, at: SimTime) {
-        self.record(What::TaskDescribed {
+        self.record(What::TaskBeginsNoEarlier {
             task: task.clone(),
-            description: format!("earliestBeginDate={at}"),
+            at,
         });
         self.daemon.set_earliest_begin(task, at);
     }

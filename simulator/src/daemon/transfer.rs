@@ -200,11 +200,13 @@ impl Transfer {
     }
 }
 
+/// A stable description: hyper's own wording may differ between transports (a reset on
+/// TCP, an end of stream on a pipe) and must not reach the history.
 fn describe(e: &hyper::Error) -> String {
     if e.is_incomplete_message() {
         "connection closed before the body ended".into()
     } else {
-        format!("connection error: {e}")
+        "connection lost mid-body".into()
     }
 }
 

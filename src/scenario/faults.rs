@@ -1,0 +1,165 @@
+//! `[[fault]]`: what the server does wrong, keyed by path and request number. Each kind
+//! takes its own keys; a key the kind does not take is an error at that key.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::{Locator, ScenarioError};
+use super::raw::{Seed, Size};
+use crate::server::{Fault, FaultPlan, FaultRule};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFault {
+    pub path: Spanned<String>,
+    pub request: Option<Spanned<u64>>,
+    pub kind: Spanned<String>,
+    pub at: Option<Spanned<Size>>,
+    pub status: Option<Spanned<u16>>,
+    pub retry_after: Option<Spanned<String>>,
+    pub location: Option<Spanned<String>>,
+    pub shift: Option<Spanned<i64>>,
+    pub missing: Option<Spanned<Size>>,
+    pub seed: Option<Spanned<Seed>>,
+}
+
+/// Every kind, with the keys it takes beyond `path`, `request` and `kind`.
+pub(crate) const FAULT_KINDS: [(&str, &[&str]); 11] = [
+    ("cut", &["at"]),
+    ("status", &["status", "retry_after"]),
+    ("ignore-range", &[]),
+    ("misaligned-range", &["shift"]),
+    ("short-range", &["missing"]),
+    ("new-version", &["seed"]),
+    ("weak-etag", &[]),
+    ("no-validators", &[]),
+    ("redirect", &["status", "location"]),
+    ("unauthorized", &[]),
+    ("close-delimited", &[]),
+];
+
+fn required<'a, T>(
+    value: &'a Option<Spanned<T>>,
+    key: &str,
+    raw: &Spanned<RawFault>,
+    at: &Locator,
+) -> Result<&'a T, ScenarioError> {
+    value.as_ref().map(Spanned::get_ref).ok_or_else(|| {
+        at.at(
+            raw.span(),
+            format!(
+                "a `{}` fault needs `{key}`; expected it in this [[fault]]",
+                raw.get_ref().kind.get_ref()
+            ),
+        )
+    })
+}
+
+/// Validates the faults into the server's plan, in file order.
+pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPlan, ScenarioError> {
+    let mut plan = FaultPlan::new();
+    for f in raw {
+        let r = f.get_ref();
+        let kind = r.kind.get_ref().as_str();
+        let Some((_, takes)) = FAULT_KINDS.iter().find(|(k, _)| *k == kind) else {
+            let names: Vec<&str> = FAULT_KINDS.iter().map(|(k, _)| *k).collect();
+            return Err(at.at(
+                r.kind.span(),
+                format!(
+                    "unknown fault `{kind}`; expected one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        let given = [
+            ("at", r.at.as_ref().map(Spanned::span)),
+            ("status", r.status.as_ref().map(Spanned::span)),
+            ("retry_after", r.retry_after.as_ref().map(Spanned::span)),
+            ("location", r.location.as_ref().map(Spanned::span)),
+            ("shift", r.shift.as_ref().map(Spanned::span)),
+            ("missing", r.missing.as_ref().map(Spanned::span)),
+            ("seed", r.seed.as_ref().map(Spanned::span)),
+        ];
+        for (key, span) in given {
+            if let (Some(span), false) = (span, takes.contains(&key)) {
+                return Err(at.at(
+                    span,
+                    format!(
+                        "a `{kind}` fault takes no `{key}`; expected only `path`, `request`, `kind`{}",
+                        takes.iter().map(|k| format!(", `{k}`")).collect::<String>()
+                    ),
+                ));
+            }
+        }
+        if !r.path.get_ref().starts_with('/') {
+            return Err(at.at(
+                r.path.span(),
+                format!(
+                    "fault path `{}` does not start with `/`; expected a URL path like `/big.bin`",
+                    r.path.get_ref()
+                ),
+            ));
+        }
+        if let Some(n) = r.request.as_ref().filter(|n| *n.get_ref() == 0) {
+            return Err(at.at(
+                n.span(),
+                "`request` is 0; expected the request's number, from 1",
+            ));
+        }
+        let fault = match kind {
+            "cut" => Fault::Cut {
+                at_byte: required(&r.at, "at", f, at)?.0,
+            },
+            "status" => {
+                let status = required(&r.status, "status", f, at)?;
+                if !(100..=599).contains(status) {
+                    let span = r.status.as_ref().map(Spanned::span).unwrap_or_default();
+                    return Err(at.at(
+                        span,
+                        format!("status {status} is not an HTTP status; expected 100 to 599"),
+                    ));
+                }
+                Fault::Status {
+                    code: *status,
+                    retry_after: r.retry_after.as_ref().map(|s| s.get_ref().clone()),
+                }
+            }
+            "ignore-range" => Fault::IgnoreRange,
+            "misaligned-range" => Fault::MisalignedRange {
+                shift: *required(&r.shift, "shift", f, at)?,
+            },
+            "short-range" => Fault::ShortRange {
+                missing: required(&r.missing, "missing", f, at)?.0,
+            },
+            "new-version" => Fault::NewVersion {
+                seed: required(&r.seed, "seed", f, at)?.0,
+            },
+            "weak-etag" => Fault::WeakEtag,
+            "no-validators" => Fault::NoValidators,
+            "redirect" => {
+                let status = required(&r.status, "status", f, at)?;
+                if ![301, 302, 303, 307, 308].contains(status) {
+                    let span = r.status.as_ref().map(Spanned::span).unwrap_or_default();
+                    return Err(at.at(
+                        span,
+                        format!(
+                            "status {status} is not a redirect; expected 301, 302, 303, 307 or 308"
+                        ),
+                    ));
+                }
+                Fault::Redirect {
+                    status: *status,
+                    location: r.location.as_ref().map(|l| l.get_ref().clone()),
+                }
+            }
+            "unauthorized" => Fault::Unauthorized,
+            _ => Fault::CloseDelimited,
+        };
+        plan.push(FaultRule {
+            path: r.path.get_ref().clone(),
+            request: r.request.as_ref().map(|n| *n.get_ref()),
+            fault,
+        });
+    }
+    Ok(plan)
+}
