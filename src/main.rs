@@ -74,8 +74,11 @@ enum Command {
     /// Serve fixture files over HTTP on loopback (ranges, validators, HEAD), until Ctrl-C.
     Serve {
         /// Folder whose files are served at /<relative path>.
-        #[arg(long, default_value = "fixtures")]
+        #[arg(long, default_value = "fixtures", conflicts_with = "scenario")]
         fixtures: PathBuf,
+        /// Serve this scenario's fixtures, with its server faults, instead of a folder.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
         /// Address to listen on; loopback only. Port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
@@ -115,7 +118,17 @@ fn main() -> ExitCode {
             colour: colour(),
         }),
         Command::List { scenarios } => cli::list::list(&scenarios).map(|()| 0),
-        Command::Serve { fixtures, addr } => cli::serve::serve(&fixtures, addr).map(|()| 0),
+        Command::Serve {
+            fixtures,
+            scenario,
+            addr,
+        } => {
+            let source = match &scenario {
+                Some(file) => cli::serve::Source::Scenario(file),
+                None => cli::serve::Source::Folder(&fixtures),
+            };
+            cli::serve::serve(source, addr).map(|()| 0)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -53,7 +53,8 @@ impl Outcome {
     }
 }
 
-fn fixture_set(s: &Scenario) -> io::Result<FixtureSet> {
+/// The fixtures a scenario declares, ready to serve.
+pub fn fixture_set(s: &Scenario) -> io::Result<FixtureSet> {
     let mut set = FixtureSet::new();
     for spec in &s.fixtures {
         let fixture = match &spec.source {

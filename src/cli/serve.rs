@@ -1,32 +1,62 @@
 //! `bgsim serve`: the fixture server on its own, for curl, wget or a browser.
 
 use super::CliError;
-use crate::server::{FixtureServer, FixtureSet, TcpServer};
+use crate::apps;
+use crate::check;
+use crate::scenario::{self, Known};
+use crate::server::{FaultPlan, FixtureServer, FixtureSet, TcpServer};
 use std::net::SocketAddr;
 use std::path::Path;
 
-/// Serves every file below `dir` on `addr` (loopback only) until Ctrl-C.
-pub fn serve(dir: &Path, addr: SocketAddr) -> Result<(), CliError> {
+/// What to serve: a folder of files, or a scenario's fixtures and faults.
+pub enum Source<'a> {
+    /// Every file below the folder, at `/<relative path>`.
+    Folder(&'a Path),
+    /// The `[[fixture]]` and `[[fault]]` tables of a scenario file.
+    Scenario(&'a Path),
+}
+
+fn load(source: &Source<'_>) -> Result<(FixtureSet, FaultPlan, String), CliError> {
+    match source {
+        Source::Folder(dir) => {
+            let fixtures = FixtureSet::load_dir(dir).map_err(|e| {
+                CliError::input(format!("cannot read fixtures from {}: {e}.", dir.display()))
+            })?;
+            Ok((fixtures, FaultPlan::new(), dir.display().to_string()))
+        }
+        Source::Scenario(file) => {
+            let checks = check::ids();
+            let known = Known {
+                apps: &apps::NAMES,
+                checks: &checks,
+            };
+            let s = scenario::load(file, &known).map_err(|e| CliError::input(e.to_string()))?;
+            let fixtures = crate::runner::fixture_set(&s)
+                .map_err(|e| CliError::input(format!("{}: {e}.", file.display())))?;
+            Ok((fixtures, s.faults, file.display().to_string()))
+        }
+    }
+}
+
+/// Serves `source` on `addr` (loopback only) until Ctrl-C.
+pub fn serve(source: Source<'_>, addr: SocketAddr) -> Result<(), CliError> {
     if !addr.ip().is_loopback() {
         return Err(CliError::input(format!(
             "--addr {addr} is not a loopback address: bgsim serves on 127.0.0.1 (or ::1) only."
         )));
     }
-    let fixtures = FixtureSet::load_dir(dir).map_err(|e| {
-        CliError::input(format!("cannot read fixtures from {}: {e}.", dir.display()))
-    })?;
+    let (fixtures, faults, from) = load(&source)?;
     let count = fixtures.len();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::input(format!("cannot start the runtime: {e}.")))?;
     runtime.block_on(async move {
-        let server = TcpServer::start(FixtureServer::new(fixtures), addr)
+        let server = TcpServer::start(FixtureServer::with_faults(fixtures, faults), addr)
             .await
             .map_err(|e| CliError::input(format!("cannot listen on {addr}: {e}.")))?;
         println!(
-            "serving {count} fixtures from {} on http://{} (Ctrl-C to stop)",
-            dir.display(),
+            "serving {count} fixtures from {from} on http://{} (Ctrl-C to stop)",
             server.local_addr()
         );
         let _ = tokio::signal::ctrl_c().await;

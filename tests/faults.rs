@@ -1,0 +1,230 @@
+//! One test per server fault: what the server sent (the journal) and what the app saw (the
+//! history), with the file byte-exact or the failure surfaced as iOS would.
+
+use bgsim::apps;
+use bgsim::check;
+use bgsim::runner::{run_scenario, Outcome, Overrides};
+use bgsim::scenario::{self, Known};
+use bgsim::world::Transport;
+use bgsim_simulator::trace::{Callback, What};
+
+fn run(name: &str) -> Outcome {
+    let checks = check::ids();
+    let known = Known {
+        apps: &apps::NAMES,
+        checks: &checks,
+    };
+    let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    let s = scenario::load(std::path::Path::new(&path), &known).unwrap();
+    let o = run_scenario(
+        &s,
+        &Overrides {
+            transport: Transport::Memory,
+            ..Overrides::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        o.passed(),
+        "{name}: {:?} {:?} {:?}",
+        o.unexpected,
+        o.missing,
+        o.file_problems
+    );
+    o
+}
+
+/// (status, Range header, fault) of every request, in order.
+fn journal(o: &Outcome) -> Vec<(u16, Option<String>, Option<String>)> {
+    let faults = o.run.server.journal().faults();
+    o.run
+        .journal
+        .iter()
+        .map(|e| {
+            (
+                e.status,
+                e.range.clone(),
+                faults[e.request_index as usize].clone(),
+            )
+        })
+        .collect()
+}
+
+fn seen(o: &Outcome, pred: impl Fn(&What) -> bool) -> bool {
+    o.run.history.records().iter().any(|r| pred(&r.what))
+}
+
+fn s(v: &str) -> Option<String> {
+    Some(v.to_string())
+}
+
+const FROM_CUT: &str = "bytes=512000-";
+
+#[test]
+fn cut() {
+    let o = run("fault-cut-resumes-with-range");
+    assert_eq!(
+        journal(&o),
+        [(200, None, s("cut at 512000")), (206, s(FROM_CUT), None)]
+    );
+    assert!(o.run.journal[0].body_bytes_sent == 512_000 && !o.run.journal[0].body_complete);
+    assert!(seen(&o, |w| matches!(
+        w,
+        What::Interrupted { bytes: 512_000, .. }
+    )));
+}
+
+#[test]
+fn new_version() {
+    let o = run("fault-resource-changed-restarts");
+    assert_eq!(
+        journal(&o),
+        [
+            (200, None, s("cut at 512000")),
+            (200, s(FROM_CUT), s("new version 1"))
+        ]
+    );
+}
+
+#[test]
+fn ignore_range() {
+    let o = run("fault-ignore-range-restarts");
+    assert_eq!(
+        journal(&o),
+        [
+            (200, None, s("cut at 512000")),
+            (200, s(FROM_CUT), s("ignore range"))
+        ]
+    );
+}
+
+#[test]
+fn misaligned_range() {
+    let o = run("fault-misaligned-206-refused");
+    assert_eq!(
+        journal(&o),
+        [
+            (200, None, s("cut at 512000")),
+            (206, s(FROM_CUT), s("misaligned range by -1000")),
+            (200, None, None)
+        ]
+    );
+    assert!(seen(
+        &o,
+        |w| matches!(w, What::Interrupted { reason, .. } if reason.contains("does not continue"))
+    ));
+}
+
+#[test]
+fn short_range() {
+    let o = run("fault-short-206-resumes-again");
+    let j = journal(&o);
+    assert_eq!(j[1], (206, s(FROM_CUT), s("short range missing 102400")));
+    assert_eq!(
+        j[2],
+        (206, s("bytes=1994752-"), None),
+        "resumed again from where it stood"
+    );
+}
+
+#[test]
+fn weak_etag() {
+    let o = run("fault-weak-etag-resumes-by-date");
+    assert!(o.run.journal[1].if_range.as_deref() == Some("Thu, 01 Jan 2026 00:00:00 GMT"));
+    assert_eq!(journal(&o)[1].0, 206);
+}
+
+#[test]
+fn no_validators() {
+    let o = run("fault-no-validators-restarts");
+    assert_eq!(
+        journal(&o),
+        [
+            (200, None, s("no validators; cut at 512000")),
+            (200, None, s("no validators"))
+        ]
+    );
+}
+
+#[test]
+fn status_with_retry_after() {
+    let o = run("fault-503-retry-after");
+    assert_eq!(
+        journal(&o),
+        [
+            (503, None, s("status 503 retry-after 120")),
+            (200, None, None)
+        ]
+    );
+    let sent: Vec<_> = o
+        .run
+        .history
+        .records()
+        .iter()
+        .filter(|r| matches!(r.what, What::RequestSent { .. }))
+        .collect();
+    assert!(
+        sent[1].at.since(sent[0].at).as_secs() >= 120,
+        "retried no sooner than Retry-After"
+    );
+}
+
+#[test]
+fn redirect_chain() {
+    let o = run("fault-redirect-chain");
+    let j = journal(&o);
+    assert_eq!((j[0].0, j[1].0, j[2].0), (301, 307, 200));
+    assert!(seen(&o, |w| matches!(
+        w,
+        What::Redirected { status: 307, .. }
+    )));
+}
+
+#[test]
+fn redirect_loop_and_missing_location() {
+    let o = run("fault-redirect-loop-fails");
+    assert!(seen(
+        &o,
+        |w| matches!(callback(w), Some(Callback::DidCompleteWithError { error: Some(e), .. }) if e.code == -1007)
+    ));
+    let o = run("fault-redirect-without-location");
+    assert!(journal(&o)
+        .iter()
+        .all(|(st, _, f)| *st == 302 && f.as_deref() == Some("redirect 302 without location")));
+    assert!(seen(
+        &o,
+        |w| matches!(callback(w), Some(Callback::DidCompleteWithError { error: Some(e), .. }) if e.code == -1010)
+    ));
+}
+
+#[test]
+fn close_delimited() {
+    let o = run("fault-close-delimited-length-unknown");
+    assert_eq!(journal(&o), [(200, None, s("close-delimited"))]);
+    assert!(seen(&o, |w| matches!(
+        callback(w),
+        Some(Callback::DidWriteData { expected: -1, .. })
+    )));
+}
+
+#[test]
+fn unauthorized() {
+    let o = run("fault-401-is-a-response");
+    assert_eq!(journal(&o)[0], (401, None, s("unauthorized")));
+    // HTTP-1: a response, not an error; the reference app fails it and keeps no file.
+    assert!(seen(&o, |w| matches!(
+        callback(w),
+        Some(Callback::DidFinishDownloadingTo { status: 401, .. })
+    )));
+    assert!(seen(
+        &o,
+        |w| matches!(w, What::DownloadState { state, .. } if state == "failed")
+    ));
+}
+
+fn callback(w: &What) -> Option<&Callback> {
+    match w {
+        What::Callback { callback, .. } => Some(callback),
+        _ => None,
+    }
+}
