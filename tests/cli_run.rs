@@ -175,3 +175,20 @@ fn list_shows_apps_checks_and_the_rules_each_scenario_demonstrates() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_articles_delete_then_copy_loses_the_file_when_the_phone_is_locked() {
+    let out = bgsim(&[
+        "run",
+        "--app",
+        "article",
+        "scenarios/tf-06-device-locked-data-protection.toml",
+        "--quiet",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("✗ no-lost-file: "), "{stdout}");
+    assert!(stdout.contains(
+        "Documents/xamarin.png held a downloaded file, was deleted, and nothing replaced it"
+    ));
+}

@@ -37,6 +37,11 @@ pub enum Action {
         /// Whether it is now charging.
         connected: bool,
     },
+    /// The user locks the phone (the screen goes off: a foreground app goes to the
+    /// background). Protected files close (TF-06).
+    Lock,
+    /// The user unlocks the phone.
+    Unlock,
     /// Nothing happens: the user waits (keeps the run going until then).
     Wait,
 }
@@ -57,6 +62,8 @@ impl Action {
             Action::NetworkUp => "network-up",
             Action::Charger { connected: true } => "plug-in",
             Action::Charger { connected: false } => "unplug",
+            Action::Lock => "lock",
+            Action::Unlock => "unlock",
             Action::Wait => "wait",
         }
     }

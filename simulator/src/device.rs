@@ -9,6 +9,8 @@ pub struct DeviceConfig {
     pub wifi: bool,
     /// Low Power Mode (PWR-1: defers discretionary work).
     pub low_power: bool,
+    /// The app's Documents use NSFileProtectionComplete: closed while locked (TF-06).
+    pub complete_protection: bool,
 }
 
 impl Default for DeviceConfig {
@@ -18,6 +20,7 @@ impl Default for DeviceConfig {
             charging: true,
             wifi: true,
             low_power: false,
+            complete_protection: false,
         }
     }
 }

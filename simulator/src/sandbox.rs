@@ -30,6 +30,8 @@ pub enum FsError {
     NotFound,
     /// The destination already exists (FileManager's move and copy refuse to overwrite).
     AlreadyExists,
+    /// Data protection: the device is locked and the file's class is Complete (TF-06).
+    PermissionDenied,
     /// The path leaves the container or is malformed.
     OutsideContainer,
     /// Any other I/O failure, with its description.
@@ -41,6 +43,12 @@ impl std::fmt::Display for FsError {
         match self {
             FsError::NotFound => write!(f, "no such file"),
             FsError::AlreadyExists => write!(f, "file exists"),
+            FsError::PermissionDenied => {
+                write!(
+                    f,
+                    "permission denied (data protection: the device is locked)"
+                )
+            }
             FsError::OutsideContainer => write!(f, "path outside the container"),
             FsError::Other(m) => write!(f, "{m}"),
         }
@@ -61,6 +69,10 @@ impl From<io::Error> for FsError {
 pub struct Sandbox {
     dir: tempfile::TempDir,
     container_uuid: String,
+    /// Documents has NSFileProtectionComplete (the app's choice, TF-06).
+    complete_protection: bool,
+    /// The device is locked.
+    locked: bool,
 }
 
 impl Sandbox {
@@ -74,7 +86,33 @@ impl Sandbox {
         Ok(Sandbox {
             dir,
             container_uuid,
+            complete_protection: false,
+            locked: false,
         })
+    }
+
+    /// Gives Documents the Complete protection class: unreadable and unwritable while locked.
+    pub fn set_complete_protection(&mut self, on: bool) {
+        self.complete_protection = on;
+    }
+
+    /// Locks or unlocks the device.
+    pub fn set_locked(&mut self, locked: bool) {
+        self.locked = locked;
+    }
+
+    /// Whether opening `app_path` for reading or writing is refused right now: the device
+    /// is locked and the file is in Documents with the Complete class. Deleting a file or
+    /// listing a folder needs no access to contents, so it is not refused.
+    pub fn denies(&self, app_path: &str) -> bool {
+        if !(self.locked && self.complete_protection) {
+            return false;
+        }
+        let root = self.container_root();
+        let rel = app_path
+            .strip_prefix(&root)
+            .map_or(app_path, |r| r.trim_start_matches('/'));
+        rel == "Documents" || rel.starts_with("Documents/")
     }
 
     /// The container's absolute path as the app sees it.

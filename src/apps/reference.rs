@@ -13,6 +13,8 @@
 //!   holds even while the app is suspended.
 //! - A force-quit cancellation (-999, reason 0) pauses the download and resumes it from
 //!   its resume data (KILL-3); other errors retry, resuming when they can (RES-3).
+//! - When data protection refuses the move (device locked, real-bugs TF-06), the file is
+//!   staged in an unprotected cache folder and moved into place once the app runs unlocked.
 //! - The completion handler is stored (CH-1), and called once, on the main queue, after
 //!   `urlSessionDidFinishEvents` (CH-2).
 
@@ -20,6 +22,7 @@ use bgsim_simulator::app::{
     AppContext, CancelReason, CompletionHandler, LaunchOptions, Queue, ResumeData, SessionConfig,
     SessionHandle, TaskInfo, UrlError,
 };
+use bgsim_simulator::sandbox::FsError;
 use bgsim_simulator::{App, DownloadDelegate};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -42,6 +45,8 @@ pub enum Bug {
 pub const SESSION_ID: &str = "com.bgsim.reference.downloads";
 const STORE_PATH: &str = "Library/Application Support/downloads.json";
 const RESUME_DIR: &str = "Library/Application Support/resume";
+/// Where finished files wait while the device is locked (not protected: Caches).
+const PENDING_DIR: &str = "Library/Caches/pending";
 /// Attempts per download before it is marked failed (errors other than force-quit).
 const MAX_ATTEMPTS: u32 = 3;
 
@@ -73,6 +78,9 @@ struct Download {
     /// Seconds the server asked to wait before retrying (503/429 Retry-After).
     #[serde(default)]
     retry_after_s: Option<u64>,
+    /// The file waits in PENDING_DIR for the device to unlock (TF-06).
+    #[serde(default)]
+    pending_move: bool,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -262,12 +270,48 @@ impl Core {
         let moved = ctx
             .move_item(location, &staging)
             .and_then(|()| ctx.replace_item(&destination, &staging));
+        let moved = match moved {
+            // TF-06: Documents is closed while the device is locked. Keep the file where
+            // the lock does not reach and finish the move later.
+            Err(FsError::PermissionDenied) => {
+                let _ = ctx.create_dir_all(PENDING_DIR);
+                let pending = format!("{PENDING_DIR}/{key}");
+                ctx.move_item(location, &pending).map(|()| false)
+            }
+            other => other.map(|()| true),
+        };
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         match moved {
-            Ok(()) => d.file_ready = true,
+            Ok(true) => d.file_ready = true,
+            Ok(false) => d.pending_move = true,
             Err(e) => d.failure = Some(format!("could not move the file: {e}")),
         }
         self.save(ctx);
+    }
+
+    /// Moves files staged while the device was locked into place (TF-06).
+    fn finish_pending_moves(&mut self, ctx: &mut AppContext<'_>) {
+        let pending: Vec<String> = self
+            .store
+            .downloads
+            .iter()
+            .filter(|(_, d)| d.pending_move)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in pending {
+            let d = &self.store.downloads[&key];
+            let (from, to) = (format!("{PENDING_DIR}/{key}"), d.destination.clone());
+            if let Some((parent, _)) = to.rsplit_once('/') {
+                let _ = ctx.create_dir_all(parent);
+            }
+            if ctx.replace_item(&to, &from).is_ok() {
+                let d = self.store.downloads.get_mut(&key).expect("listed above");
+                d.pending_move = false;
+                d.file_ready = true;
+                self.set_status(ctx, &key, Status::Done);
+                self.save(ctx);
+            }
+        }
     }
 
     /// With [`Bug::OneAtATime`], the next queued download starts when one ends.
@@ -304,6 +348,8 @@ impl Core {
         d.task_id = None;
         match error {
             None if d.file_ready => self.set_status(ctx, &key, Status::Done),
+            // Finished, but waiting for the device to unlock to be put in place.
+            None if d.pending_move => self.set_status(ctx, &key, Status::Paused),
             None if d.retry_after_s.is_some() && d.attempts < MAX_ATTEMPTS => {
                 // The server is busy, not wrong: try again when it said to.
                 self.start_task(ctx, &key);
@@ -350,10 +396,15 @@ impl App for ReferenceApp {
         let session =
             ctx.create_background_session(SessionConfig::background(SESSION_ID), delegate);
         core.session = Some(session);
+        core.finish_pending_moves(ctx);
         let core_rc = Rc::clone(&self.core);
         ctx.get_all_tasks(session, move |ctx, tasks| {
             core_rc.borrow_mut().reconcile(ctx, tasks)
         });
+    }
+
+    fn will_enter_foreground(&mut self, ctx: &mut AppContext<'_>) {
+        self.core.borrow_mut().finish_pending_moves(ctx);
     }
 
     fn handle_events_for_background_session(
@@ -384,6 +435,7 @@ impl App for ReferenceApp {
                 file_ready: false,
                 failure: None,
                 retry_after_s: None,
+                pending_move: false,
             },
         );
         let busy = core.bug == Some(Bug::OneAtATime)

@@ -3,6 +3,7 @@
 
 use bgsim_simulator::app::{AppState, TaskKey};
 use bgsim_simulator::trace::{Actor, Callback, Record, What};
+use bgsim_simulator::Action;
 use std::collections::BTreeMap;
 
 /// A task's life as the history tells it.
@@ -220,7 +221,14 @@ impl<'a> Facts<'a> {
             None => true,
             Some(q) => self.processes.iter().any(|p| p.started > q),
         };
-        network_up && relaunched
+        let unlocked = !matches!(
+            self.records.iter().rev().find_map(|r| match &r.what {
+                What::Step(a @ (Action::Lock | Action::Unlock)) => Some(a),
+                _ => None,
+            }),
+            Some(Action::Lock)
+        );
+        network_up && relaunched && unlocked
     }
 
     /// Sessions with a task created before `at` whose completion had not reached the app.

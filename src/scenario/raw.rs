@@ -53,6 +53,7 @@ pub(crate) struct RawDevice {
     pub charging: Option<bool>,
     pub wifi: Option<bool>,
     pub low_power: Option<bool>,
+    pub complete_protection: Option<bool>,
 }
 
 /// Keys are named as in the file format, which drops the `_default`/`_bytes` suffixes of
@@ -297,12 +298,14 @@ pub(crate) enum StepKind {
     NetworkUp,
     PlugIn,
     Unplug,
+    Lock,
+    Unlock,
     Wait,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 13] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 15] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -315,6 +318,8 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 13] = [
     ("network-up", StepKind::NetworkUp),
     ("plug-in", StepKind::PlugIn),
     ("unplug", StepKind::Unplug),
+    ("lock", StepKind::Lock),
+    ("unlock", StepKind::Unlock),
     ("wait", StepKind::Wait),
 ];
 

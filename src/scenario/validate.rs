@@ -179,6 +179,7 @@ fn device(raw: Option<RawDevice>) -> DeviceConfig {
         d.charging = raw.charging.unwrap_or(d.charging);
         d.wifi = raw.wifi.unwrap_or(d.wifi);
         d.low_power = raw.low_power.unwrap_or(d.low_power);
+        d.complete_protection = raw.complete_protection.unwrap_or(d.complete_protection);
     }
     d
 }
@@ -370,6 +371,8 @@ fn action(
         StepKind::NetworkUp => Action::NetworkUp,
         StepKind::PlugIn => Action::Charger { connected: true },
         StepKind::Unplug => Action::Charger { connected: false },
+        StepKind::Lock => Action::Lock,
+        StepKind::Unlock => Action::Unlock,
         StepKind::Wait => Action::Wait,
     })
 }

@@ -478,33 +478,51 @@ impl AppContext<'_> {
         result
     }
 
+    /// TF-06: the operation opens a protected file while the device is locked.
+    fn guard(&self, paths: &[&str]) -> Result<(), FsError> {
+        match paths.iter().any(|p| self.env.sandbox.denies(p)) {
+            true => Err(FsError::PermissionDenied),
+            false => Ok(()),
+        }
+    }
+
     /// Reads a whole file.
     pub fn read_file(&mut self, path: &str) -> Result<Vec<u8>, FsError> {
-        let r = self.env.sandbox.read(path);
+        let r = self
+            .guard(&[path])
+            .and_then(|()| self.env.sandbox.read(path));
         self.fs(FileOp::Read, path, None, r)
     }
 
     /// Writes a whole file (the folder must exist).
     pub fn write_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
-        let r = self.env.sandbox.write(path, bytes);
+        let r = self
+            .guard(&[path])
+            .and_then(|()| self.env.sandbox.write(path, bytes));
         self.fs(FileOp::Write, path, None, r)
     }
 
     /// `FileManager.moveItem(at:to:)`: fails if `to` exists or its folder is missing.
     pub fn move_item(&mut self, from: &str, to: &str) -> Result<(), FsError> {
-        let r = self.env.sandbox.move_item(from, to);
+        let r = self
+            .guard(&[from, to])
+            .and_then(|()| self.env.sandbox.move_item(from, to));
         self.fs(FileOp::Move, from, Some(to), r)
     }
 
     /// Atomically puts `with` at `destination`, replacing what was there.
     pub fn replace_item(&mut self, destination: &str, with: &str) -> Result<(), FsError> {
-        let r = self.env.sandbox.replace_item(destination, with);
+        let r = self
+            .guard(&[destination, with])
+            .and_then(|()| self.env.sandbox.replace_item(destination, with));
         self.fs(FileOp::Replace, with, Some(destination), r)
     }
 
     /// `FileManager.copyItem(at:to:)`: fails if `to` exists.
     pub fn copy_item(&mut self, from: &str, to: &str) -> Result<(), FsError> {
-        let r = self.env.sandbox.copy_item(from, to);
+        let r = self
+            .guard(&[from, to])
+            .and_then(|()| self.env.sandbox.copy_item(from, to));
         self.fs(FileOp::Copy, from, Some(to), r)
     }
 

@@ -27,7 +27,12 @@ impl Simulation {
             Action::SystemKill => matches!(state, Background | Suspended),
             Action::ForceQuit => !matches!(state, NotRunning | TerminatedByUser),
             Action::Crash => state.is_running(),
-            Action::NetworkDown | Action::NetworkUp | Action::Wait | Action::Charger { .. } => true,
+            Action::NetworkDown
+            | Action::NetworkUp
+            | Action::Wait
+            | Action::Charger { .. }
+            | Action::Lock
+            | Action::Unlock => true,
         };
         if !applies {
             self.record(actor, What::Ignored { action, state });
@@ -47,22 +52,19 @@ impl Simulation {
                     app.user_tapped_download(ctx, &url, &destination)
                 });
             }
-            Action::Home => {
-                self.set_state(Background);
-                self.with_app(Callback::DidEnterBackground, |app, ctx| {
-                    app.did_enter_background(ctx)
-                });
-                let (generation, epoch) = (self.process.generation, self.process.epoch);
-                self.clock.schedule(
-                    self.clock.now() + self.profile.background_grace,
-                    Event::AutoSuspend { generation, epoch },
-                );
-            }
+            Action::Home => self.enter_background(),
             Action::SystemSuspend => self.suspend(),
             Action::SystemKill => self.terminate(TerminatedBySystem),
             Action::ForceQuit => self.terminate(TerminatedByUser),
             Action::Crash => self.crash(),
             Action::Wait => {}
+            Action::Lock => {
+                self.sandbox.set_locked(true);
+                if state == Foreground {
+                    self.enter_background();
+                }
+            }
+            Action::Unlock => self.sandbox.set_locked(false),
             Action::Charger { connected } => {
                 self.daemon.set_charging(&mut daemon_env!(self), connected);
                 self.route();
@@ -75,6 +77,19 @@ impl Simulation {
                 self.route();
             }
         }
+    }
+
+    /// Foreground → background; the system suspends the app after the grace period.
+    fn enter_background(&mut self) {
+        self.set_state(AppState::Background);
+        self.with_app(Callback::DidEnterBackground, |app, ctx| {
+            app.did_enter_background(ctx)
+        });
+        let (generation, epoch) = (self.process.generation, self.process.epoch);
+        self.clock.schedule(
+            self.clock.now() + self.profile.background_grace,
+            Event::AutoSuspend { generation, epoch },
+        );
     }
 
     fn set_state(&mut self, to: AppState) {

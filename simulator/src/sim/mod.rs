@@ -146,7 +146,8 @@ impl Simulation {
             ids.next_u32() & 0xFFF,
             ids.next_u64() & 0xFFFF_FFFF_FFFF
         );
-        let sandbox = Sandbox::new(uuid)?;
+        let mut sandbox = Sandbox::new(uuid)?;
+        sandbox.set_complete_protection(config.device.complete_protection);
         let daemon = Daemon::new(
             config.bundle_id,
             config.profile.clone(),
