@@ -136,6 +136,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_initial: Duration::from_secs(60),
             rate_factor: 2,
             rate_max: None,
+            max_concurrent_transfers: None,
         },
         device: bgsim_simulator::DeviceConfig::default(),
         faults: Default::default(),

@@ -11,6 +11,9 @@ pub struct DeviceConfig {
     pub low_power: bool,
     /// The app's Documents use NSFileProtectionComplete: closed while locked (TF-06).
     pub complete_protection: bool,
+    /// PWR-2: the Background App Refresh switch. Off, the system never wakes or relaunches
+    /// the app for its sessions: events wait until the user opens it.
+    pub background_app_refresh: bool,
 }
 
 impl Default for DeviceConfig {
@@ -21,6 +24,7 @@ impl Default for DeviceConfig {
             wifi: true,
             low_power: false,
             complete_protection: false,
+            background_app_refresh: true,
         }
     }
 }

@@ -31,6 +31,9 @@ pub struct Profile {
     pub rate_factor: u32,
     /// RATE-2: a cap on the delay (none is documented).
     pub rate_max: Option<Duration>,
+    /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
+    /// iOS 11–12 by one measurement; undocumented, so none by default).
+    pub max_concurrent_transfers: Option<usize>,
 }
 
 impl Default for Profile {
@@ -48,6 +51,7 @@ impl Default for Profile {
             rate_initial: Duration::from_secs(60),
             rate_factor: 2,
             rate_max: None,
+            max_concurrent_transfers: None,
         }
     }
 }

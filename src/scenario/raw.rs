@@ -54,6 +54,7 @@ pub(crate) struct RawDevice {
     pub wifi: Option<bool>,
     pub low_power: Option<bool>,
     pub complete_protection: Option<bool>,
+    pub background_app_refresh: Option<bool>,
 }
 
 /// Keys are named as in the file format, which drops the `_default`/`_bytes` suffixes of
@@ -73,6 +74,7 @@ pub(crate) struct RawProfile {
     pub rate_initial: Option<Dur>,
     pub rate_factor: Option<Spanned<u32>>,
     pub rate_max: Option<Dur>,
+    pub max_concurrent_transfers: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]

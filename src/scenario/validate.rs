@@ -164,6 +164,15 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
     }
+    if let Some(cap) = raw.max_concurrent_transfers {
+        if *cap.get_ref() == 0 {
+            return Err(at.at(
+                cap.span(),
+                "`max_concurrent_transfers` is 0; expected at least 1",
+            ));
+        }
+        p.max_concurrent_transfers = Some(cap.into_inner());
+    }
     if let Some(factor) = raw.rate_factor {
         if *factor.get_ref() == 0 {
             return Err(at.at(factor.span(), "`rate_factor` is 0; expected at least 1"));
@@ -180,6 +189,9 @@ fn device(raw: Option<RawDevice>) -> DeviceConfig {
         d.wifi = raw.wifi.unwrap_or(d.wifi);
         d.low_power = raw.low_power.unwrap_or(d.low_power);
         d.complete_protection = raw.complete_protection.unwrap_or(d.complete_protection);
+        d.background_app_refresh = raw
+            .background_app_refresh
+            .unwrap_or(d.background_app_refresh);
     }
     d
 }

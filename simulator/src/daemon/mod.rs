@@ -249,6 +249,7 @@ impl Daemon {
             temp_path,
             announce_resume: false,
             discretionary: false,
+            capped: false,
             not_before: env.now,
             fail_on_resume: None,
             error: None,
@@ -478,6 +479,13 @@ impl Daemon {
         );
     }
 
+    /// A transfer stopped: a task held by the concurrency cap may start.
+    fn free_slot(&mut self, env: &mut Env<'_>) {
+        if self.profile.max_concurrent_transfers.is_some() {
+            self.restart_waiting(env, |t| t.capped);
+        }
+    }
+
     fn complete_with_error(&mut self, env: &mut Env<'_>, key: &TaskKey, error: UrlError) {
         Self::drop_deadline(env, key);
         let Some(t) = self.tasks.get_mut(key) else {
@@ -497,6 +505,7 @@ impl Daemon {
             task: key.clone(),
             error: Some(error),
         });
+        self.free_slot(env);
     }
 
     /// `cancel()` / `cancel(byProducingResumeData:)`: -999 without a reason (KILL-4).
@@ -701,6 +710,7 @@ impl Daemon {
                 epoch: t.epoch,
             }),
         );
+        self.free_slot(env);
     }
 
     /// Runs one of the daemon's own events. Real I/O is awaited here, but only ever for
@@ -744,6 +754,21 @@ impl Daemon {
             env.record(What::Waiting {
                 task: key,
                 reason: "discretionary: waits for power and Wi-Fi".into(),
+            });
+            return;
+        }
+        let cap = self.profile.max_concurrent_transfers.unwrap_or(usize::MAX);
+        let busy = self
+            .tasks
+            .values()
+            .filter(|o| matches!(o.phase, Phase::Connecting(_) | Phase::Receiving(_)))
+            .count();
+        let t = self.tasks.get_mut(&key).expect("checked above");
+        t.capped = busy >= cap;
+        if t.capped {
+            env.record(What::Waiting {
+                task: key,
+                reason: format!("{busy} transfers already run (the cap)"),
             });
             return;
         }
@@ -986,5 +1011,6 @@ impl Daemon {
             task: key.clone(),
             error: None,
         });
+        self.free_slot(env);
     }
 }

@@ -71,6 +71,8 @@ pub(crate) struct Task {
     pub announce_resume: bool,
     /// SCHED-1 / SCHED-2: starts only when the device allows discretionary work.
     pub discretionary: bool,
+    /// Held back by the concurrency cap: starts when a transfer ends.
+    pub capped: bool,
     /// RATE-1: not before this instant.
     pub not_before: crate::time::SimTime,
     /// The task fails with this code when resumed: bad URL (NET-8), unreadable resume data (RES-6).

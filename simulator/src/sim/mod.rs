@@ -124,6 +124,8 @@ pub struct Simulation {
     factory: AppFactory,
     process: Process,
     wakes_scheduled: BTreeSet<String>,
+    /// PWR-2: with Background App Refresh off, no wakes.
+    background_app_refresh: bool,
     next_handler: u64,
     events_run: u64,
     max_events: u64,
@@ -147,6 +149,7 @@ impl Simulation {
             ids.next_u64() & 0xFFFF_FFFF_FFFF
         );
         let mut sandbox = Sandbox::new(uuid)?;
+        let background_app_refresh = config.device.background_app_refresh;
         sandbox.set_complete_protection(config.device.complete_protection);
         let daemon = Daemon::new(
             config.bundle_id,
@@ -173,6 +176,7 @@ impl Simulation {
                 frozen: Vec::new(),
             },
             wakes_scheduled: BTreeSet::new(),
+            background_app_refresh,
             next_handler: 1,
             events_run: 0,
             max_events: config.max_events,
@@ -323,7 +327,7 @@ impl Simulation {
     /// wakes a suspended app, or relaunches one the system terminated.
     fn check_wakes(&mut self) {
         let state = self.process.state;
-        if !(state == AppState::Suspended || state.relaunchable()) {
+        if !(state == AppState::Suspended || state.relaunchable()) || !self.background_app_refresh {
             return;
         }
         let due: Vec<String> = self
