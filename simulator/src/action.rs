@@ -42,6 +42,9 @@ pub enum Action {
     Lock,
     /// The user unlocks the phone.
     Unlock,
+    /// An app update (TF-07): the app is terminated if it runs (its transfers go on) and
+    /// its container moves to a new absolute path.
+    ContainerMove,
     /// Nothing happens: the user waits (keeps the run going until then).
     Wait,
 }
@@ -64,6 +67,7 @@ impl Action {
             Action::Charger { connected: false } => "unplug",
             Action::Lock => "lock",
             Action::Unlock => "unlock",
+            Action::ContainerMove => "container-move",
             Action::Wait => "wait",
         }
     }

@@ -91,6 +91,21 @@ impl Sandbox {
         })
     }
 
+    /// TF-07 / FILE-4: the container gets a new absolute root (an app update, a reinstall);
+    /// absolute paths under the old root no longer resolve. The root is derived from the old
+    /// one, so the same run always moves to the same place.
+    pub fn move_container(&mut self) {
+        let h = crate::seed::fnv1a64(self.container_uuid.as_bytes());
+        self.container_uuid = format!(
+            "{:08X}-{:04X}-4{:03X}-A{:03X}-{:012X}",
+            h >> 32,
+            (h >> 16) & 0xFFFF,
+            h & 0xFFF,
+            (h >> 20) & 0xFFF,
+            h.rotate_left(17) & 0xFFFF_FFFF_FFFF
+        );
+    }
+
     /// Gives Documents the Complete protection class: unreadable and unwritable while locked.
     pub fn set_complete_protection(&mut self, on: bool) {
         self.complete_protection = on;
@@ -288,6 +303,19 @@ mod tests {
             Err(FsError::NotFound)
         );
         assert_eq!(sb.read("../escape"), Err(FsError::OutsideContainer));
+    }
+
+    #[test]
+    fn a_moved_container_keeps_relative_paths_but_not_old_absolute_ones() {
+        let mut sb = Sandbox::new("AAA".into()).unwrap();
+        sb.write("Documents/x", b"1").unwrap();
+        let old = format!("{}/Documents/x", sb.container_root());
+        sb.move_container();
+        assert_ne!(sb.container_root(), old.trim_end_matches("/Documents/x"));
+        assert_eq!(sb.read(&old), Err(FsError::NotFound));
+        assert_eq!(sb.read("Documents/x").unwrap(), b"1");
+        let new = format!("{}/Documents/x", sb.container_root());
+        assert_eq!(sb.read(&new).unwrap(), b"1");
     }
 
     #[test]

@@ -400,6 +400,11 @@ pub enum What {
         /// The new delay.
         delay: Duration,
     },
+    /// The container moved to a new absolute root (TF-07).
+    ContainerMoved {
+        /// The new root.
+        root: String,
+    },
     /// Connectivity changed.
     Network {
         /// Up or down.
@@ -627,6 +632,7 @@ impl fmt::Display for What {
             What::RateLimiter { delay } => {
                 write!(f, "rate limiter delay set to {}", fmt_duration(*delay))
             }
+            What::ContainerMoved { root } => write!(f, "container moved to {root}"),
             What::Network { up } => write!(f, "network {}", if *up { "up" } else { "down" }),
         }
     }

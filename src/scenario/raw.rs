@@ -302,12 +302,13 @@ pub(crate) enum StepKind {
     Unplug,
     Lock,
     Unlock,
+    ContainerMove,
     Wait,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 15] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 16] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -322,6 +323,7 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 15] = [
     ("unplug", StepKind::Unplug),
     ("lock", StepKind::Lock),
     ("unlock", StepKind::Unlock),
+    ("container-move", StepKind::ContainerMove),
     ("wait", StepKind::Wait),
 ];
 

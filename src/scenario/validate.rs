@@ -385,6 +385,7 @@ fn action(
         StepKind::Unplug => Action::Charger { connected: false },
         StepKind::Lock => Action::Lock,
         StepKind::Unlock => Action::Unlock,
+        StepKind::ContainerMove => Action::ContainerMove,
         StepKind::Wait => Action::Wait,
     })
 }

@@ -13,7 +13,9 @@ impl Simulation {
     pub(super) fn apply(&mut self, action: Action) {
         use AppState::*;
         let actor = match action {
-            Action::SystemSuspend | Action::SystemKill | Action::Crash => Actor::System,
+            Action::SystemSuspend | Action::SystemKill | Action::Crash | Action::ContainerMove => {
+                Actor::System
+            }
             Action::Charger { .. } => Actor::User,
             Action::NetworkDown | Action::NetworkUp => Actor::Net,
             _ => Actor::User,
@@ -32,7 +34,8 @@ impl Simulation {
             | Action::Wait
             | Action::Charger { .. }
             | Action::Lock
-            | Action::Unlock => true,
+            | Action::Unlock
+            | Action::ContainerMove => true,
         };
         if !applies {
             self.record(actor, What::Ignored { action, state });
@@ -65,6 +68,14 @@ impl Simulation {
                 }
             }
             Action::Unlock => self.sandbox.set_locked(false),
+            Action::ContainerMove => {
+                if state.in_memory() {
+                    self.terminate(TerminatedBySystem);
+                }
+                self.sandbox.move_container();
+                let root = self.sandbox.container_root();
+                self.record(Actor::System, What::ContainerMoved { root });
+            }
             Action::Charger { connected } => {
                 self.daemon.set_charging(&mut daemon_env!(self), connected);
                 self.route();
