@@ -100,6 +100,11 @@ pub enum Callback {
         /// None on success (even for a 404: HTTP-1).
         error: Option<UrlError>,
     },
+    /// `urlSession(_:didBecomeInvalidWithError:)`.
+    DidBecomeInvalid {
+        /// The session identifier.
+        session: String,
+    },
     /// `urlSessionDidFinishEvents(forBackgroundURLSession:)`.
     DidFinishEvents {
         /// The session identifier.
@@ -462,6 +467,7 @@ impl fmt::Display for Callback {
                 Some(e) => write!(f, "didCompleteWithError {task} {e}"),
             },
             Callback::DidFinishEvents { session } => write!(f, "didFinishEvents {session}"),
+            Callback::DidBecomeInvalid { session } => write!(f, "didBecomeInvalid {session}"),
             Callback::GetAllTasks { session, tasks } => {
                 let ids: Vec<String> = tasks.iter().map(|t| format!("#{}", t.task_id)).collect();
                 write!(f, "getAllTasks {session} -> [{}]", ids.join(","))

@@ -760,3 +760,48 @@ fn sched_3_earliest_begin_date_holds_the_task() {
         .unwrap();
     assert_eq!(sent.at, secs(3601.0));
 }
+
+#[test]
+fn inv_2_invalidate_and_cancel_cancels_then_reports_invalid() {
+    let quirks = Quirks {
+        invalidate_after_start: Some(true),
+        ..Quirks::default()
+    };
+    let (h, files, ..) = run(quirks, serve_bytes(body(500_000)), foreground_download());
+    let cancelled = position(
+        &h,
+        |w| matches!(cb(w), Some(Callback::DidCompleteWithError { error: Some(e), .. }) if e.code == -999 && e.cancel_reason.is_none()),
+    );
+    let invalid = position(&h, |w| {
+        matches!(cb(w), Some(Callback::DidBecomeInvalid { .. }))
+    });
+    assert!(cancelled < invalid);
+    assert!(!files.contains(&"Documents/r".to_string()));
+}
+
+#[test]
+fn inv_1_finish_tasks_and_invalidate_lets_the_task_finish_first() {
+    let quirks = Quirks {
+        invalidate_after_start: Some(false),
+        ..Quirks::default()
+    };
+    let (h, _, _, sb) = run(quirks, serve_bytes(body(500_000)), foreground_download());
+    let completed = position(&h, |w| {
+        matches!(
+            cb(w),
+            Some(Callback::DidCompleteWithError { error: None, .. })
+        )
+    });
+    let invalid = position(&h, |w| {
+        matches!(cb(w), Some(Callback::DidBecomeInvalid { .. }))
+    });
+    assert!(
+        completed < invalid,
+        "the task ran to completion before the session went"
+    );
+    assert_eq!(sb.read("Documents/r").unwrap(), body(500_000));
+    assert!(has(
+        &h,
+        |w| matches!(w, What::Log(l) if l == "test.session became invalid")
+    ));
+}

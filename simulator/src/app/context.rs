@@ -71,6 +71,18 @@ impl ProcessRuntime {
             .iter()
             .find(|s| s.identifier == identifier && !s.invalidated)
     }
+
+    /// The session object that receives delegate events for `identifier`: the live one, or
+    /// else the last invalidated one, which still gets its cancellations and
+    /// did-become-invalid before iOS releases its delegate (INV-1, INV-2).
+    pub fn receiver_for(&self, identifier: &str) -> Option<&SessionObject> {
+        self.session_for(identifier).or_else(|| {
+            self.sessions
+                .iter()
+                .rev()
+                .find(|s| s.identifier == identifier)
+        })
+    }
 }
 
 /// The `handleEvents` completion handler. Clonable like an Objective-C block; calling it
@@ -592,6 +604,9 @@ pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
         DelegateEvent::Completed { task, error } => Callback::DidCompleteWithError {
             task: task.clone(),
             error: error.clone(),
+        },
+        DelegateEvent::Invalidated { session } => Callback::DidBecomeInvalid {
+            session: session.clone(),
         },
     }
 }

@@ -137,6 +137,10 @@ pub trait DownloadDelegate {
     ) {
     }
 
+    /// `urlSession(_:didBecomeInvalidWithError:)` (INV-1, INV-2): the session is gone; the
+    /// delegate is released after this.
+    fn did_become_invalid(&mut self, _ctx: &mut AppContext<'_>, _session: &str) {}
+
     /// `urlSessionDidFinishEvents(forBackgroundURLSession:)` (ORD-4): the last event of a wake.
     fn did_finish_events(&mut self, _ctx: &mut AppContext<'_>, _session: &str) {}
 }

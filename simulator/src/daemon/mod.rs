@@ -64,15 +64,28 @@ pub(crate) enum DelegateEvent {
         task: TaskKey,
         error: Option<UrlError>,
     },
+    /// INV-1 / INV-2: the session's invalidation is complete.
+    Invalidated { session: String },
 }
 
 impl DelegateEvent {
-    pub fn task(&self) -> &TaskKey {
+    /// The task it is about (none for a session event).
+    pub fn task(&self) -> Option<&TaskKey> {
         match self {
             DelegateEvent::WriteData { task, .. }
             | DelegateEvent::ResumedAt { task, .. }
             | DelegateEvent::Finished { task, .. }
-            | DelegateEvent::Completed { task, .. } => task,
+            | DelegateEvent::Completed { task, .. } => Some(task),
+            DelegateEvent::Invalidated { .. } => None,
+        }
+    }
+
+    /// The session it is for.
+    pub fn session(&self) -> &str {
+        match (self.task(), self) {
+            (Some(t), _) => &t.session,
+            (None, DelegateEvent::Invalidated { session }) => session,
+            (None, _) => unreachable!("only session events have no task"),
         }
     }
 }
@@ -108,6 +121,8 @@ pub(crate) struct SessionState {
     /// A wake of this session was killed and its events kept (FILE-5 knob off): no new
     /// wake until a new event arrives or a process connects.
     pub wake_blocked: bool,
+    /// INV-1/INV-2: invalidation asked for; done once every task has completed.
+    invalidating: bool,
 }
 
 /// The daemon.
@@ -158,7 +173,7 @@ impl Daemon {
     }
 
     fn emit(&mut self, ev: DelegateEvent) {
-        self.emitted.push((ev.task().session.clone(), ev));
+        self.emitted.push((ev.session().to_string(), ev));
     }
 
     // ---- sessions -----------------------------------------------------------------
@@ -176,9 +191,16 @@ impl Daemon {
                 connected: false,
                 wake: None,
                 wake_blocked: false,
+                invalidating: false,
             });
         s.connected = true;
         s.wake_blocked = false;
+        // A session object made after an invalidation is a new session (INV-1). Its task
+        // identifiers carry on rather than restart (TID-6 leaves this open; carrying on
+        // keeps every task key unique in the history).
+        s.invalidating = false;
+        s.outbox
+            .retain(|e| !matches!(e, DelegateEvent::Invalidated { .. }));
         s.outbox.len()
     }
 
@@ -505,6 +527,7 @@ impl Daemon {
             task: key.clone(),
             error: Some(error),
         });
+        self.finish_invalidation(&key.session);
         self.free_slot(env);
     }
 
@@ -532,19 +555,38 @@ impl Daemon {
         data
     }
 
-    /// INV-1 / INV-2: with `cancel`, every unfinished task of the session is cancelled.
+    /// INV-1 / INV-2: no new tasks; with `cancel`, every unfinished task is cancelled
+    /// (-999) and the session is invalid at once, else once its last task completes. Either
+    /// way the delegate then gets did-become-invalid.
     pub fn invalidate(&mut self, env: &mut Env<'_>, session: &str, cancel: bool) {
-        if !cancel {
-            return;
+        if let Some(s) = self.sessions.get_mut(session) {
+            s.invalidating = true;
         }
-        let keys: Vec<TaskKey> = self
-            .tasks
-            .values()
-            .filter(|t| t.key.session == session && !t.is_completed())
-            .map(|t| t.key.clone())
-            .collect();
-        for k in keys {
-            self.cancel(env, &k, false);
+        if cancel {
+            let keys: Vec<TaskKey> = self
+                .tasks
+                .values()
+                .filter(|t| t.key.session == session && !t.is_completed())
+                .map(|t| t.key.clone())
+                .collect();
+            for k in keys {
+                self.cancel(env, &k, false);
+            }
+        }
+        self.finish_invalidation(session);
+    }
+
+    /// Completes an invalidation once the session has no unfinished task.
+    fn finish_invalidation(&mut self, session: &str) {
+        let idle = self.all_tasks_done(session);
+        let Some(s) = self.sessions.get_mut(session) else {
+            return;
+        };
+        if s.invalidating && idle {
+            s.invalidating = false;
+            self.emit(DelegateEvent::Invalidated {
+                session: session.to_string(),
+            });
         }
     }
 
@@ -1011,6 +1053,7 @@ impl Daemon {
             task: key.clone(),
             error: None,
         });
+        self.finish_invalidation(&key.session);
         self.free_slot(env);
     }
 }

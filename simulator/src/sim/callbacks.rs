@@ -166,13 +166,21 @@ impl Simulation {
     /// Delivers one delegate event to the session's delegate, then lets the daemon do
     /// what follows its return (FILE-1: delete the temp file).
     fn deliver(&mut self, queue: Queue, ev: DelegateEvent) {
-        let session = ev.task().session.clone();
+        let session = ev.session().to_string();
         let delegate = self
             .process
             .rt
-            .session_for(&session)
+            .receiver_for(&session)
             .map(|s| s.delegate.clone());
-        let (Some(delegate), Some(info)) = (delegate, self.daemon.task_info(ev.task())) else {
+        if let (DelegateEvent::Invalidated { .. }, Some(delegate)) = (&ev, &delegate) {
+            let callback = crate::app::callback_of(&ev);
+            self.system_callback(queue, callback, |ctx| {
+                delegate.borrow_mut().did_become_invalid(ctx, &session)
+            });
+            return;
+        }
+        let info = ev.task().and_then(|t| self.daemon.task_info(t));
+        let (Some(delegate), Some(info)) = (delegate, info) else {
             // No session object to take it (invalidated meanwhile): the daemon keeps it.
             if let Some(s) = self.daemon.sessions.get_mut(&session) {
                 s.outbox.push_front(ev);
@@ -198,6 +206,7 @@ impl Simulation {
                 DelegateEvent::Completed { error, .. } => {
                     d.did_complete_with_error(ctx, &info, error.as_ref())
                 }
+                DelegateEvent::Invalidated { .. } => {}
             }
         });
         // The callback returned (or the app crashed inside it): either way the daemon is

@@ -207,7 +207,11 @@ impl Simulation {
                 ..
             } = e
             {
-                let session = ev.task().session.clone();
+                if matches!(ev, DelegateEvent::Invalidated { .. }) {
+                    // Its session object died with the process.
+                    continue;
+                }
+                let session = ev.session().to_string();
                 if lose && !matches!(ev, DelegateEvent::WriteData { .. }) {
                     self.daemon.lost(&mut daemon_env!(self), &ev);
                     *lost.entry(session).or_default() += 1;

@@ -107,6 +107,9 @@ pub struct Quirks {
     pub completion_handler_api: bool,
     /// Sets `earliestBeginDate` this far ahead before resuming (SCHED-3).
     pub begin_after: Option<Duration>,
+    /// Invalidates the session right after starting a task: cancelling it (true) or
+    /// letting it finish (false).
+    pub invalidate_after_start: Option<bool>,
 }
 
 #[derive(Default)]
@@ -180,6 +183,9 @@ impl App for TestApp {
                 ctx.set_earliest_begin_date(&task, ctx.now() + after);
             }
             ctx.resume(&task);
+            if let Some(cancel) = s.quirks.invalidate_after_start {
+                ctx.invalidate(session, cancel);
+            }
             if let Some(delay) = s.quirks.pause_after {
                 ctx.dispatch_after(Queue::Main, delay, "pause", move |ctx| {
                     ctx.cancel_producing_resume_data(&task, move |ctx, data| {
@@ -251,6 +257,10 @@ impl DownloadDelegate for TestDelegate {
             task.key,
             error.map(|e| e.code)
         ));
+    }
+
+    fn did_become_invalid(&mut self, ctx: &mut AppContext<'_>, session: &str) {
+        ctx.log(format!("{session} became invalid"));
     }
 
     fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, _: &str) {
