@@ -379,23 +379,13 @@ fn a_handler_never_called_ends_in_a_kill_and_a_warning() {
     assert!(exceeded < warning);
 }
 
-#[test]
-fn a_call_ios_refuses_is_recorded_and_crashes_the_app() {
-    let quirks = Quirks {
-        invalidate_first: true,
-        ..Quirks::default()
-    };
-    let (h, ..) = run(
-        quirks,
-        serve_bytes(body(10)),
-        vec![
-            (secs(0.0), Action::Launch),
-            (secs(1.0), download("Documents/x")),
-        ],
-    );
-    let exception = position(
+/// Runs a foreground download with `quirks`; asserts iOS raised an exception whose text
+/// contains `reason`, and that the app then crashed.
+fn assert_raises_then_crashes(quirks: Quirks, reason: &str) {
+    let (h, ..) = run(quirks, serve_bytes(body(10)), foreground_download());
+    let raised = position(
         &h,
-        |w| matches!(w, What::Exception { reason, .. } if reason.contains("invalidated")),
+        |w| matches!(w, What::Exception { reason: r, .. } if r.contains(reason)),
     );
     let crashed = position(&h, |w| {
         matches!(
@@ -406,7 +396,16 @@ fn a_call_ios_refuses_is_recorded_and_crashes_the_app() {
             }
         )
     });
-    assert!(exception < crashed);
+    assert!(raised < crashed);
+}
+
+#[test]
+fn a_call_ios_refuses_is_recorded_and_crashes_the_app() {
+    let quirks = Quirks {
+        invalidate_first: true,
+        ..Quirks::default()
+    };
+    assert_raises_then_crashes(quirks, "invalidated");
 }
 
 #[test]
@@ -604,28 +603,7 @@ fn api_2_completion_handler_apis_raise_on_a_background_session() {
         completion_handler_api: true,
         ..Quirks::default()
     };
-    let (h, ..) = run(
-        quirks,
-        serve_bytes(body(10)),
-        vec![
-            (secs(0.0), Action::Launch),
-            (secs(1.0), download("Documents/x")),
-        ],
-    );
-    let raised = position(
-        &h,
-        |w| matches!(w, What::Exception { reason, .. } if reason.contains("Completion handler blocks are not supported")),
-    );
-    let crashed = position(&h, |w| {
-        matches!(
-            w,
-            What::State {
-                to: AppState::Crashed,
-                ..
-            }
-        )
-    });
-    assert!(raised < crashed);
+    assert_raises_then_crashes(quirks, "Completion handler blocks are not supported");
 }
 
 fn foreground_download() -> Vec<(bgsim_simulator::SimTime, Action)> {
