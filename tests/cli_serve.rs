@@ -1,8 +1,10 @@
 //! `bgsim serve`: the server on its own, reached over real loopback TCP.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn bgsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bgsim"))
@@ -11,21 +13,8 @@ fn bgsim() -> Command {
 #[test]
 fn serve_answers_range_requests_from_the_fixtures_folder() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
-    let mut child = bgsim()
-        .args(["serve", "--fixtures", fixtures, "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("bgsim starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let served = common::serve(&["--fixtures", fixtures]);
+    let addr = served.addr.clone();
     let mut conn = TcpStream::connect(&addr).unwrap();
     write!(
         conn,
@@ -34,8 +23,7 @@ fn serve_answers_range_requests_from_the_fixtures_folder() {
     .unwrap();
     let mut response = String::new();
     conn.read_to_string(&mut response).unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(served);
     assert!(response.starts_with("HTTP/1.1 206"), "{response}");
     assert!(response.contains("content-range: bytes 0-6/"), "{response}");
     assert!(response.ends_with("line 1:"), "{response}");

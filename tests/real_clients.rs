@@ -3,49 +3,25 @@
 //! with the byte-exact file. Skipped, saying so, when the tool is not installed (.ci/run
 //! installs both).
 
+mod common;
+
 use bgsim::server::Content;
-use std::io::{BufRead, BufReader};
+use common::Served;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 const CUT_AT: u64 = 500 * 1024;
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A fresh server (request numbering starts again, so the first request is cut).
-fn serve() -> Server {
+/// A fresh server (request numbering starts again, so the first request is cut), and the
+/// URL of the file it cuts.
+fn serve() -> (Served, String) {
     let scenario = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/fault-cut-resumes-with-range.toml"
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .args(["serve", "--scenario", scenario, "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("bgsim starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("an address")
-        .to_string();
-    Server {
-        child,
-        url: format!("{base}/big.bin"),
-    }
+    let served = common::serve(&["--scenario", scenario]);
+    let url = format!("http://{}/big.bin", served.addr);
+    (served, url)
 }
 
 fn expected() -> Vec<u8> {
@@ -76,13 +52,13 @@ fn curl_resumes_a_cut_download_with_c_dash() {
     if !installed("curl") {
         return;
     }
-    let server = serve();
+    let (_server, url) = serve();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("big.bin");
     let first = Command::new("curl")
         .args(["-s", "-o"])
         .arg(&file)
-        .arg(&server.url)
+        .arg(&url)
         .status()
         .unwrap();
     assert!(!first.success(), "the first transfer is cut");
@@ -94,7 +70,7 @@ fn curl_resumes_a_cut_download_with_c_dash() {
     let resumed = Command::new("curl")
         .args(["-s", "-f", "-C", "-", "-o"])
         .arg(&file)
-        .arg(&server.url)
+        .arg(&url)
         .status()
         .unwrap();
     assert!(resumed.success(), "curl -C - exit {resumed:?}");
@@ -109,7 +85,7 @@ fn wget_resumes_a_cut_download_with_c() {
     if !installed("wget") {
         return;
     }
-    let server = serve();
+    let (_server, url) = serve();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("big.bin");
     let wget = |extra: &[&str]| {
@@ -117,7 +93,7 @@ fn wget_resumes_a_cut_download_with_c() {
             .args(["-q", "--tries=1", "-P"])
             .arg(dir.path())
             .args(extra)
-            .arg(&server.url)
+            .arg(&url)
             .status()
             .unwrap()
     };

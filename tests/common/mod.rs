@@ -132,3 +132,41 @@ pub fn count(run: &Run, pred: impl Fn(&What) -> bool) -> usize {
 pub fn records(run: &Run) -> &[Record] {
     run.history.records()
 }
+
+/// `bgsim serve` running on a free loopback port, stopped when dropped.
+pub struct Served {
+    pub child: std::process::Child,
+    /// `127.0.0.1:PORT`, as the command printed it.
+    pub addr: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `bgsim serve` with `args` plus `--addr 127.0.0.1:0`, and reads the address it
+/// prints.
+pub fn serve(args: &[&str]) -> Served {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        .arg("serve")
+        .args(args)
+        .args(["--addr", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bgsim starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Served { child, addr }
+}
