@@ -78,7 +78,7 @@ pub fn run_scenario(scenario: &Scenario, overrides: &Overrides) -> io::Result<Ou
         .app
         .clone()
         .unwrap_or_else(|| scenario.app.clone());
-    let factory = apps::factory(&app).ok_or_else(|| {
+    let factory = apps::factory_with(&app, &scenario.session).ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, format!("unknown app `{app}`"))
     })?;
     let seed = overrides.seed.unwrap_or(scenario.seed);

@@ -47,6 +47,78 @@ pub enum Action {
     ContainerMove,
     /// Nothing happens: the user waits (keeps the run going until then).
     Wait,
+    /// The user acts on a download in the app's UI (foreground only). An app that has no
+    /// such control ignores it.
+    User(UserCommand),
+    /// The user turns Low Power Mode on or off (PWR-1).
+    LowPower {
+        /// Whether it is now on.
+        on: bool,
+    },
+    /// The phone joins (on) or leaves (off, to cellular) Wi-Fi; connectivity stays
+    /// (SCHED-5).
+    Wifi {
+        /// Whether it is now on Wi-Fi.
+        on: bool,
+    },
+    /// The user turns Low Data Mode on or off (SCHED-5, PWR-4).
+    LowDataMode {
+        /// Whether it is now on.
+        on: bool,
+    },
+    /// The system cancels every unfinished transfer for lack of resources (PWR-3):
+    /// -999 with reason 2, and resume data where the download can resume.
+    SystemCancel,
+}
+
+/// What the user asks of the app's UI, beyond starting a download.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Pause the download going to `destination` (RES-2: cancel producing resume data).
+    Pause {
+        /// The download's destination, as given to its `download` step.
+        destination: String,
+    },
+    /// Carry on with a paused download (RES-4: a new task from the resume data).
+    Resume {
+        /// The download's destination.
+        destination: String,
+    },
+    /// Sign out: stop everything now (INV-2: `invalidateAndCancel`).
+    SignOut,
+    /// Stop once the running downloads are done (INV-1: `finishTasksAndInvalidate`).
+    StopAfterDownloads,
+}
+
+impl UserCommand {
+    /// The step's name as written in scenario files.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UserCommand::Pause { .. } => "pause-download",
+            UserCommand::Resume { .. } => "resume-download",
+            UserCommand::SignOut => "sign-out",
+            UserCommand::StopAfterDownloads => "stop-after-downloads",
+        }
+    }
+
+    /// The download it is about, if any.
+    pub fn destination(&self) -> Option<&str> {
+        match self {
+            UserCommand::Pause { destination } | UserCommand::Resume { destination } => {
+                Some(destination)
+            }
+            UserCommand::SignOut | UserCommand::StopAfterDownloads => None,
+        }
+    }
+}
+
+impl fmt::Display for UserCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.destination() {
+            Some(d) => write!(f, "{} {d}", self.name()),
+            None => f.write_str(self.name()),
+        }
+    }
 }
 
 impl Action {
@@ -69,6 +141,14 @@ impl Action {
             Action::Unlock => "unlock",
             Action::ContainerMove => "container-move",
             Action::Wait => "wait",
+            Action::User(command) => command.name(),
+            Action::LowPower { on: true } => "low-power-on",
+            Action::LowPower { on: false } => "low-power-off",
+            Action::SystemCancel => "system-cancel",
+            Action::Wifi { on: true } => "wifi-on",
+            Action::Wifi { on: false } => "wifi-off",
+            Action::LowDataMode { on: true } => "low-data-mode-on",
+            Action::LowDataMode { on: false } => "low-data-mode-off",
         }
     }
 }
@@ -79,6 +159,7 @@ impl fmt::Display for Action {
             Action::Download { url, destination } => {
                 write!(f, "download {url} -> {destination}")
             }
+            Action::User(command) => command.fmt(f),
             other => f.write_str(other.name()),
         }
     }

@@ -5,8 +5,11 @@
 pub struct DeviceConfig {
     /// On external power.
     pub charging: bool,
-    /// On Wi-Fi (else cellular).
+    /// On Wi-Fi (else cellular, which iOS treats as expensive: SCHED-5). An expensive
+    /// Wi-Fi (a personal hotspot) is not modelled.
     pub wifi: bool,
+    /// Low Data Mode: the network is constrained (SCHED-5, PWR-4).
+    pub low_data_mode: bool,
     /// Low Power Mode (PWR-1: defers discretionary work).
     pub low_power: bool,
     /// The app's Documents use NSFileProtectionComplete: closed while locked (TF-06).
@@ -22,6 +25,7 @@ impl Default for DeviceConfig {
         DeviceConfig {
             charging: true,
             wifi: true,
+            low_data_mode: false,
             low_power: false,
             complete_protection: false,
             background_app_refresh: true,
@@ -33,5 +37,32 @@ impl DeviceConfig {
     /// SCHED-1: the documented example of good conditions for discretionary transfers.
     pub fn discretionary_ok(&self) -> bool {
         self.charging && self.wifi && !self.low_power
+    }
+
+    /// SCHED-1 / PWR-1: what keeps discretionary work waiting, in words, if anything.
+    pub fn discretionary_blocker(&self) -> Option<&'static str> {
+        if !self.charging {
+            Some("not charging")
+        } else if !self.wifi {
+            Some("not on Wi-Fi")
+        } else if self.low_power {
+            Some("Low Power Mode")
+        } else {
+            None
+        }
+    }
+
+    /// SCHED-5: why a session with `config` may not use the current network, if it may
+    /// not. A background task then waits for an allowed one rather than failing (NET-1).
+    pub fn refuses(&self, config: &crate::app::SessionConfig) -> Option<&'static str> {
+        if !self.wifi && !config.allows_cellular_access {
+            Some("cellular access not allowed")
+        } else if !self.wifi && !config.allows_expensive_network_access {
+            Some("expensive network access not allowed")
+        } else if self.low_data_mode && !config.allows_constrained_network_access {
+            Some("constrained network access not allowed (Low Data Mode)")
+        } else {
+            None
+        }
     }
 }

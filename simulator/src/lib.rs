@@ -23,7 +23,7 @@ mod sim;
 pub mod time;
 pub mod trace;
 
-pub use action::Action;
+pub use action::{Action, UserCommand};
 pub use app::{App, AppContext, AppFactory, AppState, CompletionHandler, DownloadDelegate};
 pub use device::DeviceConfig;
 pub use network::{Dialer, NetworkConfig};

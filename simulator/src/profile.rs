@@ -34,6 +34,9 @@ pub struct Profile {
     /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
+    /// PWR-1: whether Low Power Mode stops non-discretionary transfers too. Undocumented;
+    /// off by default (only discretionary work is deferred).
+    pub low_power_pauses_all: bool,
 }
 
 impl Default for Profile {
@@ -52,6 +55,7 @@ impl Default for Profile {
             rate_factor: 2,
             rate_max: None,
             max_concurrent_transfers: None,
+            low_power_pauses_all: false,
         }
     }
 }

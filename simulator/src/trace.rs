@@ -64,6 +64,8 @@ pub enum Callback {
         /// The destination.
         destination: String,
     },
+    /// Another control of the app's UI (pause, resume, sign out...).
+    UserCommand(crate::UserCommand),
     /// `urlSession(_:downloadTask:didWriteData:...)`.
     DidWriteData {
         /// The task.
@@ -199,6 +201,12 @@ pub enum What {
     },
     /// ID-3/ID-4: a second session with a live identifier in one process.
     DuplicateSession {
+        /// The identifier.
+        session: String,
+    },
+    /// INV-2 / ID-4: the app re-created a session whose invalidation had not completed
+    /// and got the invalidated object back; any task it creates raises.
+    InvalidatedSessionReturned {
         /// The identifier.
         session: String,
     },
@@ -440,6 +448,7 @@ impl fmt::Display for Callback {
             Callback::UserTappedDownload { url, destination } => {
                 write!(f, "userTappedDownload {url} -> {destination}")
             }
+            Callback::UserCommand(command) => write!(f, "user {command}"),
             Callback::DidWriteData {
                 task,
                 written,
@@ -511,6 +520,10 @@ impl fmt::Display for What {
             What::DuplicateSession { session } => write!(
                 f,
                 "WARNING A background URLSession with identifier {session} already exists!"
+            ),
+            What::InvalidatedSessionReturned { session } => write!(
+                f,
+                "session {session} is still being invalidated: the invalidated object is returned"
             ),
             What::SessionCreated {
                 session,

@@ -4,7 +4,63 @@ pub mod article;
 pub mod mutants;
 pub mod reference;
 
+use bgsim_simulator::app::SessionConfig;
 use bgsim_simulator::AppFactory;
+use std::time::Duration;
+
+/// The background session configuration a scenario asks the app to use (`[session]`):
+/// each field left `None` keeps the app's own choice. The reference app and its mutants
+/// build their configuration with it; the article's app ignores it, as its code fixes its
+/// configuration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// LC-7: `sessionSendsLaunchEvents`.
+    pub sends_launch_events: Option<bool>,
+    /// SCHED-1: `isDiscretionary`.
+    pub discretionary: Option<bool>,
+    /// NET-2: `timeoutIntervalForRequest`.
+    pub request_timeout: Option<Duration>,
+    /// NET-3: `timeoutIntervalForResource`.
+    pub resource_timeout: Option<Duration>,
+    /// SCHED-5: `allowsCellularAccess`.
+    pub allows_cellular_access: Option<bool>,
+    /// SCHED-5: `allowsExpensiveNetworkAccess`.
+    pub allows_expensive_network_access: Option<bool>,
+    /// SCHED-5: `allowsConstrainedNetworkAccess`.
+    pub allows_constrained_network_access: Option<bool>,
+}
+
+impl SessionSettings {
+    /// `config` with these settings applied.
+    pub fn apply(&self, mut config: SessionConfig) -> SessionConfig {
+        fn set<T: Copy>(field: &mut T, value: Option<T>) {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        set(&mut config.sends_launch_events, self.sends_launch_events);
+        set(&mut config.discretionary, self.discretionary);
+        if self.request_timeout.is_some() {
+            config.request_timeout = self.request_timeout;
+        }
+        if self.resource_timeout.is_some() {
+            config.resource_timeout = self.resource_timeout;
+        }
+        set(
+            &mut config.allows_cellular_access,
+            self.allows_cellular_access,
+        );
+        set(
+            &mut config.allows_expensive_network_access,
+            self.allows_expensive_network_access,
+        );
+        set(
+            &mut config.allows_constrained_network_access,
+            self.allows_constrained_network_access,
+        );
+        config
+    }
+}
 
 /// The built-in apps, by name: the reference app, the article's app, then the mutants.
 pub const NAMES: [&str; 4] = [
@@ -26,16 +82,27 @@ pub fn describe(name: &str) -> &'static str {
     }
 }
 
-/// A factory for the built-in app called `name`.
+/// A factory for the built-in app called `name`, with the app's own session configuration.
 pub fn factory(name: &str) -> Option<AppFactory> {
+    factory_with(name, &SessionSettings::default())
+}
+
+/// A factory for the built-in app called `name`, asked to configure its session with
+/// `settings` (see [`SessionSettings`]).
+pub fn factory_with(name: &str, settings: &SessionSettings) -> Option<AppFactory> {
+    let settings = settings.clone();
     match name {
-        "reference" => Some(Box::new(|| Box::new(reference::ReferenceApp::default()))),
+        "reference" => Some(Box::new(move || {
+            Box::new(reference::ReferenceApp::configured(None, settings.clone()))
+        })),
         "article" => Some(Box::new(|| Box::new(article::ArticleApp::default()))),
         _ => {
-            mutants::build(name)?;
-            let name = name.to_string();
+            let bug = mutants::bug(name)?;
             Some(Box::new(move || {
-                Box::new(mutants::build(&name).expect("checked above"))
+                Box::new(reference::ReferenceApp::configured(
+                    Some(bug),
+                    settings.clone(),
+                ))
             }))
         }
     }

@@ -17,10 +17,15 @@ pub const MUTANTS: [(&str, Bug, &str); 2] = [
     ),
 ];
 
-/// The mutant called `name`, as a fresh app.
-pub fn build(name: &str) -> Option<ReferenceApp> {
+/// The bug of the mutant called `name`.
+pub fn bug(name: &str) -> Option<Bug> {
     MUTANTS
         .iter()
         .find(|(n, _, _)| *n == name)
-        .map(|(_, bug, _)| ReferenceApp::with_bug(*bug))
+        .map(|(_, bug, _)| *bug)
+}
+
+/// The mutant called `name`, as a fresh app.
+pub fn build(name: &str) -> Option<ReferenceApp> {
+    bug(name).map(ReferenceApp::with_bug)
 }

@@ -18,12 +18,14 @@
 //! - The completion handler is stored (CH-1), and called once, on the main queue, after
 //!   `urlSessionDidFinishEvents` (CH-2).
 
+use super::SessionSettings;
+use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::app::{
     AppContext, CancelReason, CompletionHandler, LaunchOptions, Queue, ResumeData, SessionConfig,
     SessionHandle, TaskInfo, UrlError,
 };
 use bgsim_simulator::sandbox::FsError;
-use bgsim_simulator::{App, DownloadDelegate};
+use bgsim_simulator::{App, DownloadDelegate, UserCommand};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -57,8 +59,11 @@ enum Status {
     Paused,
     Done,
     Failed,
-    /// Waiting for its turn (only with [`Bug::OneAtATime`]).
+    /// Waiting for its turn: behind a running one (with [`Bug::OneAtATime`]), or for a
+    /// new session while the old one is being invalidated.
     Queued,
+    /// Stopped by the user signing out.
+    Cancelled,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -81,6 +86,9 @@ struct Download {
     /// The file waits in PENDING_DIR for the device to unlock (TF-06).
     #[serde(default)]
     pending_move: bool,
+    /// The user paused it: its cancellation is not a failure (RES-2).
+    #[serde(default)]
+    user_paused: bool,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -95,6 +103,11 @@ struct Core {
     session: Option<SessionHandle>,
     handlers: BTreeMap<String, CompletionHandler>,
     bug: Option<Bug>,
+    /// The session is being invalidated (INV-1, INV-2): no task may be created in it, and
+    /// a new one cannot be made until did-become-invalid (ID-4).
+    invalidating: bool,
+    /// What the scenario asks of the session configuration.
+    settings: SessionSettings,
 }
 
 /// The reference app (see the module documentation).
@@ -106,8 +119,18 @@ pub struct ReferenceApp {
 impl ReferenceApp {
     /// The reference app with one real bug (a mutant).
     pub fn with_bug(bug: Bug) -> ReferenceApp {
+        ReferenceApp::configured(Some(bug), SessionSettings::default())
+    }
+
+    /// The reference app, with one real bug or none, configuring its session with
+    /// `settings` (LC-7, SCHED-1, SCHED-5, NET-2, NET-3).
+    pub fn configured(bug: Option<Bug>, settings: SessionSettings) -> ReferenceApp {
         let app = ReferenceApp::default();
-        app.core.borrow_mut().bug = Some(bug);
+        {
+            let mut core = app.core.borrow_mut();
+            core.bug = bug;
+            core.settings = settings;
+        }
         app
     }
 }
@@ -151,6 +174,7 @@ impl Core {
                 Status::Done => "done",
                 Status::Failed => "failed",
                 Status::Queued => "queued",
+                Status::Cancelled => "cancelled",
             };
             ctx.report_download_state(key, word);
         }
@@ -159,7 +183,7 @@ impl Core {
     /// Starts a new task for `key`: from its stored resume data when there is some
     /// (RES-4, consumed: RES-5), else from scratch.
     fn start_task(&mut self, ctx: &mut AppContext<'_>, key: &str) {
-        let Some(session) = self.session else {
+        let Some(session) = self.session.filter(|_| !self.invalidating) else {
             return;
         };
         let Some(d) = self.store.downloads.get(key) else {
@@ -346,6 +370,17 @@ impl Core {
         };
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         d.task_id = None;
+        if d.user_paused || d.status == Status::Cancelled {
+            // The user stopped it (RES-2, INV-2): the -999 is the answer, not a failure.
+            if let Some(data) = error.and_then(|e| e.resume_data.as_ref()) {
+                if d.user_paused {
+                    let _ = ctx.create_dir_all(RESUME_DIR);
+                    let _ = ctx.write_file(&resume_path(&key), data.as_bytes());
+                }
+            }
+            self.save(ctx);
+            return;
+        }
         match error {
             None if d.file_ready => self.set_status(ctx, &key, Status::Done),
             // Finished, but waiting for the device to unlock to be put in place.
@@ -368,7 +403,15 @@ impl Core {
                 }
                 let force_quit = e.code == UrlError::CANCELLED
                     && e.cancel_reason == Some(CancelReason::UserForceQuitApplication);
-                let retry = d.attempts < MAX_ATTEMPTS;
+                // These cannot heal by asking again: the URL or the server's redirects
+                // are wrong (NET-7, NET-8).
+                let permanent = [
+                    UrlError::UNSUPPORTED_URL,
+                    UrlError::HTTP_TOO_MANY_REDIRECTS,
+                    UrlError::REDIRECT_TO_NON_EXISTENT_LOCATION,
+                ]
+                .contains(&e.code);
+                let retry = d.attempts < MAX_ATTEMPTS && !permanent;
                 if force_quit {
                     // KILL-3: not a failure. Pause, then carry on from the resume data.
                     self.set_status(ctx, &key, Status::Paused);
@@ -386,15 +429,111 @@ impl Core {
     }
 }
 
+impl Core {
+    fn key_for_destination(&self, destination: &str) -> Option<String> {
+        self.store
+            .downloads
+            .iter()
+            .rev()
+            .find(|(_, d)| d.destination == destination)
+            .map(|(k, _)| k.clone())
+    }
+
+    /// RES-2: pause with `cancel(byProducingResumeData:)`, keeping the data to resume.
+    fn pause(&mut self, ctx: &mut AppContext<'_>, destination: &str) {
+        let Some(key) = self.key_for_destination(destination) else {
+            return;
+        };
+        let d = self.store.downloads.get_mut(&key).expect("found above");
+        let Some(task_id) = d.task_id.filter(|_| d.status == Status::Running) else {
+            return;
+        };
+        d.user_paused = true;
+        self.set_status(ctx, &key, Status::Paused);
+        self.save(ctx);
+        let task = TaskKey {
+            session: SESSION_ID.to_string(),
+            task_id,
+        };
+        ctx.cancel_producing_resume_data(&task, move |ctx, data| match data {
+            Some(data) => {
+                let _ = ctx.create_dir_all(RESUME_DIR);
+                let _ = ctx.write_file(&resume_path(&key), data.as_bytes());
+            }
+            None => ctx.log(format!("{key}: not resumable; it will start over")),
+        });
+    }
+
+    /// RES-4 / RES-5: a new task from the stored resume data (consumed), or from scratch.
+    fn resume_paused(&mut self, ctx: &mut AppContext<'_>, destination: &str) {
+        let Some(key) = self.key_for_destination(destination) else {
+            return;
+        };
+        let d = self.store.downloads.get_mut(&key).expect("found above");
+        if !d.user_paused {
+            return;
+        }
+        d.user_paused = false;
+        d.attempts = 0;
+        self.start_task(ctx, &key);
+        self.save(ctx);
+    }
+
+    /// INV-1 / INV-2: stop the session, now (cancelling everything) or once its tasks are
+    /// done. New downloads wait for did-become-invalid, then get a new session.
+    fn stop_session(&mut self, ctx: &mut AppContext<'_>, cancel: bool) {
+        let Some(session) = self.session.filter(|_| !self.invalidating) else {
+            return;
+        };
+        self.invalidating = true;
+        if cancel {
+            let open: Vec<String> = self
+                .store
+                .downloads
+                .iter()
+                .filter(|(_, d)| !matches!(d.status, Status::Done | Status::Failed))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in open {
+                let _ = ctx.remove_item(&resume_path(&key));
+                let d = self.store.downloads.get_mut(&key).expect("listed above");
+                d.user_paused = false;
+                self.set_status(ctx, &key, Status::Cancelled);
+            }
+        }
+        self.save(ctx);
+        ctx.invalidate(session, cancel);
+    }
+
+    fn queued(&self) -> Vec<String> {
+        self.store
+            .downloads
+            .iter()
+            .filter(|(_, d)| d.status == Status::Queued)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}
+
+fn open_session(
+    ctx: &mut AppContext<'_>,
+    core: &Rc<RefCell<Core>>,
+    settings: &SessionSettings,
+) -> SessionHandle {
+    let delegate = Rc::new(RefCell::new(Delegate {
+        core: Rc::clone(core),
+    }));
+    // ID-7: the same configuration at every launch; the session copies it.
+    let config = settings.apply(SessionConfig::background(SESSION_ID));
+    ctx.create_background_session(config, delegate)
+}
+
 impl App for ReferenceApp {
     fn did_finish_launching(&mut self, ctx: &mut AppContext<'_>, _options: &LaunchOptions) {
         let mut core = self.core.borrow_mut();
         core.load(ctx);
-        let delegate = Rc::new(RefCell::new(Delegate {
-            core: Rc::clone(&self.core),
-        }));
-        let session =
-            ctx.create_background_session(SessionConfig::background(SESSION_ID), delegate);
+        let settings = core.settings.clone();
+        let session = open_session(ctx, &self.core, &settings);
         core.session = Some(session);
         core.finish_pending_moves(ctx);
         let core_rc = Rc::clone(&self.core);
@@ -436,20 +575,38 @@ impl App for ReferenceApp {
                 failure: None,
                 retry_after_s: None,
                 pending_move: false,
+                user_paused: false,
             },
         );
-        let busy = core.bug == Some(Bug::OneAtATime)
-            && core
-                .store
-                .downloads
-                .iter()
-                .any(|(k, d)| *k != key && d.status == Status::Running);
+        let busy = core.invalidating
+            || core.bug == Some(Bug::OneAtATime)
+                && core
+                    .store
+                    .downloads
+                    .iter()
+                    .any(|(k, d)| *k != key && d.status == Status::Running);
         if busy {
             core.set_status(ctx, &key, Status::Queued);
         } else {
             core.start_task(ctx, &key);
         }
         core.save(ctx);
+    }
+
+    fn user_command(&mut self, ctx: &mut AppContext<'_>, command: &UserCommand) {
+        self.command(ctx, command);
+    }
+}
+
+impl ReferenceApp {
+    fn command(&mut self, ctx: &mut AppContext<'_>, command: &UserCommand) {
+        let mut core = self.core.borrow_mut();
+        match command {
+            UserCommand::Pause { destination } => core.pause(ctx, destination),
+            UserCommand::Resume { destination } => core.resume_paused(ctx, destination),
+            UserCommand::SignOut => core.stop_session(ctx, true),
+            UserCommand::StopAfterDownloads => core.stop_session(ctx, false),
+        }
     }
 }
 
@@ -487,6 +644,24 @@ impl DownloadDelegate for Delegate {
         error: Option<&UrlError>,
     ) {
         self.core.borrow_mut().completed(ctx, task, error);
+    }
+
+    /// The old session is gone (INV-1, INV-2). iOS releases it once this callback
+    /// returns, and only then may a session with its identifier be made again (ID-4): so
+    /// the new one is made on the main queue, after; downloads tapped meanwhile start in it.
+    fn did_become_invalid(&mut self, ctx: &mut AppContext<'_>, _session: &str) {
+        let core = Rc::clone(&self.core);
+        ctx.dispatch(Queue::Main, "open a new session", move |ctx| {
+            let settings = core.borrow().settings.clone();
+            let session = open_session(ctx, &core, &settings);
+            let mut c = core.borrow_mut();
+            c.session = Some(session);
+            c.invalidating = false;
+            for key in c.queued() {
+                c.start_task(ctx, &key);
+            }
+            c.save(ctx);
+        });
     }
 
     fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, session: &str) {

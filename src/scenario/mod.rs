@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use bgsim_simulator::{Action, DeviceConfig, NetworkConfig, Profile, SimTime};
 
+use crate::apps::SessionSettings;
 use crate::server::AcceptRanges;
 
 pub use error::ScenarioError;
@@ -80,6 +81,8 @@ pub struct Scenario {
     pub profile: Profile,
     /// Charger, Wi-Fi, Low Power Mode (defaults from [`DeviceConfig::default`]).
     pub device: DeviceConfig,
+    /// `[session]`: the session configuration the app is asked to use.
+    pub session: SessionSettings,
     /// What the server serves, in file order.
     pub fixtures: Vec<FixtureSpec>,
     /// What the server does wrong (`[[fault]]`), in file order.

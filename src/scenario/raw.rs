@@ -30,6 +30,7 @@ pub(crate) struct RawScenario {
     pub network: Option<RawNetwork>,
     pub profile: Option<RawProfile>,
     pub device: Option<RawDevice>,
+    pub session: Option<RawSession>,
     #[serde(default)]
     pub fixture: Tables<RawFixture>,
     #[serde(default)]
@@ -47,11 +48,25 @@ pub(crate) struct RawNetwork {
     pub up: Option<bool>,
 }
 
+/// `[session]`: the background session configuration the app is asked to use.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSession {
+    pub sends_launch_events: Option<bool>,
+    pub discretionary: Option<bool>,
+    pub request_timeout: Option<Dur>,
+    pub resource_timeout: Option<Dur>,
+    pub allows_cellular_access: Option<bool>,
+    pub allows_expensive_network_access: Option<bool>,
+    pub allows_constrained_network_access: Option<bool>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawDevice {
     pub charging: Option<bool>,
     pub wifi: Option<bool>,
+    pub low_data_mode: Option<bool>,
     pub low_power: Option<bool>,
     pub complete_protection: Option<bool>,
     pub background_app_refresh: Option<bool>,
@@ -75,6 +90,7 @@ pub(crate) struct RawProfile {
     pub rate_factor: Option<Spanned<u32>>,
     pub rate_max: Option<Dur>,
     pub max_concurrent_transfers: Option<Spanned<usize>>,
+    pub low_power_pauses_all: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -304,11 +320,22 @@ pub(crate) enum StepKind {
     Unlock,
     ContainerMove,
     Wait,
+    PauseDownload,
+    ResumeDownload,
+    SignOut,
+    StopAfterDownloads,
+    LowPowerOn,
+    LowPowerOff,
+    SystemCancel,
+    WifiOn,
+    WifiOff,
+    LowDataModeOn,
+    LowDataModeOff,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 16] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 27] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -325,6 +352,17 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 16] = [
     ("unlock", StepKind::Unlock),
     ("container-move", StepKind::ContainerMove),
     ("wait", StepKind::Wait),
+    ("pause-download", StepKind::PauseDownload),
+    ("resume-download", StepKind::ResumeDownload),
+    ("sign-out", StepKind::SignOut),
+    ("stop-after-downloads", StepKind::StopAfterDownloads),
+    ("low-power-on", StepKind::LowPowerOn),
+    ("low-power-off", StepKind::LowPowerOff),
+    ("system-cancel", StepKind::SystemCancel),
+    ("wifi-on", StepKind::WifiOn),
+    ("wifi-off", StepKind::WifiOff),
+    ("low-data-mode-on", StepKind::LowDataModeOn),
+    ("low-data-mode-off", StepKind::LowDataModeOff),
 ];
 
 impl StepKind {

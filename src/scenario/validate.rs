@@ -9,17 +9,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bgsim_simulator::time::fmt_duration;
-use bgsim_simulator::{Action, DeviceConfig, NetworkConfig, Profile, SimTime};
+use bgsim_simulator::{Action, DeviceConfig, NetworkConfig, Profile, SimTime, UserCommand};
 use toml::Spanned;
 
 use super::error::{line_column, Locator};
 use super::raw::{
-    Dur, RawDevice, RawExpect, RawFixture, RawNetwork, RawProfile, RawScenario, RawStep, StepKind,
+    Dur, RawDevice, RawExpect, RawFixture, RawNetwork, RawProfile, RawScenario, RawSession,
+    RawStep, StepKind,
 };
 use super::{
     Expect, FileSource, FixtureSource, FixtureSpec, Known, Scenario, ScenarioError, MAX_FIXTURES,
     MAX_GENERATED_SIZE_BYTES, MAX_STEPS, MAX_TIME,
 };
+use crate::apps::SessionSettings;
 use crate::server::AcceptRanges;
 use crate::world::fixture_url;
 
@@ -69,6 +71,7 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         network,
         profile,
         device: device(raw.device),
+        session: session(raw.session),
         faults: super::faults::faults(&raw.fault.0, at)?,
         fixtures,
         steps,
@@ -160,6 +163,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(lose) = raw.lose_undelivered_on_wake_kill {
         p.lose_undelivered_on_wake_kill = lose;
     }
+    if let Some(all) = raw.low_power_pauses_all {
+        p.low_power_pauses_all = all;
+    }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
@@ -182,11 +188,27 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     Ok(p)
 }
 
+fn session(raw: Option<RawSession>) -> SessionSettings {
+    let Some(raw) = raw else {
+        return SessionSettings::default();
+    };
+    SessionSettings {
+        sends_launch_events: raw.sends_launch_events,
+        discretionary: raw.discretionary,
+        request_timeout: raw.request_timeout.map(|d| d.0),
+        resource_timeout: raw.resource_timeout.map(|d| d.0),
+        allows_cellular_access: raw.allows_cellular_access,
+        allows_expensive_network_access: raw.allows_expensive_network_access,
+        allows_constrained_network_access: raw.allows_constrained_network_access,
+    }
+}
+
 fn device(raw: Option<RawDevice>) -> DeviceConfig {
     let mut d = DeviceConfig::default();
     if let Some(raw) = raw {
         d.charging = raw.charging.unwrap_or(d.charging);
         d.wifi = raw.wifi.unwrap_or(d.wifi);
+        d.low_data_mode = raw.low_data_mode.unwrap_or(d.low_data_mode);
         d.low_power = raw.low_power.unwrap_or(d.low_power);
         d.complete_protection = raw.complete_protection.unwrap_or(d.complete_protection);
         d.background_app_refresh = raw
@@ -343,21 +365,37 @@ fn action(
     at: &Locator,
 ) -> Result<Action> {
     let s = step.get_ref();
-    if s.kind != StepKind::Download {
-        // Only `download` takes a URL and a destination; on any other step they are a
-        // mistake (a misplaced line, a wrong `do`), never something to ignore.
-        for (key, value) in [("url", &s.url), ("to", &s.to)] {
-            if let Some(value) = value {
-                return Err(at.at(
-                    value.span(),
-                    format!(
-                        "a `{}` step takes no `{key}`; expected only `at` and `do` (only `download` takes `url` and `to`)",
-                        s.kind.name()
-                    ),
-                ));
-            }
+    let takes_to = matches!(
+        s.kind,
+        StepKind::Download | StepKind::PauseDownload | StepKind::ResumeDownload
+    );
+    // `url` and `to` on a step that takes neither are a mistake (a misplaced line, a wrong
+    // `do`), never something to ignore.
+    let misplaced = [
+        ("url", &s.url, s.kind != StepKind::Download),
+        ("to", &s.to, !takes_to),
+    ];
+    for (key, value, wrong) in misplaced {
+        if let (Some(value), true) = (value, wrong) {
+            return Err(at.at(
+                value.span(),
+                format!(
+                    "a `{}` step takes no `{key}`; expected only `at` and `do` (only `download` takes `url`; `download`, `pause-download` and `resume-download` take `to`)",
+                    s.kind.name()
+                ),
+            ));
         }
     }
+    let destination = || match &s.to {
+        Some(to) => container_path(to, at),
+        None => Err(at.at(
+            step.span(),
+            format!(
+                "a `{}` step needs `to`; expected the destination of the download",
+                s.kind.name()
+            ),
+        )),
+    };
     Ok(match s.kind {
         StepKind::Launch => Action::Launch,
         StepKind::Download => {
@@ -373,6 +411,21 @@ fn action(
                 destination: container_path(to, at)?,
             }
         }
+        StepKind::PauseDownload => Action::User(UserCommand::Pause {
+            destination: destination()?,
+        }),
+        StepKind::ResumeDownload => Action::User(UserCommand::Resume {
+            destination: destination()?,
+        }),
+        StepKind::SignOut => Action::User(UserCommand::SignOut),
+        StepKind::StopAfterDownloads => Action::User(UserCommand::StopAfterDownloads),
+        StepKind::LowPowerOn => Action::LowPower { on: true },
+        StepKind::LowPowerOff => Action::LowPower { on: false },
+        StepKind::SystemCancel => Action::SystemCancel,
+        StepKind::WifiOn => Action::Wifi { on: true },
+        StepKind::WifiOff => Action::Wifi { on: false },
+        StepKind::LowDataModeOn => Action::LowDataMode { on: true },
+        StepKind::LowDataModeOff => Action::LowDataMode { on: false },
         StepKind::Home => Action::Home,
         StepKind::Foreground => Action::Foreground,
         StepKind::SystemSuspend => Action::SystemSuspend,
@@ -390,8 +443,9 @@ fn action(
     })
 }
 
-/// A download URL: a declared fixture path becomes the fixture's URL; a full http(s) URL is
-/// taken as written (to request something the server does not have, or another host).
+/// A download URL: a declared fixture path becomes the fixture's URL; a full URL is taken
+/// as written (to request something the server does not have, another host, or another
+/// scheme, which iOS refuses: NET-8).
 fn download_url(
     url: &Spanned<String>,
     fixtures: &[Spanned<RawFixture>],
@@ -403,6 +457,15 @@ fn download_url(
         .or_else(|| u.strip_prefix("https://"))
     {
         if !rest.is_empty() && !u.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Ok(u.clone());
+        }
+    } else if let Some((scheme, rest)) = u.split_once("://") {
+        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+        if scheme_ok && !rest.is_empty() && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Ok(u.clone());
         }
     } else if u.starts_with('/') {
@@ -423,7 +486,7 @@ fn download_url(
     }
     Err(at.at(
         url.span(),
-        format!("bad url `{u}`: expected a fixture path like `/xamarin.png` or an http(s) URL"),
+        format!("bad url `{u}`: expected a fixture path like `/xamarin.png` or a URL like `http://host/path`"),
     ))
 }
 

@@ -42,6 +42,8 @@ pub(crate) struct SessionObject {
     pub identifier: String,
     pub delegate: Rc<RefCell<dyn DownloadDelegate>>,
     pub invalidated: bool,
+    /// did-become-invalid was delivered: iOS has released the delegate (INV-1, INV-2).
+    pub released: bool,
 }
 
 /// A completion handler handed to the app in this process, and how often it was called.
@@ -170,10 +172,22 @@ impl AppContext<'_> {
             self.record(What::DuplicateSession { session: id });
             return SessionHandle(i);
         }
+        // INV-2 / ID-4: until its invalidation completes, the identifier still names the
+        // invalidated native object, and that is what the app gets back.
+        if let Some(i) = self
+            .rt
+            .sessions
+            .iter()
+            .rposition(|s| s.identifier == id && !s.released)
+        {
+            self.record(What::InvalidatedSessionReturned { session: id });
+            return SessionHandle(i);
+        }
         self.rt.sessions.push(SessionObject {
             identifier: id.clone(),
             delegate,
             invalidated: false,
+            released: false,
         });
         let held = self.daemon.connect(&config);
         self.record(What::SessionCreated {

@@ -89,6 +89,9 @@ pub trait App {
 
     /// The user asked the app's UI to download `url` to the container path `destination`.
     fn user_tapped_download(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str);
+
+    /// The user used another control of the app's UI. An app without it does nothing.
+    fn user_command(&mut self, _ctx: &mut AppContext<'_>, _command: &crate::UserCommand) {}
 }
 
 /// Builds a fresh app object for each launch.

@@ -38,6 +38,12 @@ pub struct SessionConfig {
     pub request_timeout: Option<Duration>,
     /// NET-3: `timeoutIntervalForResource` (None: the profile's default, 7 days).
     pub resource_timeout: Option<Duration>,
+    /// SCHED-5: `allowsCellularAccess`.
+    pub allows_cellular_access: bool,
+    /// SCHED-5: `allowsExpensiveNetworkAccess` (cellular counts as expensive).
+    pub allows_expensive_network_access: bool,
+    /// SCHED-5: `allowsConstrainedNetworkAccess` (Low Data Mode).
+    pub allows_constrained_network_access: bool,
 }
 
 impl SessionConfig {
@@ -49,6 +55,9 @@ impl SessionConfig {
             discretionary: false,
             request_timeout: None,
             resource_timeout: None,
+            allows_cellular_access: true,
+            allows_expensive_network_access: true,
+            allows_constrained_network_access: true,
         }
     }
 }

@@ -355,6 +355,51 @@ impl Daemon {
         }
     }
 
+    /// PWR-1: Low Power Mode defers discretionary work. With the `low_power_pauses_all`
+    /// knob it stops every transfer (undocumented; off by default).
+    pub fn set_low_power(&mut self, env: &mut Env<'_>, on: bool) {
+        self.device.low_power = on;
+        if on && self.profile.low_power_pauses_all {
+            self.stop_transfers_where(env, "Low Power Mode", |_| true);
+        }
+        if !on {
+            let all = self.profile.low_power_pauses_all;
+            let ok = self.device.discretionary_ok();
+            self.restart_waiting(env, |t| all || (ok && t.discretionary));
+        }
+    }
+
+    /// SCHED-5: the phone changed network (Wi-Fi or cellular) or Low Data Mode. Transfers
+    /// of sessions that may not use the new network stop and wait (OBS: they pause and
+    /// resume later); waiting tasks that now may, start.
+    pub fn set_interface(&mut self, env: &mut Env<'_>, wifi: Option<bool>, low_data: Option<bool>) {
+        if let Some(on) = wifi {
+            self.device.wifi = on;
+        }
+        if let Some(on) = low_data {
+            self.device.low_data_mode = on;
+        }
+        let refused: Vec<(String, &'static str)> = self
+            .sessions
+            .iter()
+            .filter_map(|(id, s)| Some((id.clone(), self.device.refuses(&s.config)?)))
+            .collect();
+        for (session, why) in &refused {
+            self.stop_transfers_where(env, why, |k| k.session == *session);
+        }
+        let ok = self.device.discretionary_ok();
+        let refused: Vec<String> = refused.into_iter().map(|(id, _)| id).collect();
+        self.restart_waiting(env, |t| {
+            !refused.contains(&t.key.session) && (ok || !t.discretionary)
+        });
+    }
+
+    /// PWR-3: the system cancels every unfinished task for lack of resources: -999 with
+    /// reason 2, with resume data when the download can resume (RES-3).
+    pub fn system_cancel(&mut self, env: &mut Env<'_>) {
+        self.cancel_all(env, CancelReason::InsufficientSystemResources);
+    }
+
     /// Schedules an attempt now for every waiting task that `pick` selects.
     fn restart_waiting(&mut self, env: &mut Env<'_>, pick: impl Fn(&Task) -> bool) {
         for t in self.tasks.values_mut() {
@@ -593,6 +638,11 @@ impl Daemon {
     /// KILL-2 / KILL-3: the user force-quit the app. Every unfinished task is cancelled
     /// with -999 and reason 0, with resume data when it can resume; delivered later.
     pub fn force_quit(&mut self, env: &mut Env<'_>) {
+        self.cancel_all(env, CancelReason::UserForceQuitApplication);
+    }
+
+    /// Cancels every unfinished task with -999 and `reason`, keeping resume data.
+    fn cancel_all(&mut self, env: &mut Env<'_>, reason: CancelReason) {
         let keys: Vec<TaskKey> = self
             .tasks
             .values()
@@ -603,7 +653,7 @@ impl Daemon {
             let data = self.make_resume_data(env, &k);
             let error = UrlError {
                 code: UrlError::CANCELLED,
-                cancel_reason: Some(CancelReason::UserForceQuitApplication),
+                cancel_reason: Some(reason),
                 resume_data: data,
             };
             self.complete_with_error(env, &k, error);
@@ -655,18 +705,33 @@ impl Daemon {
             self.restart_waiting(env, |_| true);
             return;
         }
+        self.stop_transfers_where(env, "no connectivity", |_| true);
+    }
+
+    /// Every transfer on the wire that `pick` selects stops and waits (NET-1), keeping its
+    /// bytes.
+    fn stop_transfers_where(
+        &mut self,
+        env: &mut Env<'_>,
+        why: &str,
+        pick: impl Fn(&TaskKey) -> bool,
+    ) {
         for (k, t) in self.tasks.iter_mut() {
-            if matches!(t.phase, Phase::Connecting(_) | Phase::Receiving(_)) {
+            if matches!(t.phase, Phase::Connecting(_) | Phase::Receiving(_)) && pick(k) {
                 env.record(What::Interrupted {
                     task: k.clone(),
                     bytes: t.bytes_received,
-                    reason: "network down".into(),
+                    reason: if why == "no connectivity" {
+                        "network down".into()
+                    } else {
+                        why.to_string()
+                    },
                 });
                 t.phase = Phase::Waiting;
                 t.epoch += 1;
                 env.record(What::Waiting {
                     task: k.clone(),
-                    reason: "no connectivity".into(),
+                    reason: why.to_string(),
                 });
             }
         }
@@ -792,10 +857,26 @@ impl Daemon {
             });
             return;
         }
-        if t.discretionary && !self.device.discretionary_ok() {
+        let refused = self
+            .sessions
+            .get(&key.session)
+            .and_then(|s| self.device.refuses(&s.config));
+        if let Some(why) = refused {
             env.record(What::Waiting {
                 task: key,
-                reason: "discretionary: waits for power and Wi-Fi".into(),
+                reason: why.into(),
+            });
+            return;
+        }
+        let t = self.tasks.get_mut(&key).expect("checked above");
+        if let Some(why) = self
+            .device
+            .discretionary_blocker()
+            .filter(|_| t.discretionary)
+        {
+            env.record(What::Waiting {
+                task: key,
+                reason: format!("discretionary: waits ({why})"),
             });
             return;
         }

@@ -177,6 +177,12 @@ impl Simulation {
             self.system_callback(queue, callback, |ctx| {
                 delegate.borrow_mut().did_become_invalid(ctx, &session)
             });
+            // The delegate is released: the identifier is free for a new session object.
+            for s in self.process.rt.sessions.iter_mut() {
+                if s.identifier == session {
+                    s.released = true;
+                }
+            }
             return;
         }
         let info = ev.task().and_then(|t| self.daemon.task_info(t));

@@ -23,7 +23,7 @@ impl Simulation {
         let state = self.process.state;
         let applies = match &action {
             Action::Launch => state != Foreground,
-            Action::Download { .. } | Action::Home => state == Foreground,
+            Action::Download { .. } | Action::User(_) | Action::Home => state == Foreground,
             Action::Foreground => matches!(state, Background | Suspended),
             Action::SystemSuspend => state == Background,
             Action::SystemKill => matches!(state, Background | Suspended),
@@ -35,7 +35,11 @@ impl Simulation {
             | Action::Charger { .. }
             | Action::Lock
             | Action::Unlock
-            | Action::ContainerMove => true,
+            | Action::ContainerMove
+            | Action::LowPower { .. }
+            | Action::Wifi { .. }
+            | Action::LowDataMode { .. }
+            | Action::SystemCancel => true,
         };
         if !applies {
             self.record(actor, What::Ignored { action, state });
@@ -54,6 +58,28 @@ impl Simulation {
                 self.with_app(callback, |app, ctx| {
                     app.user_tapped_download(ctx, &url, &destination)
                 });
+            }
+            Action::User(command) => {
+                let callback = Callback::UserCommand(command.clone());
+                self.with_app(callback, |app, ctx| app.user_command(ctx, &command));
+            }
+            Action::LowPower { on } => {
+                self.daemon.set_low_power(&mut daemon_env!(self), on);
+                self.route();
+            }
+            Action::Wifi { on } => {
+                self.daemon
+                    .set_interface(&mut daemon_env!(self), Some(on), None);
+                self.route();
+            }
+            Action::LowDataMode { on } => {
+                self.daemon
+                    .set_interface(&mut daemon_env!(self), None, Some(on));
+                self.route();
+            }
+            Action::SystemCancel => {
+                self.daemon.system_cancel(&mut daemon_env!(self));
+                self.route();
             }
             Action::Home => self.enter_background(),
             Action::SystemSuspend => self.suspend(),
