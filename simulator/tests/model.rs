@@ -409,6 +409,33 @@ fn a_call_ios_refuses_is_recorded_and_crashes_the_app() {
 }
 
 #[test]
+fn inv_2_a_session_made_again_before_invalidation_completes_is_the_invalid_one() {
+    // ID-4 / INV-2: the identifier still names the invalidated object until
+    // did-become-invalid has been delivered, so the "new" session refuses tasks.
+    let quirks = Quirks {
+        invalidate_first: true,
+        recreate_at_once: true,
+        ..Quirks::default()
+    };
+    let (h, ..) = run(quirks, serve_bytes(body(10)), foreground_download());
+    let returned = position(
+        &h,
+        |w| matches!(w, What::InvalidatedSessionReturned { session } if session == "test.session"),
+    );
+    let raised = position(
+        &h,
+        |w| matches!(w, What::Exception { reason, .. } if reason.contains("invalidated")),
+    );
+    assert!(returned < raised);
+    let created = h
+        .records()
+        .iter()
+        .filter(|r| matches!(r.what, What::SessionCreated { .. }))
+        .count();
+    assert_eq!(created, 1, "no second session object was made");
+}
+
+#[test]
 fn kill_6_a_panic_is_a_crash_and_the_rest_arrives_with_a_relaunch() {
     let quirks = Quirks {
         panic_in_finish: true,

@@ -857,10 +857,12 @@ impl Daemon {
             });
             return;
         }
+        let low_power = self.profile.low_power_pauses_all && self.device.low_power;
         let refused = self
             .sessions
             .get(&key.session)
-            .and_then(|s| self.device.refuses(&s.config));
+            .and_then(|s| self.device.refuses(&s.config))
+            .or(low_power.then_some("Low Power Mode"));
         if let Some(why) = refused {
             env.record(What::Waiting {
                 task: key,

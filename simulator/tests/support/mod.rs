@@ -110,6 +110,9 @@ pub struct Quirks {
     /// Invalidates the session right after starting a task: cancelling it (true) or
     /// letting it finish (false).
     pub invalidate_after_start: Option<bool>,
+    /// Right after invalidating (`invalidate_first`), makes a session with the same
+    /// identifier again and uses that (ID-4's trap).
+    pub recreate_at_once: bool,
 }
 
 #[derive(Default)]
@@ -171,8 +174,14 @@ impl App for TestApp {
         ));
         s.destination = destination.to_string();
         let session = s.session.expect("created at launch");
+        let mut session = session;
         if s.quirks.invalidate_first {
             ctx.invalidate(session, false);
+            if s.quirks.recreate_at_once {
+                let delegate = Rc::new(RefCell::new(TestDelegate(Rc::clone(&self.0))));
+                session =
+                    ctx.create_background_session(SessionConfig::background(SESSION), delegate);
+            }
         }
         if s.quirks.completion_handler_api {
             let _ = ctx.download_task_with_completion_handler(session, url);
