@@ -12,6 +12,7 @@ pub mod apps;
 pub mod check;
 pub mod cli;
 pub mod report;
+pub mod rules;
 pub mod runner;
 pub mod scenario;
 pub mod server;

@@ -37,9 +37,19 @@ pub fn list(scenarios: &[PathBuf]) -> Result<(), CliError> {
             Err(e) => eprintln!("bgsim: {e}"),
         }
     }
-    println!("\nrules demonstrated by scenarios:");
+    println!("\nrules, how each is known, and the scenarios that demonstrate it:");
+    for rule in crate::rules::RULES {
+        let files = rules.remove(rule.id).unwrap_or_default();
+        let shown = if files.is_empty() {
+            "-".to_string()
+        } else {
+            files.join(", ")
+        };
+        println!("  {:<8} {:<12} {shown}", rule.id, rule.status.label());
+    }
+    // A scenario citing an ID the catalogue lacks is a typo worth seeing.
     for (rule, files) in &rules {
-        println!("  {rule:<8} {}", files.join(", "));
+        println!("  {rule:<8} {:<12} {}", "unknown", files.join(", "));
     }
     Ok(())
 }
