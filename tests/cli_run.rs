@@ -171,9 +171,11 @@ fn list_shows_apps_checks_and_the_rules_each_scenario_demonstrates() {
     assert!(stdout.contains("reference") && stdout.contains("article"));
     assert!(stdout.contains("handler-main-queue"));
     assert!(
-        stdout.contains("KILL-2   scenarios/t2-force-quit-then-user-launch.toml"),
+        stdout.contains("KILL-2   DOC          scenarios/t2-force-quit-then-user-launch.toml"),
         "{stdout}"
     );
+    // A rule no scenario shows yet is listed too, with a dash.
+    assert!(stdout.contains("ID-6     DOC          -"), "{stdout}");
 }
 
 #[test]
