@@ -90,20 +90,13 @@ pub fn factory(name: &str) -> Option<AppFactory> {
 /// A factory for the built-in app called `name`, asked to configure its session with
 /// `settings` (see [`SessionSettings`]).
 pub fn factory_with(name: &str, settings: &SessionSettings) -> Option<AppFactory> {
+    let bug = match name {
+        "article" => return Some(Box::new(|| Box::new(article::ArticleApp::default()))),
+        "reference" => None,
+        _ => Some(mutants::bug(name)?),
+    };
     let settings = settings.clone();
-    match name {
-        "reference" => Some(Box::new(move || {
-            Box::new(reference::ReferenceApp::configured(None, settings.clone()))
-        })),
-        "article" => Some(Box::new(|| Box::new(article::ArticleApp::default()))),
-        _ => {
-            let bug = mutants::bug(name)?;
-            Some(Box::new(move || {
-                Box::new(reference::ReferenceApp::configured(
-                    Some(bug),
-                    settings.clone(),
-                ))
-            }))
-        }
-    }
+    Some(Box::new(move || {
+        Box::new(reference::ReferenceApp::configured(bug, settings.clone()))
+    }))
 }

@@ -1,7 +1,7 @@
 //! Mutants: the reference app with exactly one real bug each, named after the bug's ID in
 //! real-bugs.md. A harness is as good as the bugs it catches.
 
-use super::reference::{Bug, ReferenceApp};
+use super::reference::Bug;
 
 /// Every mutant: its name, the bug it carries, and one line about it.
 pub const MUTANTS: [(&str, Bug, &str); 2] = [
@@ -23,9 +23,4 @@ pub fn bug(name: &str) -> Option<Bug> {
         .iter()
         .find(|(n, _, _)| *n == name)
         .map(|(_, bug, _)| *bug)
-}
-
-/// The mutant called `name`, as a fresh app.
-pub fn build(name: &str) -> Option<ReferenceApp> {
-    bug(name).map(ReferenceApp::with_bug)
 }

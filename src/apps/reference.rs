@@ -117,11 +117,6 @@ pub struct ReferenceApp {
 }
 
 impl ReferenceApp {
-    /// The reference app with one real bug (a mutant).
-    pub fn with_bug(bug: Bug) -> ReferenceApp {
-        ReferenceApp::configured(Some(bug), SessionSettings::default())
-    }
-
     /// The reference app, with one real bug or none, configuring its session with
     /// `settings` (LC-7, SCHED-1, SCHED-5, NET-2, NET-3).
     pub fn configured(bug: Option<Bug>, settings: SessionSettings) -> ReferenceApp {

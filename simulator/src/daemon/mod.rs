@@ -360,7 +360,7 @@ impl Daemon {
     pub fn set_low_power(&mut self, env: &mut Env<'_>, on: bool) {
         self.device.low_power = on;
         if on && self.profile.low_power_pauses_all {
-            self.stop_transfers_where(env, "Low Power Mode", |_| true);
+            self.stop_transfers_where(env, "Low Power Mode", "Low Power Mode", |_| true);
         }
         if !on {
             let all = self.profile.low_power_pauses_all;
@@ -385,7 +385,7 @@ impl Daemon {
             .filter_map(|(id, s)| Some((id.clone(), self.device.refuses(&s.config)?)))
             .collect();
         for (session, why) in &refused {
-            self.stop_transfers_where(env, why, |k| k.session == *session);
+            self.stop_transfers_where(env, why, why, |k| k.session == *session);
         }
         let ok = self.device.discretionary_ok();
         let refused: Vec<String> = refused.into_iter().map(|(id, _)| id).collect();
@@ -705,15 +705,16 @@ impl Daemon {
             self.restart_waiting(env, |_| true);
             return;
         }
-        self.stop_transfers_where(env, "no connectivity", |_| true);
+        self.stop_transfers_where(env, "network down", "no connectivity", |_| true);
     }
 
-    /// Every transfer on the wire that `pick` selects stops and waits (NET-1), keeping its
-    /// bytes.
+    /// Every transfer on the wire that `pick` selects stops (`interrupted` says why) and
+    /// waits (`waiting` says for what), keeping its bytes (NET-1).
     fn stop_transfers_where(
         &mut self,
         env: &mut Env<'_>,
-        why: &str,
+        interrupted: &str,
+        waiting: &str,
         pick: impl Fn(&TaskKey) -> bool,
     ) {
         for (k, t) in self.tasks.iter_mut() {
@@ -721,17 +722,13 @@ impl Daemon {
                 env.record(What::Interrupted {
                     task: k.clone(),
                     bytes: t.bytes_received,
-                    reason: if why == "no connectivity" {
-                        "network down".into()
-                    } else {
-                        why.to_string()
-                    },
+                    reason: interrupted.to_string(),
                 });
                 t.phase = Phase::Waiting;
                 t.epoch += 1;
                 env.record(What::Waiting {
                     task: k.clone(),
-                    reason: why.to_string(),
+                    reason: waiting.to_string(),
                 });
             }
         }
