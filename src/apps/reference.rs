@@ -138,6 +138,13 @@ fn resume_path(key: &str) -> String {
     format!("{RESUME_DIR}/{key}.resume")
 }
 
+/// Persists `data` for `key`, to start its next task from (RES-4). A failed write only
+/// means the next task starts from zero.
+fn keep_resume_data(ctx: &mut AppContext<'_>, key: &str, data: &ResumeData) {
+    let _ = ctx.create_dir_all(RESUME_DIR);
+    let _ = ctx.write_file(&resume_path(key), data.as_bytes());
+}
+
 impl Core {
     fn save(&self, ctx: &mut AppContext<'_>) {
         let json = serde_json::to_vec_pretty(&self.store).expect("the store serialises");
@@ -369,8 +376,7 @@ impl Core {
             // The user stopped it (RES-2, INV-2): the -999 is the answer, not a failure.
             if let Some(data) = error.and_then(|e| e.resume_data.as_ref()) {
                 if d.user_paused {
-                    let _ = ctx.create_dir_all(RESUME_DIR);
-                    let _ = ctx.write_file(&resume_path(&key), data.as_bytes());
+                    keep_resume_data(ctx, &key, data);
                 }
             }
             self.save(ctx);
@@ -393,8 +399,7 @@ impl Core {
             }
             Some(e) => {
                 if let Some(data) = &e.resume_data {
-                    let _ = ctx.create_dir_all(RESUME_DIR);
-                    let _ = ctx.write_file(&resume_path(&key), data.as_bytes());
+                    keep_resume_data(ctx, &key, data);
                 }
                 let force_quit = e.code == UrlError::CANCELLED
                     && e.cancel_reason == Some(CancelReason::UserForceQuitApplication);
@@ -451,10 +456,7 @@ impl Core {
             task_id,
         };
         ctx.cancel_producing_resume_data(&task, move |ctx, data| match data {
-            Some(data) => {
-                let _ = ctx.create_dir_all(RESUME_DIR);
-                let _ = ctx.write_file(&resume_path(&key), data.as_bytes());
-            }
+            Some(data) => keep_resume_data(ctx, &key, &data),
             None => ctx.log(format!("{key}: not resumable; it will start over")),
         });
     }
