@@ -3,151 +3,31 @@
 //! reader counting exact bytes. Every test runs over loopback TCP and over the in-memory
 //! duplex transport.
 
-use std::future::Future;
-use std::net::SocketAddr;
-use std::time::Duration;
+#[path = "common/http.rs"]
+mod harness;
 
-use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::{Method, Request, StatusCode, Version};
-use http_body_util::{BodyExt, Empty};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use http::header;
+use http::{Method, StatusCode, Version};
 
-use bgsim::server::{
-    Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet, MemoryServer, TcpServer,
-};
+use bgsim::server::{Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet};
+use harness::{raw_header, text_bytes, Harness};
 
 const MIB3: u64 = 3 * 1024 * 1024;
 const BIG_SEED: u64 = 11;
 
-// ---------------------------------------------------------------------------------------
-// Harness
-// ---------------------------------------------------------------------------------------
-
-enum Transport {
-    Tcp(TcpServer),
-    Memory(MemoryServer),
-}
-
-/// One fixture server, with a fault plan, reachable over one transport.
-struct Harness {
-    server: FixtureServer,
-    transport: Transport,
-}
-
-/// Anything a raw test can write requests to and read responses from.
-trait RawIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> RawIo for T {}
-
-impl Harness {
-    fn name(&self) -> &'static str {
-        match self.transport {
-            Transport::Tcp(_) => "tcp",
-            Transport::Memory(_) => "memory",
-        }
-    }
-
-    async fn connect_raw(&self) -> Box<dyn RawIo> {
-        match &self.transport {
-            Transport::Tcp(tcp) => Box::new(
-                tokio::net::TcpStream::connect(tcp.local_addr())
-                    .await
-                    .expect("connect"),
-            ),
-            Transport::Memory(mem) => Box::new(mem.connect()),
-        }
-    }
-
-    async fn connect(&self) -> Client {
-        Client::handshake(self.connect_raw().await).await
-    }
-
-    /// Sends `request` on a fresh raw connection and reads until the server closes it.
-    /// Returns the response head (up to the blank line) and every byte after it.
-    async fn raw(&self, request: &str) -> (String, Vec<u8>) {
-        let mut io = self.connect_raw().await;
-        io.write_all(request.as_bytes()).await.unwrap();
-        let mut got = Vec::new();
-        io.read_to_end(&mut got).await.expect("clean close");
-        split_head(&got)
-    }
-
-    /// Like [`Harness::raw`], but lets the server run (and fill the transport's buffers)
-    /// for a while before reading a single byte, so the cut happens under back-pressure.
-    async fn raw_late_reader(&self, request: &str) -> (String, Vec<u8>) {
-        let mut io = self.connect_raw().await;
-        io.write_all(request.as_bytes()).await.unwrap();
-        for _ in 0..500 {
-            tokio::task::yield_now().await;
-        }
-        let mut got = Vec::new();
-        io.read_to_end(&mut got).await.expect("clean close");
-        split_head(&got)
-    }
-
-    fn journal_fault(&self, request_index: u64) -> Option<String> {
-        self.server.journal().fault(request_index)
-    }
-
-    fn etag(&self, path: &str) -> String {
-        self.server
-            .with_fixtures(|s| s.get(path).unwrap().current().etag.clone())
-    }
-
-    fn last_modified(&self, path: &str) -> String {
-        self.server
-            .with_fixtures(|s| s.get(path).unwrap().current().last_modified.clone())
-    }
-}
-
-fn split_head(got: &[u8]) -> (String, Vec<u8>) {
-    let end = got
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response head");
-    (
-        String::from_utf8(got[..end + 4].to_vec()).unwrap(),
-        got[end + 4..].to_vec(),
-    )
-}
-
-/// Runs `check` against a fresh server for `fixtures` and `plan`, first over TCP, then in
-/// memory. A test that hangs fails after a minute instead of blocking CI.
+/// Runs `check` against a fresh server for the fixtures below and `plan`, first over TCP,
+/// then in memory. Bodies may end with an error: that is what most faults are about.
 async fn on_both<F, Fut>(plan: FaultPlan, check: F)
 where
     F: Fn(Harness) -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: std::future::Future<Output = ()>,
 {
-    let run = async {
-        let server = FixtureServer::with_faults(fixtures(), plan.clone());
-        let tcp = TcpServer::start(server.clone(), loopback())
-            .await
-            .expect("bind 127.0.0.1:0");
-        check(Harness {
-            server,
-            transport: Transport::Tcp(tcp),
-        })
-        .await;
-
-        let server = FixtureServer::with_faults(fixtures(), plan.clone());
-        let mem = MemoryServer::new(server.clone());
-        check(Harness {
-            server,
-            transport: Transport::Memory(mem),
-        })
-        .await;
-    };
-    tokio::time::timeout(Duration::from_secs(60), run)
-        .await
-        .expect("test finished within a minute");
-}
-
-fn loopback() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
+    harness::on_both(
+        || FixtureServer::with_faults(fixtures(), plan.clone()),
+        false,
+        check,
+    )
+    .await;
 }
 
 fn plan(rules: impl IntoIterator<Item = FaultRule>) -> FaultPlan {
@@ -158,122 +38,6 @@ fn plan(rules: impl IntoIterator<Item = FaultRule>) -> FaultPlan {
     plan
 }
 
-/// A client connection driven by a spawned hyper connection task.
-struct Client {
-    sender: SendRequest<Empty<Bytes>>,
-}
-
-/// A response as the hyper client saw it: the body bytes that arrived, and the error that
-/// ended the body early, if any.
-struct Reply {
-    status: StatusCode,
-    version: Version,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    error: Option<hyper::Error>,
-}
-
-impl Reply {
-    fn header(&self, name: HeaderName) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    /// Asserts the body arrived whole (no error).
-    fn complete(&self) -> &Self {
-        assert!(
-            self.error.is_none(),
-            "unexpected body error {:?}",
-            self.error
-        );
-        self
-    }
-
-    /// Asserts the body ended with an incomplete-body error after exactly `n` bytes.
-    fn cut_after(&self, n: usize) -> &Self {
-        assert_eq!(self.body.len(), n, "bytes before the cut");
-        let err = self
-            .error
-            .as_ref()
-            .expect("the body must end with an error");
-        // hyper reports a body shorter than its Content-Length as an UnexpectedEof I/O error.
-        let io = std::error::Error::source(err)
-            .and_then(|e| e.downcast_ref::<std::io::Error>())
-            .map(std::io::Error::kind);
-        assert_eq!(io, Some(std::io::ErrorKind::UnexpectedEof), "{err:?}");
-        self
-    }
-}
-
-impl Client {
-    async fn handshake<T>(io: T) -> Client
-    where
-        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let (sender, conn) = http1::handshake(TokioIo::new(io)).await.expect("handshake");
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Client { sender }
-    }
-
-    async fn send(&mut self, method: Method, path: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "localhost")
-            .body(Empty::<Bytes>::new())
-            .unwrap();
-        for (k, v) in headers {
-            req.headers_mut().append(
-                HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        self.sender.ready().await.expect("connection ready");
-        let resp = self.sender.send_request(req).await.expect("response head");
-        let status = resp.status();
-        let version = resp.version();
-        let headers = resp.headers().clone();
-        let mut body = resp.into_body();
-        let mut got = Vec::new();
-        let mut error = None;
-        // Bounded by the server: every frame carries bytes, and the body ends or fails.
-        while let Some(frame) = body.frame().await {
-            match frame {
-                Ok(frame) => {
-                    if let Ok(data) = frame.into_data() {
-                        got.extend_from_slice(&data);
-                    }
-                }
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
-        Reply {
-            status,
-            version,
-            headers,
-            body: got,
-            error,
-        }
-    }
-
-    async fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> Reply {
-        self.send(Method::GET, path, headers).await
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Fixtures
-// ---------------------------------------------------------------------------------------
-
-/// 100 000 bytes of a pattern that makes off-by-one errors visible.
-fn text_bytes() -> Vec<u8> {
-    (0..100_000u32).map(|i| (i % 251) as u8).collect()
-}
-
 fn fixtures() -> FixtureSet {
     let mut set = FixtureSet::new();
     set.insert(Fixture::file("/file.txt", text_bytes()));
@@ -282,21 +46,9 @@ fn fixtures() -> FixtureSet {
     set
 }
 
-/// Bytes `offset..offset + len` of the ChaCha8 keystream for `seed`, computed independently
-/// of the server.
+/// Bytes `offset..offset + len` of the ChaCha8 keystream for `seed`.
 fn keystream(seed: u64, offset: usize, len: usize) -> Vec<u8> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut buf = vec![0u8; offset + len];
-    rng.fill_bytes(&mut buf);
-    buf.split_off(offset)
-}
-
-/// The raw head's value for `name` (lower case, as hyper writes it).
-fn raw_header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.split("\r\n")
-        .filter_map(|line| line.split_once(": "))
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
+    harness::keystream(seed, offset as u64, len)
 }
 
 const GET_BIG: &str = "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n";

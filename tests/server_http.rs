@@ -1,207 +1,36 @@
 //! End-to-end tests of the fixture server with a real hyper client, each run over both a
 //! loopback TCP socket and the in-memory duplex transport.
 
-use std::future::Future;
+#[path = "common/http.rs"]
+mod harness;
+
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Empty};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use tokio::task::JoinHandle;
+use http::header;
+use http::{Method, StatusCode};
 
 use bgsim::server::{
-    AcceptRanges, Content, Fixture, FixtureServer, FixtureSet, JournalEntry, MemoryServer,
-    TcpServer,
+    AcceptRanges, Content, Fixture, FixtureServer, FixtureSet, JournalEntry, TcpServer,
 };
+use harness::{keystream, loopback, text_bytes, Harness, Transport};
 
 const GIB4: u64 = 4 * 1024 * 1024 * 1024;
 const MIB3: u64 = 3 * 1024 * 1024;
 
-// ---------------------------------------------------------------------------------------
-// Harness
-// ---------------------------------------------------------------------------------------
-
-enum Transport {
-    Tcp(TcpServer),
-    Memory(MemoryServer),
-}
-
-/// One fixture server reachable over one transport.
-struct Harness {
-    server: FixtureServer,
-    transport: Transport,
-}
-
-impl Harness {
-    fn name(&self) -> &'static str {
-        match self.transport {
-            Transport::Tcp(_) => "tcp",
-            Transport::Memory(_) => "memory",
-        }
-    }
-
-    async fn connect(&self) -> Client {
-        match &self.transport {
-            Transport::Tcp(tcp) => {
-                let stream = tokio::net::TcpStream::connect(tcp.local_addr())
-                    .await
-                    .expect("connect");
-                Client::handshake(stream).await
-            }
-            Transport::Memory(mem) => Client::handshake(mem.connect()).await,
-        }
-    }
-}
-
-/// Anything a raw test can write requests to and read responses from.
-trait RawIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
-impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> RawIo for T {}
-
-impl Harness {
-    /// A connection without an HTTP client on it, to look at the exact bytes.
-    async fn connect_raw(&self) -> Box<dyn RawIo> {
-        match &self.transport {
-            Transport::Tcp(tcp) => Box::new(
-                tokio::net::TcpStream::connect(tcp.local_addr())
-                    .await
-                    .expect("connect"),
-            ),
-            Transport::Memory(mem) => Box::new(mem.connect()),
-        }
-    }
-}
-
-/// Runs `check` against a fresh server for `fixtures`, first over TCP, then in memory.
+/// Runs `check` against a fresh server for `fixtures`, first over TCP, then in memory;
+/// every body must arrive whole.
 async fn on_both<F, Fut>(fixtures: fn() -> FixtureSet, check: F)
 where
     F: Fn(Harness) -> Fut,
-    Fut: Future<Output = ()>,
+    Fut: std::future::Future<Output = ()>,
 {
-    let server = FixtureServer::new(fixtures());
-    let tcp = TcpServer::start(server.clone(), loopback())
-        .await
-        .expect("bind 127.0.0.1:0");
-    check(Harness {
-        server,
-        transport: Transport::Tcp(tcp),
-    })
-    .await;
-
-    let server = FixtureServer::new(fixtures());
-    let mem = MemoryServer::new(server.clone());
-    check(Harness {
-        server,
-        transport: Transport::Memory(mem),
-    })
-    .await;
-}
-
-fn loopback() -> SocketAddr {
-    "127.0.0.1:0".parse().unwrap()
-}
-
-/// A client connection driven by a spawned hyper connection task.
-struct Client {
-    sender: SendRequest<Empty<Bytes>>,
-    conn: JoinHandle<()>,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn header(&self, name: HeaderName) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-}
-
-impl Client {
-    async fn handshake<T>(io: T) -> Client
-    where
-        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        let (sender, conn) = http1::handshake(TokioIo::new(io)).await.expect("handshake");
-        let conn = tokio::spawn(async move {
-            let _ = conn.await;
-        });
-        Client { sender, conn }
-    }
-
-    async fn response(
-        &mut self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-    ) -> hyper::Response<hyper::body::Incoming> {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "localhost")
-            .body(Empty::<Bytes>::new())
-            .unwrap();
-        for (k, v) in headers {
-            req.headers_mut().append(
-                HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                HeaderValue::from_str(v).unwrap(),
-            );
-        }
-        self.sender.ready().await.expect("connection ready");
-        self.sender.send_request(req).await.expect("response")
-    }
-
-    async fn send(&mut self, method: Method, path: &str, headers: &[(&str, &str)]) -> Reply {
-        let resp = self.response(method, path, headers).await;
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.expect("body").to_bytes();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn get(&mut self, path: &str, headers: &[(&str, &str)]) -> Reply {
-        self.send(Method::GET, path, headers).await
-    }
-}
-
-/// Bytes `offset..offset + len` of the ChaCha8 keystream for `seed`, computed independently
-/// of the server: sequentially from 0 for small offsets, by word seek for huge ones.
-fn keystream(seed: u64, offset: u64, len: usize) -> Vec<u8> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    if offset < 16 * 1024 * 1024 {
-        let mut buf = vec![0u8; offset as usize + len];
-        rng.fill_bytes(&mut buf);
-        buf.split_off(offset as usize)
-    } else {
-        assert_eq!(offset % 4, 0, "test helper seeks by whole words");
-        rng.set_word_pos(u128::from(offset / 4));
-        let mut buf = vec![0u8; len];
-        rng.fill_bytes(&mut buf);
-        buf
-    }
+    harness::on_both(|| FixtureServer::new(fixtures()), true, check).await;
 }
 
 // ---------------------------------------------------------------------------------------
 // Fixtures
 // ---------------------------------------------------------------------------------------
-
-/// 100 000 bytes of a pattern that makes off-by-one errors visible.
-fn text_bytes() -> Bytes {
-    (0..100_000u32)
-        .map(|i| (i % 251) as u8)
-        .collect::<Vec<u8>>()
-        .into()
-}
 
 fn standard() -> FixtureSet {
     let mut set = FixtureSet::new();
@@ -217,16 +46,6 @@ fn standard() -> FixtureSet {
             .with_accept_ranges(AcceptRanges::Absent),
     );
     set
-}
-
-fn etag_of(h: &Harness, path: &str) -> String {
-    h.server
-        .with_fixtures(|s| s.get(path).unwrap().current().etag.clone())
-}
-
-fn last_modified_of(h: &Harness, path: &str) -> String {
-    h.server
-        .with_fixtures(|s| s.get(path).unwrap().current().last_modified.clone())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -246,10 +65,7 @@ async fn full_get_of_file_fixture_is_byte_exact() {
             Some("text/plain; charset=utf-8")
         );
         assert_eq!(r.header(header::ACCEPT_RANGES), Some("bytes"));
-        assert_eq!(
-            r.header(header::ETAG),
-            Some(etag_of(&h, "/file.txt").as_str())
-        );
+        assert_eq!(r.header(header::ETAG), Some(h.etag("/file.txt").as_str()));
         assert_eq!(
             r.header(header::LAST_MODIFIED),
             Some("Thu, 01 Jan 2026 00:00:00 GMT")
@@ -288,10 +104,7 @@ async fn range_first_last() {
             Some("bytes 1000-1999/100000")
         );
         assert_eq!(r.header(header::CONTENT_LENGTH), Some("1000"));
-        assert_eq!(
-            r.header(header::ETAG),
-            Some(etag_of(&h, "/file.txt").as_str())
-        );
+        assert_eq!(r.header(header::ETAG), Some(h.etag("/file.txt").as_str()));
         assert_eq!(r.body, text_bytes().slice(1000..2000));
 
         // An end past EOF is clamped.
@@ -402,7 +215,7 @@ async fn malformed_or_multiple_ranges_get_full_200() {
 async fn if_range_with_current_etag_gives_206() {
     on_both(standard, |h| async move {
         let mut c = h.connect().await;
-        let etag = etag_of(&h, "/file.txt");
+        let etag = h.etag("/file.txt");
         let r = c
             .get(
                 "/file.txt",
@@ -423,7 +236,7 @@ async fn if_range_with_current_etag_gives_206() {
 async fn if_range_with_wrong_or_weak_etag_gives_full_200() {
     on_both(standard, |h| async move {
         let mut c = h.connect().await;
-        let weak = format!("W/{}", etag_of(&h, "/file.txt"));
+        let weak = format!("W/{}", h.etag("/file.txt"));
         for tag in ["\"0000000000000000\"", weak.as_str()] {
             let r = c
                 .get("/file.txt", &[("range", "bytes=50000-"), ("if-range", tag)])
@@ -441,7 +254,7 @@ async fn if_range_with_wrong_or_weak_etag_gives_full_200() {
 async fn if_range_with_exact_last_modified_gives_206() {
     on_both(standard, |h| async move {
         let mut c = h.connect().await;
-        let date = last_modified_of(&h, "/file.txt");
+        let date = h.last_modified("/file.txt");
         let r = c
             .get(
                 "/file.txt",
@@ -554,7 +367,7 @@ async fn accept_ranges_none_or_absent_ignores_range() {
 async fn conditional_get_gives_304_and_412() {
     on_both(standard, |h| async move {
         let mut c = h.connect().await;
-        let etag = etag_of(&h, "/file.txt");
+        let etag = h.etag("/file.txt");
         let r = c.get("/file.txt", &[("if-none-match", &etag)]).await;
         assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{}", h.name());
         assert_eq!(r.header(header::ETAG), Some(etag.as_str()));
@@ -611,7 +424,7 @@ async fn new_version_changes_validators_and_old_if_range_gets_200() {
             assert_eq!(r.body, new_body);
         }
         // With the new tag the resume works.
-        let new_etag = etag_of(&h, "/file.txt");
+        let new_etag = h.etag("/file.txt");
         let r = c
             .get(
                 "/file.txt",
@@ -628,7 +441,7 @@ async fn new_version_changes_validators_and_old_if_range_gets_200() {
 #[tokio::test(flavor = "current_thread")]
 async fn journal_records_every_request_in_order() {
     on_both(standard, |h| async move {
-        let etag = etag_of(&h, "/file.txt");
+        let etag = h.etag("/file.txt");
         let mut a = h.connect().await;
         a.get(
             "/file.txt",
@@ -818,6 +631,7 @@ async fn tcp_shutdown_closes_idle_keep_alive_connections() {
     let h = Harness {
         server,
         transport: Transport::Tcp(tcp),
+        whole_bodies: true,
     };
     let mut c = h.connect().await;
     assert_eq!(c.get("/file.txt", &[]).await.status, StatusCode::OK);
@@ -842,7 +656,7 @@ async fn serve_until_returns_after_its_shutdown_future() {
 async fn wire_bytes_are_exact_and_dateless() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     on_both(standard, |h| async move {
-        let etag = etag_of(&h, "/file.txt");
+        let etag = h.etag("/file.txt");
         let mut io = h.connect_raw().await;
         // Two pipelined requests on one keep-alive connection, the second closing it.
         io.write_all(
