@@ -10,7 +10,7 @@ use bgsim::scenario::{
     load, parse, Expect, FileSource, FixtureSource, FixtureSpec, Known, Scenario, ScenarioError,
     MAX_FIXTURES, MAX_STEPS,
 };
-use bgsim::server::AcceptRanges;
+use bgsim::server::{AcceptRanges, Fault, FaultRule};
 use bgsim::simulator::{Action, NetworkConfig, Profile, SimTime};
 use bgsim::world::fixture_url;
 
@@ -408,6 +408,72 @@ fn every_step_kind_maps_to_its_action() {
         );
         // The file's names are the simulator's names for its actions.
         assert_eq!(action.name(), name);
+    }
+}
+
+/// `[[fault]]` tables of `kind` with `keys`, at `/a.bin`, parsed into the plan's rules.
+fn fault_rules(tables: &[(&str, &str)]) -> Vec<FaultRule> {
+    let mut text = String::from("name = \"faults\"\napp = \"reference\"\n");
+    for (kind, keys) in tables {
+        text.push_str(&format!(
+            "[[fault]]\npath = \"/a.bin\"\nkind = \"{kind}\"\n{keys}\n"
+        ));
+    }
+    let scenario = parse(&text, Path::new("x.toml"), &KNOWN).expect("valid");
+    scenario.faults.rules().to_vec()
+}
+
+#[test]
+fn every_fault_kind_reaches_the_plan() {
+    let cases: Vec<(&str, &str, Fault)> = vec![
+        ("cut", "at = \"1KiB\"", Fault::Cut { at_byte: 1024 }),
+        ("reset", "at = 100", Fault::Reset { at_byte: 100 }),
+        ("ignore-range", "", Fault::IgnoreRange),
+        (
+            "misaligned-range",
+            "shift = -3",
+            Fault::MisalignedRange { shift: -3 },
+        ),
+        (
+            "short-range",
+            "missing = 10",
+            Fault::ShortRange { missing: 10 },
+        ),
+        ("new-version", "seed = 5", Fault::NewVersion { seed: 5 }),
+        ("weak-etag", "", Fault::WeakEtag),
+        ("no-validators", "", Fault::NoValidators),
+        ("close-delimited", "", Fault::CloseDelimited),
+    ];
+    let tables: Vec<(&str, &str)> = cases.iter().map(|(k, v, _)| (*k, *v)).collect();
+    let rules = fault_rules(&tables);
+    let faults: Vec<Fault> = rules.iter().map(|r| r.fault.clone()).collect();
+    let expected: Vec<Fault> = cases.into_iter().map(|(_, _, f)| f).collect();
+    assert_eq!(faults, expected);
+    assert!(rules
+        .iter()
+        .all(|r| r.path == "/a.bin" && r.request.is_none()));
+}
+
+#[test]
+fn fault_mistakes_are_reported_at_the_offending_key() {
+    let dir = Path::new("/nowhere");
+    // (body after HEAD, line, column, key phrase)
+    let cases: &[(&str, usize, usize, &str)] = &[
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"reset\"\n",
+            3,
+            1,
+            "a `reset` fault needs `at`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"reset\"\nat = 1\nseed = 2\n",
+            7,
+            8,
+            "a `reset` fault takes no `seed`; expected only `path`, `request`, `kind`, `at`",
+        ),
+    ];
+    for (body, line, column, phrase) in cases {
+        assert_error(&error_in(dir, body), *line, *column, phrase);
     }
 }
 

@@ -203,6 +203,113 @@ async fn cut_of_a_chunked_body_never_sends_the_last_chunk() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Reset
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_delivers_exactly_n_bytes_then_connection_reset() {
+    const AT: u64 = 1_000_003;
+    let p = plan([FaultRule::every("/big.bin", Fault::Reset { at_byte: AT })]);
+    on_both(p, |h| async move {
+        // A hyper client: the head promises 3 MiB, exactly AT bytes arrive, then the body
+        // fails with a reset, not with the incomplete message a FIN would give.
+        let mut c = h.connect().await;
+        let r = c.get("/big.bin", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("3145728"));
+        r.reset_after(AT as usize);
+        assert!(
+            r.body == keystream(BIG_SEED, 0, AT as usize),
+            "{}",
+            h.name()
+        );
+
+        // A raw reader: the same head and prefix, then a read error, never end of file.
+        let (head, body, error) = h.raw_until_error(GET_BIG, false).await;
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        assert_eq!(raw_header(&head, "content-length"), Some("3145728"));
+        assert_eq!(body.len() as u64, AT, "{}", h.name());
+        assert!(body == keystream(BIG_SEED, 0, AT as usize));
+        assert_eq!(
+            error,
+            Some(std::io::ErrorKind::ConnectionReset),
+            "{}",
+            h.name()
+        );
+
+        for i in 0..2 {
+            let e = h.server.journal().wait_finished(i).await;
+            assert_eq!(
+                (e.status, e.body_bytes_sent, e.body_complete),
+                (200, AT, false)
+            );
+            assert_eq!(h.journal_fault(i).as_deref(), Some("reset at 1000003"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_under_back_pressure_waits_until_the_client_has_every_byte() {
+    // The reader starts only after the server has filled the transport's buffers, so at
+    // the reset point bytes are still queued on the server's side; a RST then would throw
+    // them away (http-side.md §7) unless the server waits for them to be acknowledged.
+    const AT: u64 = 2_500_001;
+    let p = plan([FaultRule::every("/big.bin", Fault::Reset { at_byte: AT })]);
+    on_both(p, |h| async move {
+        let (head, body, error) = h.raw_until_error(GET_BIG, true).await;
+        assert_eq!(raw_header(&head, "content-length"), Some("3145728"));
+        assert_eq!(body.len() as u64, AT, "{}", h.name());
+        assert!(body == keystream(BIG_SEED, 0, AT as usize), "{}", h.name());
+        assert_eq!(
+            error,
+            Some(std::io::ErrorKind::ConnectionReset),
+            "{}",
+            h.name()
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_at_zero_sends_only_the_head_and_the_earliest_break_wins() {
+    let p = plan([
+        FaultRule::nth("/file.txt", 1, Fault::Reset { at_byte: 0 }),
+        // A cut after the reset's byte never happens...
+        FaultRule::nth("/file.txt", 1, Fault::Cut { at_byte: 10 }),
+        // ...and a reset after a cut's byte neither.
+        FaultRule::nth("/file.txt", 2, Fault::Reset { at_byte: 50 }),
+        FaultRule::nth("/file.txt", 2, Fault::Cut { at_byte: 20 }),
+    ]);
+    on_both(p, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[]).await;
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("100000"));
+        r.reset_after(0);
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[]).await;
+        r.cut_after(20);
+        assert_eq!(r.body, text_bytes()[..20], "{}", h.name());
+        // Both journal what applied, in plan order.
+        assert_eq!(h.journal_fault(0).as_deref(), Some("reset at 0; cut at 10"));
+        assert_eq!(
+            h.journal_fault(1).as_deref(),
+            Some("reset at 50; cut at 20")
+        );
+        // A reset past the end, on HEAD or on a 206 shorter than it does nothing.
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[("range", "bytes=0-9")]).await;
+        r.complete();
+        assert_eq!(r.body, text_bytes()[..10]);
+        let r = c.send(Method::HEAD, "/file.txt", &[]).await;
+        r.complete();
+        assert_eq!(h.journal_fault(2), None);
+        assert_eq!(h.journal_fault(3), None);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
 // Status, Unauthorized, Redirect
 // ---------------------------------------------------------------------------------------
 

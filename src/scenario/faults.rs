@@ -24,8 +24,9 @@ pub(crate) struct RawFault {
 }
 
 /// Every kind, with the keys it takes beyond `path`, `request` and `kind`.
-pub(crate) const FAULT_KINDS: [(&str, &[&str]); 11] = [
+pub(crate) const FAULT_KINDS: [(&str, &[&str]); 12] = [
     ("cut", &["at"]),
+    ("reset", &["at"]),
     ("status", &["status", "retry_after"]),
     ("ignore-range", &[]),
     ("misaligned-range", &["shift"]),
@@ -124,6 +125,9 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
                     retry_after: r.retry_after.as_ref().map(|s| s.get_ref().clone()),
                 }
             }
+            "reset" => Fault::Reset {
+                at_byte: required(&r.at, "at", f, at)?.0,
+            },
             "ignore-range" => Fault::IgnoreRange,
             "misaligned-range" => Fault::MisalignedRange {
                 shift: *required(&r.shift, "shift", f, at)?,

@@ -23,6 +23,25 @@ pub enum Fault {
         /// Body bytes delivered before the connection closes.
         at_byte: u64,
     },
+    /// Send the response head (with its normal Content-Length) and `at_byte` body bytes,
+    /// wait until the client has them, then abort the connection: a TCP RST (`SO_LINGER`
+    /// 0), or in memory a [`MemoryConn`](super::MemoryConn) that reports
+    /// `ConnectionReset`. The client reads exactly `at_byte` body bytes, then gets a
+    /// connection-reset error rather than an end of file (NET-5's "connection lost"; the
+    /// RST variant of http-side.md §4).
+    ///
+    /// On TCP the server waits, before the RST, until the client's kernel has acknowledged
+    /// every byte (Linux `SIOCOUTQ` is 0): a RST discards what the sender still queues, so
+    /// otherwise the count would depend on how fast the client reads (§7). A client that
+    /// stops reading therefore holds the reset back. Off Linux the wait is skipped and the
+    /// client may see fewer bytes.
+    ///
+    /// Like [`Fault::Cut`], no effect (and not journaled) when the body is `at_byte` bytes
+    /// or shorter; an earlier cut wins over a later reset and vice versa.
+    Reset {
+        /// Body bytes delivered before the connection is reset.
+        at_byte: u64,
+    },
     /// Answer with this status and a small HTML body (Content-Type text/html,
     /// Content-Length), whatever the fixture, for any method. `retry_after` adds a
     /// Retry-After header verbatim (e.g. `"120"` or an HTTP-date).
@@ -136,7 +155,8 @@ impl FaultRule {
 /// [`Fault::NewVersion`] (the fixture changes before the response is decided), then the
 /// response is decided (the last matching Status/Redirect/Unauthorized replaces it, else the
 /// fixture answers, shaped by IgnoreRange, WeakEtag, NoValidators, MisalignedRange and
-/// ShortRange), then Cut and CloseDelimited frame whatever was decided.
+/// ShortRange), then Cut, Reset and CloseDelimited frame whatever was decided. Of several
+/// cuts and resets, the one at the smallest byte offset ends the body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultPlan {
     rules: Vec<FaultRule>,
@@ -198,6 +218,7 @@ impl FaultPlan {
 pub(crate) fn describe(fault: &Fault) -> String {
     match fault {
         Fault::Cut { at_byte } => format!("cut at {at_byte}"),
+        Fault::Reset { at_byte } => format!("reset at {at_byte}"),
         Fault::Status { code, retry_after } => match retry_after {
             Some(r) => format!("status {code} retry-after {r}"),
             None => format!("status {code}"),
@@ -244,6 +265,7 @@ mod tests {
     #[test]
     fn descriptions_are_stable() {
         assert_eq!(describe(&Fault::Cut { at_byte: 100_000 }), "cut at 100000");
+        assert_eq!(describe(&Fault::Reset { at_byte: 7 }), "reset at 7");
         assert_eq!(
             describe(&Fault::Status {
                 code: 503,

@@ -9,6 +9,8 @@
 //! - [`journal`]: the per-request log tests assert on;
 //! - `service`: the hyper service and streaming body;
 //! - `flush`: tells a cut body when hyper has written everything it buffered;
+//! - `link`: one connection's key, flush signal and reset switch, and the client's end of
+//!   an in-memory connection;
 //! - [`transport`]: loopback TCP and in-memory (duplex) transports.
 //!
 //! Responses carry no `Date` header, so they depend only on the fixtures and the requests.
@@ -17,6 +19,7 @@ pub mod fault;
 pub mod fixture;
 mod flush;
 pub mod journal;
+mod link;
 pub mod range;
 mod service;
 pub mod transport;
@@ -32,10 +35,11 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub use fault::{Fault, FaultPlan, FaultRule};
 pub use fixture::{AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
 pub use journal::{Journal, JournalEntry};
+pub use link::{ConnKey, MemoryConn};
 pub use range::{decide, Decision};
 pub use transport::{serve_until, MemoryServer, TcpServer};
 
-use flush::{FlushSignal, FlushWatch};
+use link::{ConnControl, ConnIo, Link};
 use service::FixtureService;
 
 /// The fixture server's shared state: the fixtures, the fault plan and the journal. Cheap to
@@ -128,33 +132,43 @@ impl FixtureServer {
     /// journal.
     ///
     /// Keep-alive is on and no `Date` header is sent. Errors caused by the client going away
-    /// mid-response are expected in download tests and are swallowed.
+    /// mid-response are expected in download tests and are swallowed. This generic transport
+    /// cannot be reset: a [`Fault::Reset`] closes it like a cut.
     pub async fn serve_connection<I>(&self, io: I, connection_id: u64)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        self.serve_connection_until(io, connection_id, std::future::pending())
-            .await;
+        let link = Link {
+            io,
+            connection_id,
+            reset: None,
+            unacked: None,
+        };
+        self.serve_link_until(link, std::future::pending()).await;
     }
 
-    /// Like [`FixtureServer::serve_connection`], but once `shutdown` completes the connection
+    /// Serves one connection until it closes; once `shutdown` completes the connection
     /// finishes its in-flight response and then closes.
-    pub(crate) async fn serve_connection_until<I, F>(&self, io: I, connection_id: u64, shutdown: F)
+    pub(crate) async fn serve_link_until<I, F>(&self, link: Link<I>, shutdown: F)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
         F: Future<Output = ()>,
     {
-        let flushes = Arc::new(FlushSignal::default());
-        let service = FixtureService::new(self.clone(), connection_id, flushes.clone());
+        let control = Arc::new(ConnControl::new(link.unacked));
+        let service = FixtureService::new(self.clone(), link.connection_id, control.clone());
         let conn = http1::Builder::new()
             .keep_alive(true)
             .auto_date_header(false)
-            .serve_connection(TokioIo::new(FlushWatch::new(io, flushes)), service);
+            .serve_connection(
+                TokioIo::new(ConnIo::new(link.io, control, link.reset)),
+                service,
+            );
         tokio::pin!(conn);
         tokio::pin!(shutdown);
         tokio::select! {
-            // A connection error here means the peer went away or sent garbage; hyper has
-            // already answered what it could, and there is nobody to report to.
+            // A connection error here means the peer went away or sent garbage, or a fault
+            // ended the response early; hyper has already answered what it could, and there
+            // is nobody to report to.
             _ = conn.as_mut() => return,
             () = &mut shutdown => {}
         }

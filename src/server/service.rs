@@ -1,5 +1,6 @@
 //! The hyper service: turns one request into a journaled response, shaped by the fault
-//! plan, and the body type that streams a byte range of a fixture (possibly cut short).
+//! plan, and the body type that streams a byte range of a fixture (possibly cut short,
+//! reset or held).
 
 use std::convert::Infallible;
 use std::fmt;
@@ -9,6 +10,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -17,8 +19,8 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 
 use super::fault::{describe, Fault};
 use super::fixture::{AcceptRanges, Content, Fixture, FixtureVersion};
-use super::flush::FlushSignal;
 use super::journal::{BodyGuard, JournalEntry};
+use super::link::ConnControl;
 use super::range::decide;
 use super::FixtureServer;
 
@@ -40,12 +42,17 @@ const UNAUTHORIZED_HTML: &str = "<!DOCTYPE html>\n<html>\n\
 /// What a file fixture's bytes are XORed with to make a [`Fault::NewVersion`].
 const NEW_VERSION_XOR: u8 = 0x5A;
 
+/// How often a body about to reset asks the kernel whether the client has every byte yet.
+/// Loopback acknowledges within microseconds of the client reading, so this mostly bounds
+/// the wait behind a slow reader.
+const DRAIN_POLL_INTERVAL: Duration = Duration::from_millis(1);
+
 /// Serves one connection's requests. Holds the per-connection request counter.
 pub(crate) struct FixtureService {
     server: FixtureServer,
     connection_id: u64,
     next_index: AtomicU64,
-    flushes: Arc<FlushSignal>,
+    control: Arc<ConnControl>,
 }
 
 /// How the body is delimited on the wire.
@@ -66,9 +73,32 @@ struct Planned {
     content: Content,
     /// The bytes of `content` the head announces as the body.
     range: Range<u64>,
-    /// Deliver only this many body bytes, then close: a cut.
-    deliver: Option<u64>,
+    /// Where the body stops early and what happens there, in body bytes from its start.
+    breaks: Vec<Break>,
     framing: Framing,
+}
+
+/// A point in a response body where a fault acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Break {
+    /// Body bytes sent before the fault acts.
+    at_byte: u64,
+    action: BreakAction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BreakAction {
+    /// End the body here (Cut, ShortRange).
+    Cut,
+    /// Reset the connection here.
+    Reset,
+}
+
+impl BreakAction {
+    /// Whether the body ends at this break.
+    fn ends_body(self) -> bool {
+        matches!(self, BreakAction::Cut | BreakAction::Reset)
+    }
 }
 
 /// The faults applied so far to one response: (plan position, description).
@@ -78,13 +108,13 @@ impl FixtureService {
     pub(crate) fn new(
         server: FixtureServer,
         connection_id: u64,
-        flushes: Arc<FlushSignal>,
+        control: Arc<ConnControl>,
     ) -> Self {
         FixtureService {
             server,
             connection_id,
             next_index: AtomicU64::new(0),
-            flushes,
+            control,
         }
     }
 
@@ -127,11 +157,17 @@ impl FixtureService {
             let mut planned = plan_response(method, req.headers(), found, &rules, &mut applied);
             for &(i, fault) in &rules {
                 match fault {
-                    Fault::Cut { at_byte } => {
+                    Fault::Cut { at_byte } | Fault::Reset { at_byte } => {
                         let len = if is_head { 0 } else { planned.body_len() };
                         if *at_byte < len {
-                            planned.deliver =
-                                Some(planned.deliver.map_or(*at_byte, |d| d.min(*at_byte)));
+                            let action = match fault {
+                                Fault::Cut { .. } => BreakAction::Cut,
+                                _ => BreakAction::Reset,
+                            };
+                            planned.breaks.push(Break {
+                                at_byte: *at_byte,
+                                action,
+                            });
                             applied.push((i, describe(fault)));
                         }
                     }
@@ -174,7 +210,7 @@ impl FixtureService {
             mut headers,
             content,
             range,
-            deliver,
+            breaks,
             framing,
         } = planned;
         // HEAD keeps GET's headers (Content-Length included) but sends no body; hyper writes
@@ -194,20 +230,18 @@ impl FixtureService {
                 version = Version::HTTP_10;
             }
         }
-        let cut = deliver.map(|d| Cut {
-            deliver: d,
-            flushes: self.flushes.clone(),
-            // Ending a close-delimited body is not an error: the close is the end.
-            fail: framing != Framing::CloseDelimited,
-            phase: CutPhase::Sending,
-        });
         let body = FixtureBody::new(
             content,
             range,
+            Stops {
+                breaks,
+                control: self.control.clone(),
+                // Ending a close-delimited body is not an error: the close is the end.
+                cut_fails: framing != Framing::CloseDelimited,
+            },
             journal,
             request_index,
             framing == Framing::Length,
-            cut,
         );
         let mut response = Response::new(body);
         *response.status_mut() = status;
@@ -310,7 +344,7 @@ fn fixture_response(
         headers: d.headers,
         content: version.content,
         range: d.body,
-        deliver: None,
+        breaks: Vec::new(),
         framing: if chunked {
             Framing::Chunked
         } else {
@@ -344,7 +378,10 @@ fn fixture_response(
             }
             Fault::ShortRange { missing } => {
                 let keep = planned.body_len().saturating_sub(*missing);
-                planned.deliver = Some(planned.deliver.map_or(keep, |d| d.min(keep)));
+                planned.breaks.push(Break {
+                    at_byte: keep,
+                    action: BreakAction::Cut,
+                });
             }
             _ => continue,
         }
@@ -367,7 +404,7 @@ fn replacement(fault: &Fault) -> Planned {
                     headers: HeaderMap::new(),
                     content: Content::Bytes(Bytes::new()),
                     range: 0..0,
-                    deliver: None,
+                    breaks: Vec::new(),
                     framing: Framing::Length,
                 }
             } else {
@@ -460,7 +497,7 @@ fn html_response(status: StatusCode, html: Bytes) -> Planned {
         headers,
         content: Content::Bytes(html),
         range: 0..len,
-        deliver: None,
+        breaks: Vec::new(),
         framing: Framing::Length,
     }
 }
@@ -516,139 +553,196 @@ fn hex_value(digit: u8) -> u8 {
     char::from(digit).to_digit(16).unwrap_or(0) as u8
 }
 
-/// The response body: bytes `range` of `content`, in frames of at most 64 KiB, possibly cut
-/// short.
+/// The response body: bytes `range` of `content`, in frames of at most 64 KiB, possibly
+/// stopped early by the fault plan.
 ///
 /// A whole body reports an exact size hint when framed by length (so hyper checks it
 /// against Content-Length), and ends the stream on the last data frame, so hyper drops it
 /// (finalising the journal entry) as soon as the final bytes are handed over.
 ///
-/// A cut body promises no size (its Content-Length comes from the header), never reports
-/// its end early, and after its last data frame waits until hyper has written everything it
-/// buffered before failing (or, close-delimited, ending): otherwise hyper would drop the
-/// buffered prefix when the body fails (http-side.md §5.1).
+/// At each break (see [`Break`]) the body first waits until hyper has written everything it
+/// buffered: otherwise hyper would drop the buffered prefix when the body fails
+/// (http-side.md §5.1). Then:
+/// - a cut fails the body (or, close-delimited, ends it), and hyper closes with a FIN;
+/// - a reset waits until the client has acknowledged every byte (where the transport can
+///   tell), asks the connection to reset when it closes, and fails the body.
+///
+/// A body that ends early promises no size (its Content-Length comes from the header) and
+/// never reports its end before the break.
 pub(crate) struct FixtureBody {
     content: Content,
     next: u64,
-    /// Where the data frames stop: the end of the range, or the cut point.
+    /// The end of the range: where the data frames stop if no break ends the body first.
     end: u64,
+    /// Offset in `content` of the body's first byte, which break offsets count from.
+    start: u64,
     guard: BodyGuard,
     exact: bool,
-    cut: Option<Cut>,
+    stops: Stops,
+    phase: Phase,
 }
 
-/// The tail of a cut body.
-struct Cut {
-    /// Body bytes to deliver before the cut.
-    deliver: u64,
-    flushes: Arc<FlushSignal>,
-    /// Fail after the prefix (the client sees an incomplete body); false = end cleanly.
-    fail: bool,
-    phase: CutPhase,
+/// The breaks of one body and what acting on them needs.
+struct Stops {
+    /// In order of `at_byte`; the first one that ends the body is the last.
+    breaks: Vec<Break>,
+    control: Arc<ConnControl>,
+    /// Whether a cut fails the body (the client sees an incomplete body) rather than ends it.
+    cut_fails: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CutPhase {
-    /// Still sending the prefix.
+/// Where a body is between its data frames and its end.
+enum Phase {
+    /// Sending data frames up to the next break (or the end).
     Sending,
-    /// Prefix handed over; waiting for a transport flush after flush number `.0`.
+    /// At a break; waiting for a transport flush after flush number `.0`.
     Flushing(u64),
+    /// About to reset; waiting for the client to acknowledge every byte, checking again when
+    /// the timer fires.
+    Draining(Option<Pin<Box<tokio::time::Sleep>>>),
     /// Failed or ended.
     Done,
 }
 
-/// The error a cut body ends with; hyper then closes the connection.
+/// The error a body ends with when a fault stops it; hyper then closes the connection.
 #[derive(Debug)]
-pub(crate) struct BodyCut {
+pub(crate) struct BodyStopped {
     at_byte: u64,
+    reset: bool,
 }
 
-impl fmt::Display for BodyCut {
+impl fmt::Display for BodyStopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "fault plan: body cut after {} bytes", self.at_byte)
+        let what = if self.reset {
+            "connection reset"
+        } else {
+            "body cut"
+        };
+        write!(f, "fault plan: {what} after {} bytes", self.at_byte)
     }
 }
 
-impl std::error::Error for BodyCut {}
+impl std::error::Error for BodyStopped {}
 
 impl FixtureBody {
     fn new(
         content: Content,
         range: Range<u64>,
+        mut stops: Stops,
         journal: super::Journal,
         request_index: u64,
         length_framed: bool,
-        cut: Option<Cut>,
     ) -> Self {
         // Never promise bytes the content cannot produce, or hyper would abort the connection.
         let end = range.end.min(content.len());
         let next = range.start.min(end);
         let guard = BodyGuard::new(journal, request_index, end - next);
-        // A cut at or past the end is no cut.
-        let cut = cut.filter(|c| c.deliver < end - next);
-        let (end, exact) = match &cut {
-            Some(c) => (next + c.deliver, false),
-            None => (end, length_framed),
-        };
+        // A break at or past the end is no break. At one offset a stall comes before a cut,
+        // and nothing after the first break that ends the body matters.
+        stops.breaks.retain(|b| b.at_byte < end - next);
+        stops
+            .breaks
+            .sort_by_key(|b| (b.at_byte, b.action.ends_body()));
+        if let Some(last) = stops.breaks.iter().position(|b| b.action.ends_body()) {
+            stops.breaks.truncate(last + 1);
+        }
+        let exact = length_framed && !stops.breaks.iter().any(|b| b.action.ends_body());
         FixtureBody {
             content,
             next,
             end,
+            start: next,
             guard,
             exact,
-            cut,
+            stops,
+            phase: Phase::Sending,
         }
+    }
+
+    /// Where the data frames stop for now: the next break, or the end.
+    fn stop(&self) -> u64 {
+        self.stops
+            .breaks
+            .first()
+            .map_or(self.end, |b| self.start + b.at_byte)
     }
 }
 
 impl Body for FixtureBody {
     type Data = Bytes;
-    type Error = BodyCut;
+    type Error = BodyStopped;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BodyCut>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyStopped>>> {
         let this = self.get_mut();
-        if this.next < this.end {
-            let want = (this.end - this.next).min(CHUNK) as usize;
-            let chunk = this.content.read_at(this.next, want);
-            if !chunk.is_empty() {
-                this.next += chunk.len() as u64;
-                this.guard.add(chunk.len() as u64);
-                return Poll::Ready(Some(Ok(Frame::data(chunk))));
-            }
-            // Unreachable given the clamping in new(); stop producing rather than spin.
-            this.end = this.next;
-        }
-        let Some(cut) = this.cut.as_mut() else {
-            return Poll::Ready(None);
-        };
         loop {
-            match cut.phase {
-                CutPhase::Sending => {
-                    // Only flushes from now on prove the prefix left hyper's buffer.
-                    cut.phase = CutPhase::Flushing(cut.flushes.epoch());
-                }
-                CutPhase::Flushing(epoch) => {
-                    std::task::ready!(cut.flushes.poll_flushed_since(epoch, cx));
-                    cut.phase = CutPhase::Done;
-                    if cut.fail {
-                        return Poll::Ready(Some(Err(BodyCut {
-                            at_byte: cut.deliver,
-                        })));
+            match &mut this.phase {
+                Phase::Sending => {
+                    let stop = this.stop();
+                    if this.next < stop {
+                        let want = (stop - this.next).min(CHUNK) as usize;
+                        let chunk = this.content.read_at(this.next, want);
+                        if !chunk.is_empty() {
+                            this.next += chunk.len() as u64;
+                            this.guard.add(chunk.len() as u64);
+                            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+                        }
+                        // Unreachable given the clamping in new(); stop producing rather
+                        // than spin.
+                        this.end = this.next;
+                        this.stops.breaks.clear();
                     }
-                    return Poll::Ready(None);
+                    if this.stops.breaks.is_empty() {
+                        this.phase = Phase::Done;
+                        return Poll::Ready(None);
+                    }
+                    // Only flushes from now on prove the prefix left hyper's buffer.
+                    this.phase = Phase::Flushing(this.stops.control.flushes.epoch());
                 }
-                CutPhase::Done => return Poll::Ready(None),
+                Phase::Flushing(epoch) => {
+                    std::task::ready!(this.stops.control.flushes.poll_flushed_since(*epoch, cx));
+                    let at_byte = this.next - this.start;
+                    match this.stops.breaks[0].action {
+                        BreakAction::Cut => {
+                            this.phase = Phase::Done;
+                            if this.stops.cut_fails {
+                                return Poll::Ready(Some(Err(BodyStopped {
+                                    at_byte,
+                                    reset: false,
+                                })));
+                            }
+                            return Poll::Ready(None);
+                        }
+                        BreakAction::Reset => this.phase = Phase::Draining(None),
+                    }
+                }
+                Phase::Draining(timer) => {
+                    if let Some(t) = timer {
+                        std::task::ready!(std::future::Future::poll(t.as_mut(), cx));
+                    }
+                    if this.stops.control.unacked_bytes().is_some_and(|n| n > 0) {
+                        *timer = Some(Box::pin(tokio::time::sleep(DRAIN_POLL_INTERVAL)));
+                        continue;
+                    }
+                    this.stops.control.request_reset();
+                    this.phase = Phase::Done;
+                    return Poll::Ready(Some(Err(BodyStopped {
+                        at_byte: this.next - this.start,
+                        reset: true,
+                    })));
+                }
+                Phase::Done => return Poll::Ready(None),
             }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        match &self.cut {
-            Some(cut) => cut.phase == CutPhase::Done,
-            None => self.next >= self.end,
+        match self.phase {
+            Phase::Done => true,
+            Phase::Sending => self.stops.breaks.is_empty() && self.next >= self.end,
+            _ => false,
         }
     }
 

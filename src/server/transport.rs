@@ -4,14 +4,15 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::DuplexStream;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::link::{memory_reset_hook, tcp_reset_hook, ConnKey, Link, MemoryConn, UnackedProbe};
 use super::FixtureServer;
 
 /// How long [`TcpServer::shutdown`] lets open connections finish before aborting them.
@@ -92,8 +93,15 @@ async fn accept_loop(listener: TcpListener, server: FixtureServer, stop: watch::
                     next_id += 1;
                     let server = server.clone();
                     let shutdown = stopped(stop.clone());
+                    let unacked = UnackedProbe::of_tcp(&stream);
+                    let link = Link {
+                        io: stream,
+                        connection_id: id,
+                        reset: Some(tcp_reset_hook()),
+                        unacked,
+                    };
                     connections.spawn(async move {
-                        server.serve_connection_until(stream, id, shutdown).await;
+                        server.serve_link_until(link, shutdown).await;
                     });
                 }
                 // Per-connection failures (e.g. the peer reset before accept) are harmless.
@@ -135,12 +143,30 @@ impl MemoryServer {
     /// task spawned on the current tokio runtime (so this must be called inside one), with
     /// connection ids 0, 1, 2… in call order. Dropping the returned stream closes the
     /// connection.
-    pub fn connect(&self) -> DuplexStream {
+    pub fn connect(&self) -> MemoryConn {
+        self.connect_keyed().0
+    }
+
+    /// Like [`MemoryServer::connect`], and also returns the key the server knows this
+    /// connection by (its connection id).
+    pub fn connect_keyed(&self) -> (MemoryConn, ConnKey) {
         let (client, server_end) = tokio::io::duplex(DUPLEX_BUFFER);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let key = ConnKey(id);
+        let reset = Arc::new(AtomicBool::new(false));
+        let link = Link {
+            io: server_end,
+            connection_id: id,
+            reset: Some(memory_reset_hook(reset.clone())),
+            // Bytes in the pipe's buffer survive the server's end being dropped, so flushed
+            // is delivered.
+            unacked: None,
+        };
         let server = self.server.clone();
-        tokio::spawn(async move { server.serve_connection(server_end, id).await });
-        client
+        tokio::spawn(async move {
+            server.serve_link_until(link, std::future::pending()).await;
+        });
+        (MemoryConn::new(client, reset), key)
     }
 }
 

@@ -78,6 +78,33 @@ impl Harness {
         split_head(&got)
     }
 
+    /// Like [`Harness::raw`], but the connection may end with an error: returns the head,
+    /// the bytes after it, and the kind of the error that ended the reading, if any.
+    pub async fn raw_until_error(
+        &self,
+        request: &str,
+        late: bool,
+    ) -> (String, Vec<u8>, Option<std::io::ErrorKind>) {
+        let mut io = self.connect_raw().await;
+        io.write_all(request.as_bytes()).await.unwrap();
+        if late {
+            for _ in 0..500 {
+                tokio::task::yield_now().await;
+            }
+        }
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let error = loop {
+            match io.read(&mut buf).await {
+                Ok(0) => break None,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => break Some(e.kind()),
+            }
+        };
+        let (head, body) = split_head(&got);
+        (head, body, error)
+    }
+
     /// Like [`Harness::raw`], but lets the server run (and fill the transport's buffers)
     /// for a while before reading a single byte, so a cut happens under back-pressure.
     pub async fn raw_late_reader(&self, request: &str) -> (String, Vec<u8>) {
@@ -216,6 +243,23 @@ impl Reply {
         assert_eq!(
             io_error_kind(err),
             Some(std::io::ErrorKind::UnexpectedEof),
+            "{err:?}"
+        );
+        self
+    }
+
+    /// Asserts the body ended with a connection reset after exactly `n` bytes, and that
+    /// hyper did not take it for a cleanly closed, incomplete message.
+    pub fn reset_after(&self, n: usize) -> &Self {
+        assert_eq!(self.body.len(), n, "bytes before the reset");
+        let err = self
+            .error
+            .as_ref()
+            .expect("the body must end with an error");
+        assert!(!err.is_incomplete_message(), "{err:?}");
+        assert_eq!(
+            io_error_kind(err),
+            Some(std::io::ErrorKind::ConnectionReset),
             "{err:?}"
         );
         self
