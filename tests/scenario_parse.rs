@@ -428,6 +428,22 @@ fn every_fault_kind_reaches_the_plan() {
     let cases: Vec<(&str, &str, Fault)> = vec![
         ("cut", "at = \"1KiB\"", Fault::Cut { at_byte: 1024 }),
         ("reset", "at = 100", Fault::Reset { at_byte: 100 }),
+        (
+            "stall",
+            "at = 0\nfor = \"1m30s\"",
+            Fault::Stall {
+                at_byte: 0,
+                duration: Some(Duration::from_secs(90)),
+            },
+        ),
+        (
+            "stall",
+            "at = \"1MiB\"",
+            Fault::Stall {
+                at_byte: 1 << 20,
+                duration: None,
+            },
+        ),
         ("ignore-range", "", Fault::IgnoreRange),
         (
             "misaligned-range",
@@ -470,6 +486,18 @@ fn fault_mistakes_are_reported_at_the_offending_key() {
             7,
             8,
             "a `reset` fault takes no `seed`; expected only `path`, `request`, `kind`, `at`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"cut\"\nat = 1\nfor = \"1s\"\n",
+            7,
+            7,
+            "a `cut` fault takes no `for`; expected only `path`, `request`, `kind`, `at`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"stall\"\nat = 1\nfor = 90\n",
+            7,
+            7,
+            "expected a duration string",
         ),
     ];
     for (body, line, column, phrase) in cases {

@@ -6,10 +6,19 @@
 #[path = "common/http.rs"]
 mod harness;
 
+use std::future::Future;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
 use http::header;
 use http::{Method, StatusCode, Version};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 
-use bgsim::server::{Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet};
+use bgsim::server::{
+    Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet, MemoryServer, Stall,
+    StallBoard,
+};
 use harness::{raw_header, text_bytes, Harness};
 
 const MIB3: u64 = 3 * 1024 * 1024;
@@ -307,6 +316,206 @@ async fn reset_at_zero_sends_only_the_head_and_the_earliest_break_wins() {
         assert_eq!(h.journal_fault(3), None);
     })
     .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Stall
+// ---------------------------------------------------------------------------------------
+
+/// Like [`on_both`], with a virtual-time stall board: stalls last until released.
+async fn on_both_virtual<F, Fut>(plan: FaultPlan, check: F)
+where
+    F: Fn(Harness) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    harness::on_both(
+        || {
+            FixtureServer::with_faults(fixtures(), plan.clone())
+                .with_stall_board(StallBoard::virtual_time())
+        },
+        false,
+        check,
+    )
+    .await;
+}
+
+/// Reads body frames until at least `n` bytes have arrived (or the body ends).
+async fn read_at_least(body: &mut Incoming, n: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        match body.frame().await {
+            Some(Ok(frame)) => got.extend_from_slice(&frame.into_data().unwrap_or_default()),
+            Some(Err(e)) => panic!("body failed after {} bytes: {e:?}", got.len()),
+            None => break,
+        }
+    }
+    got
+}
+
+/// Reads the rest of a body: its bytes, and the error that ended it, if any.
+async fn read_rest(body: &mut Incoming) -> (Vec<u8>, Option<hyper::Error>) {
+    let mut got = Vec::new();
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => got.extend_from_slice(&frame.into_data().unwrap_or_default()),
+            Err(e) => return (got, Some(e)),
+        }
+    }
+    (got, None)
+}
+
+/// Asserts no body frame is ready, after giving the server every chance to send one: it
+/// runs on this thread, so yielding lets it write whatever it would.
+async fn assert_nothing_more(body: &mut Incoming, what: &str) {
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+    }
+    let next = std::pin::pin!(body.frame());
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(
+        next.poll(&mut cx).is_pending(),
+        "{what}: a frame arrived during the stall"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn stall_holds_after_n_bytes_until_released_then_sends_the_rest() {
+    const AT: u64 = 1_000_003;
+    let p = plan([FaultRule::every(
+        "/big.bin",
+        Fault::Stall {
+            at_byte: AT,
+            duration: Some(Duration::from_secs(90)),
+        },
+    )]);
+    on_both_virtual(p, |h| async move {
+        let (mut c, key) = h.connect_keyed().await;
+        let watcher = h.server.stall_board().watch(key);
+        let resp = c.response(Method::GET, "/big.bin", &[]).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{}", h.name());
+        assert_eq!(
+            resp.headers().get(header::CONTENT_LENGTH).unwrap(),
+            "3145728"
+        );
+        let mut body = resp.into_body();
+        // Read while waiting: a client that stops reading would hold the server back before
+        // it reaches the stall (the pipe's buffer is smaller than AT).
+        let head = read_at_least(&mut body, AT as usize).await;
+        assert_eq!(head.len() as u64, AT, "{}", h.name());
+        assert!(head == keystream(BIG_SEED, 0, AT as usize));
+        let stall = watcher.stalled().await;
+        assert_eq!(
+            stall,
+            Stall {
+                sent_body_bytes: AT,
+                duration: Some(Duration::from_secs(90))
+            },
+            "{}",
+            h.name()
+        );
+        assert_nothing_more(&mut body, h.name()).await;
+        let entry = &h.server.journal().entries()[0];
+        assert_eq!((entry.body_bytes_sent, entry.body_complete), (AT, false));
+        assert_eq!(
+            h.journal_fault(0).as_deref(),
+            Some("stall at 1000003 for 1m30s")
+        );
+
+        watcher.release();
+        let (rest, error) = read_rest(&mut body).await;
+        assert!(error.is_none(), "{}: {error:?}", h.name());
+        assert_eq!(rest.len() as u64, MIB3 - AT, "{}", h.name());
+        assert!(rest == keystream(BIG_SEED, AT as usize, (MIB3 - AT) as usize));
+        let e = h.server.journal().wait_finished(0).await;
+        assert_eq!((e.body_bytes_sent, e.body_complete), (MIB3, true));
+
+        // The connection is still good. A stall counts from the start of each body: this
+        // 206 is AT bytes long, so the stall at AT is past its end and does nothing.
+        let r = c.get("/file.txt", &[("range", "bytes=0-4")]).await;
+        r.complete();
+        assert_eq!(r.body, text_bytes()[..5]);
+        let resp = c
+            .response(Method::GET, "/big.bin", &[("range", "bytes=-1000003")])
+            .await;
+        assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+        let mut body = resp.into_body();
+        let (all, error) = read_rest(&mut body).await;
+        assert!(error.is_none() && all.len() == 1_000_003, "{}", h.name());
+        assert_eq!(h.journal_fault(2), None);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_forever_stall_after_the_head_fails_once_its_watcher_is_dropped() {
+    let p = plan([FaultRule::every(
+        "/file.txt",
+        Fault::Stall {
+            at_byte: 0,
+            duration: None,
+        },
+    )]);
+    on_both_virtual(p, |h| async move {
+        let (mut c, key) = h.connect_keyed().await;
+        let watcher = h.server.stall_board().watch(key);
+        let resp = c.response(Method::GET, "/file.txt", &[]).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{}", h.name());
+        let mut body = resp.into_body();
+        assert_eq!(
+            watcher.stalled().await,
+            Stall {
+                sent_body_bytes: 0,
+                duration: None
+            }
+        );
+        assert_nothing_more(&mut body, h.name()).await;
+        assert_eq!(h.journal_fault(0).as_deref(), Some("stall at 0 forever"));
+        // The client gives up: the server ends the response and closes the connection.
+        drop(watcher);
+        let (got, error) = read_rest(&mut body).await;
+        assert!(got.is_empty(), "{}", h.name());
+        let error = error.expect("the body fails");
+        assert_eq!(
+            harness::io_error_kind(&error),
+            Some(std::io::ErrorKind::UnexpectedEof),
+            "{}: {error:?}",
+            h.name()
+        );
+        let e = h.server.journal().wait_finished(0).await;
+        assert_eq!((e.body_bytes_sent, e.body_complete), (0, false));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_real_time_stall_ends_by_itself_after_its_duration() {
+    // Over memory only: with the clock paused, tokio moves it forward whenever the runtime
+    // idles, which waiting on a real socket would do (http-side.md §7).
+    const AT: u64 = 70_000;
+    let p = plan([FaultRule::every(
+        "/file.txt",
+        Fault::Stall {
+            at_byte: AT,
+            duration: Some(Duration::from_secs(90)),
+        },
+    )]);
+    let server = FixtureServer::with_faults(fixtures(), p);
+    assert!(server.stall_board().is_real_time(), "the default board");
+    let mem = MemoryServer::new(server.clone());
+    let (conn, key) = mem.connect_keyed();
+    let watcher = server.stall_board().watch(key);
+    let mut c = harness::Client::handshake(conn, false).await;
+    let resp = c.response(Method::GET, "/file.txt", &[]).await;
+    let mut body = resp.into_body();
+    let head = read_at_least(&mut body, AT as usize).await;
+    assert_eq!(head, text_bytes()[..AT as usize]);
+    assert_eq!(watcher.stalled().await.sent_body_bytes, AT);
+    tokio::time::advance(Duration::from_secs(89)).await;
+    assert_nothing_more(&mut body, "after 89s").await;
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let (rest, error) = read_rest(&mut body).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(rest, text_bytes()[AT as usize..]);
 }
 
 // ---------------------------------------------------------------------------------------

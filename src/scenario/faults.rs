@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{Locator, ScenarioError};
-use super::raw::{Seed, Size};
+use super::raw::{Dur, Seed, Size};
 use crate::server::{Fault, FaultPlan, FaultRule};
 
 #[derive(Deserialize)]
@@ -21,12 +21,16 @@ pub(crate) struct RawFault {
     pub shift: Option<Spanned<i64>>,
     pub missing: Option<Spanned<Size>>,
     pub seed: Option<Spanned<Seed>>,
+    /// How long a stall lasts (`for` is a Rust keyword).
+    #[serde(rename = "for")]
+    pub duration: Option<Spanned<Dur>>,
 }
 
 /// Every kind, with the keys it takes beyond `path`, `request` and `kind`.
-pub(crate) const FAULT_KINDS: [(&str, &[&str]); 12] = [
+pub(crate) const FAULT_KINDS: [(&str, &[&str]); 13] = [
     ("cut", &["at"]),
     ("reset", &["at"]),
+    ("stall", &["at", "for"]),
     ("status", &["status", "retry_after"]),
     ("ignore-range", &[]),
     ("misaligned-range", &["shift"]),
@@ -80,6 +84,7 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
             ("shift", r.shift.as_ref().map(Spanned::span)),
             ("missing", r.missing.as_ref().map(Spanned::span)),
             ("seed", r.seed.as_ref().map(Spanned::span)),
+            ("for", r.duration.as_ref().map(Spanned::span)),
         ];
         for (key, span) in given {
             if let (Some(span), false) = (span, takes.contains(&key)) {
@@ -127,6 +132,10 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
             }
             "reset" => Fault::Reset {
                 at_byte: required(&r.at, "at", f, at)?.0,
+            },
+            "stall" => Fault::Stall {
+                at_byte: required(&r.at, "at", f, at)?.0,
+                duration: r.duration.as_ref().map(|d| d.get_ref().0),
             },
             "ignore-range" => Fault::IgnoreRange,
             "misaligned-range" => Fault::MisalignedRange {

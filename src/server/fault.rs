@@ -7,7 +7,13 @@
 //! "key faults by (fixture, attempt index) rather than by connection order").
 //!
 //! Every fault acts at a byte offset or on the response head, never at a time, so what the
-//! client receives is the same on every run.
+//! client receives is the same on every run. The one fault that lasts,
+//! [`Fault::Stall`], does not measure its duration itself: whoever owns the clock ends it
+//! (see [`StallBoard`](super::StallBoard)).
+
+use std::time::Duration;
+
+use bgsim_simulator::time::fmt_duration;
 
 /// One way a response can go wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +47,26 @@ pub enum Fault {
     Reset {
         /// Body bytes delivered before the connection is reset.
         at_byte: u64,
+    },
+    /// Send the response head and `at_byte` body bytes, make sure hyper has handed them to
+    /// the transport, then send nothing more until the stall ends; then the rest of the body
+    /// follows byte-exact. `at_byte` 0 stalls right after the head.
+    ///
+    /// The server does not time the stall itself: it posts it on the server's
+    /// [`StallBoard`](super::StallBoard), and with a virtual-time board (simulations) waits
+    /// for the driver to release it after `duration` of virtual time (NET-2: a stall longer
+    /// than the request timeout makes the client time out and retry). With the real-time
+    /// board (`bgsim serve`, the default) it ends by itself after `duration`. Without
+    /// `duration` the stall lasts forever: only a release ends it, and a client that goes
+    /// away (its watcher dropped) makes the response fail so the connection closes.
+    ///
+    /// No effect (and not journaled) when the body is `at_byte` bytes or shorter. A stall
+    /// before a cut or reset happens first; one at or after it never does.
+    Stall {
+        /// Body bytes delivered before the stall.
+        at_byte: u64,
+        /// How long the stall lasts; `None` = forever.
+        duration: Option<Duration>,
     },
     /// Answer with this status and a small HTML body (Content-Type text/html,
     /// Content-Length), whatever the fixture, for any method. `retry_after` adds a
@@ -155,7 +181,7 @@ impl FaultRule {
 /// [`Fault::NewVersion`] (the fixture changes before the response is decided), then the
 /// response is decided (the last matching Status/Redirect/Unauthorized replaces it, else the
 /// fixture answers, shaped by IgnoreRange, WeakEtag, NoValidators, MisalignedRange and
-/// ShortRange), then Cut, Reset and CloseDelimited frame whatever was decided. Of several
+/// ShortRange), then Cut, Reset, Stall and CloseDelimited frame whatever was decided. Of several
 /// cuts and resets, the one at the smallest byte offset ends the body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultPlan {
@@ -219,6 +245,10 @@ pub(crate) fn describe(fault: &Fault) -> String {
     match fault {
         Fault::Cut { at_byte } => format!("cut at {at_byte}"),
         Fault::Reset { at_byte } => format!("reset at {at_byte}"),
+        Fault::Stall { at_byte, duration } => match duration {
+            Some(d) => format!("stall at {at_byte} for {}", fmt_duration(*d)),
+            None => format!("stall at {at_byte} forever"),
+        },
         Fault::Status { code, retry_after } => match retry_after {
             Some(r) => format!("status {code} retry-after {r}"),
             None => format!("status {code}"),
@@ -266,6 +296,20 @@ mod tests {
     fn descriptions_are_stable() {
         assert_eq!(describe(&Fault::Cut { at_byte: 100_000 }), "cut at 100000");
         assert_eq!(describe(&Fault::Reset { at_byte: 7 }), "reset at 7");
+        assert_eq!(
+            describe(&Fault::Stall {
+                at_byte: 0,
+                duration: Some(Duration::from_secs(90))
+            }),
+            "stall at 0 for 1m30s"
+        );
+        assert_eq!(
+            describe(&Fault::Stall {
+                at_byte: 5,
+                duration: None
+            }),
+            "stall at 5 forever"
+        );
         assert_eq!(
             describe(&Fault::Status {
                 code: 503,

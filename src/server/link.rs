@@ -20,6 +20,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 
 use super::flush::FlushSignal;
+use super::stall::ConnStalls;
 
 /// Names one connection on both ends, so a test or the simulated daemon can tell the server
 /// which connection it means: the client's local TCP port on loopback (the server learns it
@@ -46,6 +47,8 @@ pub(crate) struct Link<I> {
     pub(crate) io: I,
     /// Recorded in the journal.
     pub(crate) connection_id: u64,
+    /// How stall watchers name this connection.
+    pub(crate) key: ConnKey,
     /// Makes the coming drop a reset; `None`: a reset is a plain close.
     pub(crate) reset: Option<ResetHook<I>>,
     /// Asks the kernel how much of what was written the peer has not acknowledged yet.
@@ -55,14 +58,17 @@ pub(crate) struct Link<I> {
 /// Per-connection state shared by the service, its bodies and the transport wrapper.
 #[derive(Debug)]
 pub(crate) struct ConnControl {
+    /// This connection's side of the server's stall board.
+    pub(crate) stalls: ConnStalls,
     pub(crate) flushes: FlushSignal,
     reset_requested: AtomicBool,
     unacked: Option<UnackedProbe>,
 }
 
 impl ConnControl {
-    pub(crate) fn new(unacked: Option<UnackedProbe>) -> Self {
+    pub(crate) fn new(stalls: ConnStalls, unacked: Option<UnackedProbe>) -> Self {
         ConnControl {
+            stalls,
             flushes: FlushSignal::default(),
             reset_requested: AtomicBool::new(false),
             unacked,

@@ -11,6 +11,8 @@
 //! - `flush`: tells a cut body when hyper has written everything it buffered;
 //! - `link`: one connection's key, flush signal and reset switch, and the client's end of
 //!   an in-memory connection;
+//! - [`stall`]: where stalled responses are announced and released, so stalls follow the
+//!   simulator's virtual clock;
 //! - [`transport`]: loopback TCP and in-memory (duplex) transports.
 //!
 //! Responses carry no `Date` header, so they depend only on the fixtures and the requests.
@@ -22,6 +24,7 @@ pub mod journal;
 mod link;
 pub mod range;
 mod service;
+pub mod stall;
 pub mod transport;
 
 use std::collections::BTreeMap;
@@ -37,6 +40,7 @@ pub use fixture::{AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
 pub use journal::{Journal, JournalEntry};
 pub use link::{ConnKey, MemoryConn};
 pub use range::{decide, Decision};
+pub use stall::{Stall, StallBoard, StallWatcher};
 pub use transport::{serve_until, MemoryServer, TcpServer};
 
 use link::{ConnControl, ConnIo, Link};
@@ -64,6 +68,8 @@ pub(crate) struct State {
     pub(crate) fixtures: FixtureSet,
     /// Requests seen so far per request path (as sent).
     requests_per_path: BTreeMap<String, u64>,
+    /// Where [`Fault::Stall`]s are announced.
+    pub(crate) stalls: StallBoard,
 }
 
 impl State {
@@ -81,18 +87,33 @@ impl FixtureServer {
         FixtureServer::with_faults(fixtures, FaultPlan::new())
     }
 
-    /// A server for `fixtures` that misbehaves as `plan` says, with an empty journal.
+    /// A server for `fixtures` that misbehaves as `plan` says, with an empty journal. Stalls
+    /// time themselves ([`StallBoard::real_time`]); see [`FixtureServer::with_stall_board`].
     pub fn with_faults(fixtures: FixtureSet, plan: FaultPlan) -> Self {
         FixtureServer {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     fixtures,
                     requests_per_path: BTreeMap::new(),
+                    stalls: StallBoard::real_time(),
                 }),
                 faults: plan,
                 journal: Journal::new(),
             }),
         }
+    }
+
+    /// Announces [`Fault::Stall`]s on `board` from now on, e.g. a
+    /// [`StallBoard::virtual_time`] whose stalls the simulation's driver releases. Clones of
+    /// this server share the board, so set it before serving.
+    pub fn with_stall_board(self, board: StallBoard) -> Self {
+        self.with_state(|s| s.stalls = board);
+        self
+    }
+
+    /// The board [`Fault::Stall`]s are announced on.
+    pub fn stall_board(&self) -> StallBoard {
+        self.with_state(|s| s.stalls.clone())
     }
 
     /// The fault plan this server follows.
@@ -129,7 +150,7 @@ impl FixtureServer {
     }
 
     /// Serves HTTP/1.1 on one connection until it closes. `connection_id` is recorded in the
-    /// journal.
+    /// journal, and is the connection's [`ConnKey`] too.
     ///
     /// Keep-alive is on and no `Date` header is sent. Errors caused by the client going away
     /// mid-response are expected in download tests and are swallowed. This generic transport
@@ -141,6 +162,7 @@ impl FixtureServer {
         let link = Link {
             io,
             connection_id,
+            key: ConnKey(connection_id),
             reset: None,
             unacked: None,
         };
@@ -154,7 +176,10 @@ impl FixtureServer {
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
         F: Future<Output = ()>,
     {
-        let control = Arc::new(ConnControl::new(link.unacked));
+        let control = Arc::new(ConnControl::new(
+            self.stall_board().connection(link.key),
+            link.unacked,
+        ));
         let service = FixtureService::new(self.clone(), link.connection_id, control.clone());
         let conn = http1::Builder::new()
             .keep_alive(true)

@@ -22,6 +22,7 @@ use super::fixture::{AcceptRanges, Content, Fixture, FixtureVersion};
 use super::journal::{BodyGuard, JournalEntry};
 use super::link::ConnControl;
 use super::range::decide;
+use super::stall::{Stall, StallEnd};
 use super::FixtureServer;
 
 /// Body frames are at most this big: large enough for loopback throughput, small enough that
@@ -92,6 +93,8 @@ enum BreakAction {
     Cut,
     /// Reset the connection here.
     Reset,
+    /// Hold the body here until the stall ends, then go on.
+    Stall { duration: Option<Duration> },
 }
 
 impl BreakAction {
@@ -167,6 +170,18 @@ impl FixtureService {
                             planned.breaks.push(Break {
                                 at_byte: *at_byte,
                                 action,
+                            });
+                            applied.push((i, describe(fault)));
+                        }
+                    }
+                    Fault::Stall { at_byte, duration } => {
+                        let len = if is_head { 0 } else { planned.body_len() };
+                        if *at_byte < len {
+                            planned.breaks.push(Break {
+                                at_byte: *at_byte,
+                                action: BreakAction::Stall {
+                                    duration: *duration,
+                                },
                             });
                             applied.push((i, describe(fault)));
                         }
@@ -565,7 +580,9 @@ fn hex_value(digit: u8) -> u8 {
 /// (http-side.md §5.1). Then:
 /// - a cut fails the body (or, close-delimited, ends it), and hyper closes with a FIN;
 /// - a reset waits until the client has acknowledged every byte (where the transport can
-///   tell), asks the connection to reset when it closes, and fails the body.
+///   tell), asks the connection to reset when it closes, and fails the body;
+/// - a stall posts itself on the server's stall board and waits for it to end, then
+///   sends the rest; if the client is gone for good it fails the body instead.
 ///
 /// A body that ends early promises no size (its Content-Length comes from the header) and
 /// never reports its end before the break.
@@ -600,6 +617,8 @@ enum Phase {
     /// About to reset; waiting for the client to acknowledge every byte, checking again when
     /// the timer fires.
     Draining(Option<Pin<Box<tokio::time::Sleep>>>),
+    /// Held by a stall until it ends.
+    Stalled(Pin<Box<dyn std::future::Future<Output = StallEnd> + Send>>),
     /// Failed or ended.
     Done,
 }
@@ -608,15 +627,23 @@ enum Phase {
 #[derive(Debug)]
 pub(crate) struct BodyStopped {
     at_byte: u64,
-    reset: bool,
+    why: StopReason,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum StopReason {
+    Cut,
+    Reset,
+    /// A stall without end whose client went away.
+    StallAbandoned,
 }
 
 impl fmt::Display for BodyStopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = if self.reset {
-            "connection reset"
-        } else {
-            "body cut"
+        let what = match self.why {
+            StopReason::Cut => "body cut",
+            StopReason::Reset => "connection reset",
+            StopReason::StallAbandoned => "stall abandoned by the client",
         };
         write!(f, "fault plan: {what} after {} bytes", self.at_byte)
     }
@@ -710,12 +737,20 @@ impl Body for FixtureBody {
                             if this.stops.cut_fails {
                                 return Poll::Ready(Some(Err(BodyStopped {
                                     at_byte,
-                                    reset: false,
+                                    why: StopReason::Cut,
                                 })));
                             }
                             return Poll::Ready(None);
                         }
                         BreakAction::Reset => this.phase = Phase::Draining(None),
+                        BreakAction::Stall { duration } => {
+                            let stall = Stall {
+                                sent_body_bytes: at_byte,
+                                duration,
+                            };
+                            let held = this.stops.control.stalls.hold(stall);
+                            this.phase = Phase::Stalled(Box::pin(held));
+                        }
                     }
                 }
                 Phase::Draining(timer) => {
@@ -730,9 +765,22 @@ impl Body for FixtureBody {
                     this.phase = Phase::Done;
                     return Poll::Ready(Some(Err(BodyStopped {
                         at_byte: this.next - this.start,
-                        reset: true,
+                        why: StopReason::Reset,
                     })));
                 }
+                Phase::Stalled(held) => match std::task::ready!(held.as_mut().poll(cx)) {
+                    StallEnd::Resume => {
+                        this.stops.breaks.remove(0);
+                        this.phase = Phase::Sending;
+                    }
+                    StallEnd::GiveUp => {
+                        this.phase = Phase::Done;
+                        return Poll::Ready(Some(Err(BodyStopped {
+                            at_byte: this.next - this.start,
+                            why: StopReason::StallAbandoned,
+                        })));
+                    }
+                },
                 Phase::Done => return Poll::Ready(None),
             }
         }

@@ -34,7 +34,8 @@ pub struct TcpServer {
 
 impl TcpServer {
     /// Binds `addr` (port 0 picks an ephemeral port) and starts accepting on the current
-    /// tokio runtime. Connection ids are 0, 1, 2… in accept order.
+    /// tokio runtime. Connection ids are 0, 1, 2… in accept order; a connection's
+    /// [`ConnKey`] is the client's port ([`ConnKey::of_tcp_client`]).
     ///
     /// Only loopback addresses are allowed: anything else is refused with `InvalidInput`
     /// before binding, so a test can never expose fixtures beyond the machine.
@@ -86,7 +87,7 @@ async fn accept_loop(listener: TcpListener, server: FixtureServer, stop: watch::
         tokio::select! {
             () = &mut stop_signal => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, peer)) => {
                     // Small writes go out at once, which fault injection relies on.
                     let _ = stream.set_nodelay(true);
                     let id = next_id;
@@ -97,6 +98,7 @@ async fn accept_loop(listener: TcpListener, server: FixtureServer, stop: watch::
                     let link = Link {
                         io: stream,
                         connection_id: id,
+                        key: ConnKey(u64::from(peer.port())),
                         reset: Some(tcp_reset_hook()),
                         unacked,
                     };
@@ -157,6 +159,7 @@ impl MemoryServer {
         let link = Link {
             io: server_end,
             connection_id: id,
+            key,
             reset: Some(memory_reset_hook(reset.clone())),
             // Bytes in the pipe's buffer survive the server's end being dropped, so flushed
             // is delivered.

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
 
-use bgsim::server::{FixtureServer, MemoryServer, TcpServer};
+use bgsim::server::{ConnKey, FixtureServer, MemoryServer, TcpServer};
 
 /// How a [`Harness`] reaches its server.
 pub enum Transport {
@@ -66,6 +66,24 @@ impl Harness {
     /// A hyper client on a fresh connection.
     pub async fn connect(&self) -> Client {
         Client::handshake(self.connect_raw().await, self.whole_bodies).await
+    }
+
+    /// A hyper client on a fresh connection, with the key the server knows that connection
+    /// by: the client's local port on TCP, the pipe number in memory.
+    pub async fn connect_keyed(&self) -> (Client, ConnKey) {
+        match &self.transport {
+            Transport::Tcp(tcp) => {
+                let stream = tokio::net::TcpStream::connect(tcp.local_addr())
+                    .await
+                    .expect("connect");
+                let key = ConnKey::of_tcp_client(&stream).expect("a local address");
+                (Client::handshake(stream, self.whole_bodies).await, key)
+            }
+            Transport::Memory(mem) => {
+                let (conn, key) = mem.connect_keyed();
+                (Client::handshake(conn, self.whole_bodies).await, key)
+            }
+        }
     }
 
     /// Sends `request` on a fresh raw connection and reads until the server closes it.
