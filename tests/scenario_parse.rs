@@ -146,6 +146,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
                 source: FixtureSource::File(repo.root().join("fixtures/xamarin.png")),
                 accept_ranges: AcceptRanges::Bytes,
                 chunked: false,
+                gzip: false,
             },
             FixtureSpec {
                 path: "/big.bin".into(),
@@ -155,6 +156,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
                 },
                 accept_ranges: AcceptRanges::Bytes,
                 chunked: false,
+                gzip: false,
             },
         ],
         steps: vec![
@@ -273,6 +275,7 @@ path = "/b.bin"
 size = "1KB"
 seed = 4
 accept_ranges = "absent"
+gzip = true
 [[step]]
 at = "1s"
 do = "download"
@@ -293,10 +296,12 @@ files = { "Documents/z" = "/b.bin", "Documents/a" = "expected.bin", "Library/x" 
             },
             accept_ranges: AcceptRanges::None,
             chunked: true,
+            gzip: false,
         }
     );
     assert_eq!(scenario.fixtures[1].accept_ranges, AcceptRanges::Absent);
     assert!(!scenario.fixtures[1].chunked);
+    assert!(scenario.fixtures[1].gzip);
     // A full URL is taken as written, even to another host (the world refuses it later).
     assert_eq!(
         scenario.steps[0].1,
@@ -475,6 +480,12 @@ fn fault_mistakes_are_reported_at_the_offending_key() {
     let dir = Path::new("/nowhere");
     // (body after HEAD, line, column, key phrase)
     let cases: &[(&str, usize, usize, &str)] = &[
+        (
+            "[[fixture]]\npath = \"/a\"\nsize = \"65MiB\"\nseed = 1\ngzip = true\n",
+            7,
+            8,
+            "a gzip fixture is encoded in memory, and `/a` is 68157440 bytes; expected `size` at most 64MiB",
+        ),
         (
             "[[fault]]\npath = \"/a\"\nkind = \"reset\"\n",
             3,

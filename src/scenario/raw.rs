@@ -86,6 +86,7 @@ pub(crate) struct RawFixture {
     pub seed: Option<Spanned<Seed>>,
     pub accept_ranges: Option<Ranges>,
     pub framing: Option<Framing>,
+    pub gzip: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]

@@ -107,6 +107,26 @@ impl BreakAction {
 /// The faults applied so far to one response: (plan position, description).
 type Applied = Vec<(usize, String)>;
 
+/// The fixture a request names, as it is to be served.
+struct Found {
+    /// The representation selected for this request.
+    version: FixtureVersion,
+    accept_ranges: AcceptRanges,
+    chunked: bool,
+    coding: Coding,
+}
+
+/// Which content coding was selected (RFC 9110 §12.5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    /// The fixture has one representation: nothing to negotiate.
+    Only,
+    /// The fixture offers gzip, and the request did not accept it.
+    Identity,
+    /// The gzip-encoded representation.
+    Gzip,
+}
+
 impl FixtureService {
     pub(crate) fn new(
         server: FixtureServer,
@@ -153,9 +173,19 @@ impl FixtureService {
                     }
                 }
             }
-            let found = key
-                .and_then(|k| state.fixtures.get(k))
-                .map(|f| (f.current().clone(), f.accept_ranges, f.chunked));
+            let found = key.and_then(|k| state.fixtures.get(k)).map(|f| {
+                let (version, coding) = match f.current_gzip() {
+                    None => (f.current(), Coding::Only),
+                    Some(gzip) if accepts_gzip(req.headers()) => (gzip, Coding::Gzip),
+                    Some(_) => (f.current(), Coding::Identity),
+                };
+                Found {
+                    version: version.clone(),
+                    accept_ranges: f.accept_ranges,
+                    chunked: f.chunked,
+                    coding,
+                }
+            });
 
             let mut planned = plan_response(method, req.headers(), found, &rules, &mut applied);
             for &(i, fault) in &rules {
@@ -278,7 +308,7 @@ impl Planned {
 fn plan_response(
     method: &Method,
     request_headers: &HeaderMap,
-    found: Option<(FixtureVersion, AcceptRanges, bool)>,
+    found: Option<Found>,
     rules: &[(usize, &Fault)],
     applied: &mut Applied,
 ) -> Planned {
@@ -301,15 +331,7 @@ fn plan_response(
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             p
         }
-        Some((version, accept_ranges, chunked)) => fixture_response(
-            method,
-            request_headers,
-            version,
-            accept_ranges,
-            chunked,
-            rules,
-            applied,
-        ),
+        Some(found) => fixture_response(method, request_headers, found, rules, applied),
     }
 }
 
@@ -318,12 +340,16 @@ fn plan_response(
 fn fixture_response(
     method: &Method,
     request_headers: &HeaderMap,
-    mut version: FixtureVersion,
-    accept_ranges: AcceptRanges,
-    chunked: bool,
+    found: Found,
     rules: &[(usize, &Fault)],
     applied: &mut Applied,
 ) -> Planned {
+    let Found {
+        mut version,
+        accept_ranges,
+        chunked,
+        coding,
+    } = found;
     let mut ignore_range = false;
     let mut no_validators = false;
     for &(i, fault) in rules {
@@ -369,6 +395,19 @@ fn fixture_response(
     if no_validators {
         planned.headers.remove(header::ETAG);
         planned.headers.remove(header::LAST_MODIFIED);
+    }
+    if coding != Coding::Only {
+        // Either representation may be sent for this URL, so caches must key on the field
+        // (RFC 9110 §12.5.5); 304 must carry it as the 200 would (§15.4.5).
+        planned
+            .headers
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    let with_body = matches!(planned.status, StatusCode::OK | StatusCode::PARTIAL_CONTENT);
+    if coding == Coding::Gzip && with_body {
+        planned
+            .headers
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     if planned.status != StatusCode::PARTIAL_CONTENT {
         return planned;
@@ -535,6 +574,33 @@ fn field(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     } else {
         Some(values.join(", "))
     }
+}
+
+/// Whether the request's Accept-Encoding allows gzip (RFC 9110 §12.5.3): `gzip` (or its
+/// alias `x-gzip`, §8.4.1.3) with a non-zero weight, or else `*` with one. No field at all
+/// means any coding is acceptable, but the identity representation is served then:
+/// clients that handle gzip say so, and a download stays identity-encoded unless asked
+/// (http-side.md §2, "gzip").
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut gzip = None;
+    let mut any = None;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for element in value.split(',') {
+            let mut parts = element.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let weight_ok = parts
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+                .is_none_or(|(_, q)| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0));
+            match coding.as_str() {
+                "gzip" | "x-gzip" => gzip = Some(weight_ok),
+                "*" => any = Some(weight_ok),
+                _ => {}
+            }
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 /// Decodes `%XX` escapes so `/a%20b.txt` finds the fixture loaded from `a b.txt`.
@@ -805,7 +871,30 @@ impl Body for FixtureBody {
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use super::{accepts_gzip, percent_decode};
+    use http::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING};
+
+    #[test]
+    fn gzip_acceptance() {
+        let accepts = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            }
+            accepts_gzip(&h)
+        };
+        assert!(!accepts(&[]));
+        assert!(accepts(&["gzip"]));
+        assert!(accepts(&["deflate, GZip;q=0.5"]));
+        assert!(accepts(&["br", "x-gzip"]));
+        assert!(accepts(&["*"]));
+        assert!(!accepts(&["gzip;q=0"]));
+        assert!(!accepts(&["gzip; q=0.000, *"]));
+        assert!(!accepts(&["identity"]));
+        assert!(!accepts(&["*;q=0"]));
+        assert!(accepts(&["*;q=0, gzip"]));
+        assert!(!accepts(&["gzipped"]));
+    }
 
     #[test]
     fn percent_decoding() {
