@@ -10,7 +10,7 @@ use bgsim::scenario::{
     load, parse, Expect, FileSource, FixtureSource, FixtureSpec, Known, Scenario, ScenarioError,
     MAX_FIXTURES, MAX_STEPS,
 };
-use bgsim::server::{AcceptRanges, Fault, FaultRule};
+use bgsim::server::{AcceptRanges, Fault, FaultRule, RetryAfter};
 use bgsim::simulator::{Action, NetworkConfig, Profile, SimTime};
 use bgsim::world::fixture_url;
 
@@ -449,6 +449,32 @@ fn every_fault_kind_reaches_the_plan() {
                 duration: None,
             },
         ),
+        (
+            "status",
+            "status = 503",
+            Fault::Status {
+                code: 503,
+                retry_after: None,
+            },
+        ),
+        (
+            "status",
+            "status = 503\nretry_after = \"120\"",
+            Fault::Status {
+                code: 503,
+                retry_after: Some(RetryAfter::Verbatim("120".into())),
+            },
+        ),
+        (
+            "status",
+            "status = 429\nretry_after_date = \"2m\"",
+            Fault::Status {
+                code: 429,
+                retry_after: Some(RetryAfter::Date {
+                    delay: Duration::from_secs(120),
+                }),
+            },
+        ),
         ("ignore-range", "", Fault::IgnoreRange),
         (
             "misaligned-range",
@@ -497,6 +523,18 @@ fn fault_mistakes_are_reported_at_the_offending_key() {
             7,
             8,
             "a `reset` fault takes no `seed`; expected only `path`, `request`, `kind`, `at`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"status\"\nstatus = 503\nretry_after = \"1\"\nretry_after_date = \"1s\"\n",
+            8,
+            20,
+            "a `status` fault has `retry_after` or `retry_after_date`, not both",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"cut\"\nat = 1\nretry_after_date = \"1s\"\n",
+            7,
+            20,
+            "a `cut` fault takes no `retry_after_date`",
         ),
         (
             "[[fault]]\npath = \"/a\"\nkind = \"cut\"\nat = 1\nfor = \"1s\"\n",

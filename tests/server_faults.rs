@@ -16,8 +16,8 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
 use bgsim::server::{
-    Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet, MemoryServer, Stall,
-    StallBoard,
+    Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet, MemoryServer, RetryAfter,
+    Stall, StallBoard,
 };
 use harness::{raw_header, text_bytes, Harness};
 
@@ -603,6 +603,69 @@ async fn status_replaces_the_fixture_with_an_html_page() {
             .map(|e| e.status)
             .collect();
         assert_eq!(statuses, [503, 429, 500, 503]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn retry_after_in_date_form_comes_with_the_servers_fixed_date() {
+    let p = plan([
+        FaultRule::every(
+            "/file.txt",
+            Fault::Status {
+                code: 503,
+                retry_after: Some(RetryAfter::Date {
+                    delay: Duration::from_secs(120),
+                }),
+            },
+        ),
+        // Sub-second delays round up: an HTTP-date has whole seconds.
+        FaultRule::every(
+            "/big.bin",
+            Fault::Status {
+                code: 429,
+                retry_after: Some(RetryAfter::Date {
+                    delay: Duration::from_millis(1500),
+                }),
+            },
+        ),
+    ]);
+    on_both(p, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[]).await;
+        r.complete();
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", h.name());
+        assert_eq!(
+            r.header(header::DATE),
+            Some("Thu, 01 Jan 2026 00:00:00 GMT")
+        );
+        assert_eq!(
+            r.header(header::RETRY_AFTER),
+            Some("Thu, 01 Jan 2026 00:02:00 GMT")
+        );
+        let r = c.get("/big.bin", &[]).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            r.header(header::RETRY_AFTER),
+            Some("Thu, 01 Jan 2026 00:00:02 GMT")
+        );
+        // On the wire: exactly one Date line, ours; hyper adds none of its own.
+        let (head, _) = h
+            .raw("GET /file.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await;
+        let dates: Vec<&str> = head
+            .split("\r\n")
+            .filter(|l| l.to_ascii_lowercase().starts_with("date:"))
+            .collect();
+        assert_eq!(dates, ["date: Thu, 01 Jan 2026 00:00:00 GMT"], "{head}");
+        assert_eq!(
+            h.server.journal().faults(),
+            vec![
+                Some("status 503 retry-after Thu, 01 Jan 2026 00:02:00 GMT".to_owned()),
+                Some("status 429 retry-after Thu, 01 Jan 2026 00:00:02 GMT".to_owned()),
+                Some("status 503 retry-after Thu, 01 Jan 2026 00:02:00 GMT".to_owned()),
+            ]
+        );
     })
     .await;
 }

@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use super::error::{Locator, ScenarioError};
 use super::raw::{Dur, Seed, Size};
-use crate::server::{Fault, FaultPlan, FaultRule};
+use crate::server::{Fault, FaultPlan, FaultRule, RetryAfter};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,6 +17,7 @@ pub(crate) struct RawFault {
     pub at: Option<Spanned<Size>>,
     pub status: Option<Spanned<u16>>,
     pub retry_after: Option<Spanned<String>>,
+    pub retry_after_date: Option<Spanned<Dur>>,
     pub location: Option<Spanned<String>>,
     pub shift: Option<Spanned<i64>>,
     pub missing: Option<Spanned<Size>>,
@@ -31,7 +32,7 @@ pub(crate) const FAULT_KINDS: [(&str, &[&str]); 13] = [
     ("cut", &["at"]),
     ("reset", &["at"]),
     ("stall", &["at", "for"]),
-    ("status", &["status", "retry_after"]),
+    ("status", &["status", "retry_after", "retry_after_date"]),
     ("ignore-range", &[]),
     ("misaligned-range", &["shift"]),
     ("short-range", &["missing"]),
@@ -80,6 +81,10 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
             ("at", r.at.as_ref().map(Spanned::span)),
             ("status", r.status.as_ref().map(Spanned::span)),
             ("retry_after", r.retry_after.as_ref().map(Spanned::span)),
+            (
+                "retry_after_date",
+                r.retry_after_date.as_ref().map(Spanned::span),
+            ),
             ("location", r.location.as_ref().map(Spanned::span)),
             ("shift", r.shift.as_ref().map(Spanned::span)),
             ("missing", r.missing.as_ref().map(Spanned::span)),
@@ -125,9 +130,22 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
                         format!("status {status} is not an HTTP status; expected 100 to 599"),
                     ));
                 }
+                let retry_after = match (&r.retry_after, &r.retry_after_date) {
+                    (Some(_), Some(date)) => {
+                        return Err(at.at(
+                            date.span(),
+                            "a `status` fault has `retry_after` or `retry_after_date`, not both",
+                        ));
+                    }
+                    (Some(v), None) => Some(RetryAfter::Verbatim(v.get_ref().clone())),
+                    (None, Some(d)) => Some(RetryAfter::Date {
+                        delay: d.get_ref().0,
+                    }),
+                    (None, None) => None,
+                };
                 Fault::Status {
                     code: *status,
-                    retry_after: r.retry_after.as_ref().map(|s| s.get_ref().clone()),
+                    retry_after,
                 }
             }
             "reset" => Fault::Reset {

@@ -69,15 +69,15 @@ pub enum Fault {
         duration: Option<Duration>,
     },
     /// Answer with this status and a small HTML body (Content-Type text/html,
-    /// Content-Length), whatever the fixture, for any method. `retry_after` adds a
-    /// Retry-After header verbatim (e.g. `"120"` or an HTTP-date).
+    /// Content-Length), whatever the fixture, for any method, with a Retry-After header if
+    /// `retry_after` says so (RFC 9110 §10.2.3: delay-seconds or an HTTP-date).
     ///
     /// A code below 200 or above 999 is answered as 500. 204 and 304 carry no body.
     Status {
         /// Status code to send.
         code: u16,
-        /// Value of the Retry-After header, if any.
-        retry_after: Option<String>,
+        /// The Retry-After header, if any.
+        retry_after: Option<RetryAfter>,
     },
     /// Ignore the Range header: a full 200 even though the range was satisfiable
     /// (Accept-Ranges: bytes still advertised). Preconditions (If-Match, If-None-Match...)
@@ -125,6 +125,54 @@ pub enum Fault {
     /// No Content-Length and no chunking: an HTTP/1.0 response (with `Connection: close`)
     /// whose body is delimited by the server closing the connection (FIN).
     CloseDelimited,
+}
+
+/// The Retry-After of a [`Fault::Status`].
+///
+/// `Some("120".into())` makes a verbatim value, so plans written before the date form
+/// still read the same.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// Sent as written: delay-seconds (`"120"`) or a date, or anything else on purpose.
+    Verbatim(String),
+    /// The HTTP-date form, `delay` after the response's `Date`. The response then carries
+    /// an explicit `Date:` of [`server_date`](super::fixture::server_date) (the server has
+    /// no clock to read), and `Retry-After:` that instant plus `delay`, rounded up to a
+    /// whole second, both as IMF-fixdate. The server sends no other Date header (its
+    /// automatic one is off), so the pair is the same on every run.
+    Date {
+        /// How long after `Date` the client may retry.
+        delay: Duration,
+    },
+}
+
+impl RetryAfter {
+    /// The header value: verbatim, or the date `delay` after the server's date.
+    pub fn value(&self) -> String {
+        match self {
+            RetryAfter::Verbatim(v) => v.clone(),
+            RetryAfter::Date { delay } => {
+                // HTTP-dates have whole seconds; rounding down would invite an early retry.
+                let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+                let at = super::fixture::server_date()
+                    .checked_add(Duration::from_secs(secs))
+                    .unwrap_or_else(super::fixture::server_date);
+                httpdate::fmt_http_date(at)
+            }
+        }
+    }
+}
+
+impl From<&str> for RetryAfter {
+    fn from(v: &str) -> RetryAfter {
+        RetryAfter::Verbatim(v.to_owned())
+    }
+}
+
+impl From<String> for RetryAfter {
+    fn from(v: String) -> RetryAfter {
+        RetryAfter::Verbatim(v)
+    }
 }
 
 impl Fault {
@@ -250,7 +298,7 @@ pub(crate) fn describe(fault: &Fault) -> String {
             None => format!("stall at {at_byte} forever"),
         },
         Fault::Status { code, retry_after } => match retry_after {
-            Some(r) => format!("status {code} retry-after {r}"),
+            Some(r) => format!("status {code} retry-after {}", r.value()),
             None => format!("status {code}"),
         },
         Fault::IgnoreRange => "ignore range".into(),

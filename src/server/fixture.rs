@@ -210,6 +210,14 @@ fn gzip(content: &Content) -> Vec<u8> {
     encoder.finish().unwrap_or_default()
 }
 
+/// The instant the server gives as its `Date` when a response needs one (a Retry-After in
+/// date form, [`RetryAfter::Date`](super::fault::RetryAfter::Date)): the fixtures' epoch,
+/// 2026-01-01T00:00:00Z, also version 0's Last-Modified. Fixed, because the server reads no
+/// clock: responses depend only on the fixtures and the requests.
+pub fn server_date() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(EPOCH_2026)
+}
+
 fn fmt_date(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
 }

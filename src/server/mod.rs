@@ -15,7 +15,8 @@
 //!   simulator's virtual clock;
 //! - [`transport`]: loopback TCP and in-memory (duplex) transports.
 //!
-//! Responses carry no `Date` header, so they depend only on the fixtures and the requests.
+//! Responses carry no `Date` header, so they depend only on the fixtures and the requests;
+//! the one exception, a Retry-After in date form, carries the fixed [`server_date`].
 
 pub mod fault;
 pub mod fixture;
@@ -35,8 +36,8 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-pub use fault::{Fault, FaultPlan, FaultRule};
-pub use fixture::{AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
+pub use fault::{Fault, FaultPlan, FaultRule, RetryAfter};
+pub use fixture::{server_date, AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
 pub use journal::{Journal, JournalEntry};
 pub use link::{ConnKey, MemoryConn};
 pub use range::{decide, Decision};

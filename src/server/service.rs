@@ -17,8 +17,8 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 
-use super::fault::{describe, Fault};
-use super::fixture::{AcceptRanges, Content, Fixture, FixtureVersion};
+use super::fault::{describe, Fault, RetryAfter};
+use super::fixture::{server_date, AcceptRanges, Content, Fixture, FixtureVersion};
 use super::journal::{BodyGuard, JournalEntry};
 use super::link::ConnControl;
 use super::range::decide;
@@ -464,11 +464,17 @@ fn replacement(fault: &Fault) -> Planned {
             } else {
                 html_response(status, status_page(status))
             };
-            if let Some(value) = retry_after
-                .as_deref()
-                .and_then(|v| HeaderValue::from_str(v).ok())
-            {
-                p.headers.insert(header::RETRY_AFTER, value);
+            if let Some(retry_after) = retry_after {
+                if let Ok(value) = HeaderValue::from_str(&retry_after.value()) {
+                    p.headers.insert(header::RETRY_AFTER, value);
+                }
+                if let RetryAfter::Date { .. } = retry_after {
+                    // The date form counts from this Date (RFC 9110 §10.2.3), so send it.
+                    p.headers.insert(
+                        header::DATE,
+                        header_value(&httpdate::fmt_http_date(server_date())),
+                    );
+                }
             }
             p
         }
