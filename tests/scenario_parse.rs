@@ -276,6 +276,11 @@ size = "1KB"
 seed = 4
 accept_ranges = "absent"
 gzip = true
+[[fixture]]
+path = "/c.bin"
+size = 1
+seed = 5
+accept_ranges = "unadvertised"
 [[step]]
 at = "1s"
 do = "download"
@@ -302,6 +307,10 @@ files = { "Documents/z" = "/b.bin", "Documents/a" = "expected.bin", "Library/x" 
     assert_eq!(scenario.fixtures[1].accept_ranges, AcceptRanges::Absent);
     assert!(!scenario.fixtures[1].chunked);
     assert!(scenario.fixtures[1].gzip);
+    assert_eq!(
+        scenario.fixtures[2].accept_ranges,
+        AcceptRanges::Unadvertised
+    );
     // A full URL is taken as written, even to another host (the world refuses it later).
     assert_eq!(
         scenario.steps[0].1,
@@ -750,7 +759,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             8,
             "fixture `/a` is declared twice (first at line 4)",
         ),
-        ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\naccept_ranges = \"some\"\n", 7, 17, "unknown accept_ranges `some`; expected one of: bytes, none, absent"),
+        ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\naccept_ranges = \"some\"\n", 7, 17, "unknown accept_ranges `some`; expected one of: bytes, none, absent, unadvertised"),
         ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\nframing = \"gzip\"\n", 7, 11, "unknown framing `gzip`; expected one of: content-length, chunked"),
         // Container paths.
         ("[expect]\nabsent = [\"../etc/passwd\"]\n", 4, 11, "bad container path `../etc/passwd`"),

@@ -46,6 +46,10 @@ fn standard() -> FixtureSet {
             .with_accept_ranges(AcceptRanges::Absent),
     );
     set.insert(Fixture::file("/gz.txt", text_bytes()).with_gzip(true));
+    set.insert(
+        Fixture::file("/quiet.txt", Bytes::from_static(b"ranges, unsaid"))
+            .with_accept_ranges(AcceptRanges::Unadvertised),
+    );
     set
 }
 
@@ -359,7 +363,7 @@ async fn other_methods_are_405_with_allow() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn accept_ranges_none_or_absent_ignores_range() {
+async fn accept_ranges_none_or_absent_ignore_range_and_unadvertised_honours_it() {
     on_both(standard, |h| async move {
         let mut c = h.connect().await;
         let r = c.get("/norange.txt", &[("range", "bytes=0-1")]).await;
@@ -370,6 +374,33 @@ async fn accept_ranges_none_or_absent_ignores_range() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.header(header::ACCEPT_RANGES), None);
         assert_eq!(&r.body[..], b"no header here");
+        // Neither a resume (If-Range with the current tag) nor an unsatisfiable range
+        // changes that: without range support there is no 206 and no 416.
+        for path in ["/norange.txt", "/absent.txt"] {
+            let etag = h.etag(path);
+            for headers in [
+                vec![("range", "bytes=3-"), ("if-range", etag.as_str())],
+                vec![("range", "bytes=500-")],
+            ] {
+                let r = c.get(path, &headers).await;
+                assert_eq!(r.status, StatusCode::OK, "{path} {headers:?}");
+                assert_eq!(r.header(header::CONTENT_RANGE), None);
+                assert_eq!(r.body.len(), 14);
+            }
+            let head = c.send(Method::HEAD, path, &[("range", "bytes=0-1")]).await;
+            assert_eq!(head.status, StatusCode::OK);
+        }
+        // A server may honour ranges without advertising them.
+        let etag = h.etag("/quiet.txt");
+        let r = c
+            .get("/quiet.txt", &[("range", "bytes=8-"), ("if-range", &etag)])
+            .await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(r.header(header::ACCEPT_RANGES), None);
+        assert_eq!(r.header(header::CONTENT_RANGE), Some("bytes 8-13/14"));
+        assert_eq!(&r.body[..], b"unsaid");
+        let r = c.get("/quiet.txt", &[]).await;
+        assert_eq!(r.header(header::ACCEPT_RANGES), None);
     })
     .await;
 }

@@ -246,16 +246,33 @@ impl Fnv1a64 {
     }
 }
 
-/// How a fixture advertises and honours byte ranges.
+/// How a fixture advertises and honours byte ranges (RFC 9110 §14.3).
+///
+/// A server that says `none` must not then honour a Range, so it ignores it; a server
+/// that says nothing may do either, so both exist: [`AcceptRanges::Absent`], a server
+/// without range support, and [`AcceptRanges::Unadvertised`], one that honours ranges
+/// without saying so (a client may send Range without having seen the header, §14.3, and
+/// whether NSURLSession's "server supports byte-range requests" (RES-1) means the header
+/// or the behaviour is what such a fixture can show).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum AcceptRanges {
     /// `Accept-Ranges: bytes`, and Range requests are honoured.
     #[default]
     Bytes,
-    /// `Accept-Ranges: none`; Range is ignored and every GET gets a full 200.
+    /// `Accept-Ranges: none`; Range (and so If-Range) is ignored and every GET gets a
+    /// full 200, never a 206 or 416.
     None,
     /// No Accept-Ranges header at all; Range is ignored and every GET gets a full 200.
     Absent,
+    /// No Accept-Ranges header at all, yet Range requests are honoured as with `Bytes`.
+    Unadvertised,
+}
+
+impl AcceptRanges {
+    /// Whether Range requests are honoured.
+    pub fn honours_ranges(self) -> bool {
+        matches!(self, AcceptRanges::Bytes | AcceptRanges::Unadvertised)
+    }
 }
 
 /// A resource at one URL path, with its history of versions.
