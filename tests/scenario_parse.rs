@@ -499,6 +499,18 @@ fn every_fault_kind_reaches_the_plan() {
         ("weak-etag", "", Fault::WeakEtag),
         ("no-validators", "", Fault::NoValidators),
         ("close-delimited", "", Fault::CloseDelimited),
+        (
+            "unauthorized",
+            "",
+            Fault::Unauthorized { credentials: None },
+        ),
+        (
+            "unauthorized",
+            "credentials = \"alice:open: sesame\"",
+            Fault::Unauthorized {
+                credentials: Some("alice:open: sesame".into()),
+            },
+        ),
     ];
     let tables: Vec<(&str, &str)> = cases.iter().map(|(k, v, _)| (*k, *v)).collect();
     let rules = fault_rules(&tables);
@@ -544,6 +556,12 @@ fn fault_mistakes_are_reported_at_the_offending_key() {
             7,
             20,
             "a `cut` fault takes no `retry_after_date`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"unauthorized\"\ncredentials = \"alice\"\n",
+            6,
+            15,
+            "bad credentials `alice`: expected `user:password`",
         ),
         (
             "[[fault]]\npath = \"/a\"\nkind = \"cut\"\nat = 1\nfor = \"1s\"\n",

@@ -672,7 +672,10 @@ async fn retry_after_in_date_form_comes_with_the_servers_fixed_date() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn unauthorized_challenges_with_basic() {
-    let p = plan([FaultRule::every("/file.txt", Fault::Unauthorized)]);
+    let p = plan([FaultRule::every(
+        "/file.txt",
+        Fault::Unauthorized { credentials: None },
+    )]);
     on_both(p, |h| async move {
         let mut c = h.connect().await;
         let r = c.get("/file.txt", &[]).await;
@@ -692,6 +695,69 @@ async fn unauthorized_challenges_with_basic() {
             .unwrap()
             .contains("401 Unauthorized"));
         assert_eq!(h.journal_fault(0).as_deref(), Some("unauthorized"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn unauthorized_with_credentials_lets_the_right_basic_authorization_through() {
+    // "alice:open sesame" in base64 (RFC 7617's example credentials, other user).
+    const GOOD: &str = "Basic YWxpY2U6b3BlbiBzZXNhbWU=";
+    let p = plan([
+        FaultRule::every(
+            "/file.txt",
+            Fault::Unauthorized {
+                credentials: Some("alice:open sesame".into()),
+            },
+        ),
+        FaultRule::every("/file.txt", Fault::WeakEtag),
+    ]);
+    on_both(p, |h| async move {
+        let mut c = h.connect().await;
+        // Scheme names are case-insensitive.
+        for auth in [GOOD, "basic YWxpY2U6b3BlbiBzZXNhbWU="] {
+            let r = c
+                .get(
+                    "/file.txt",
+                    &[("authorization", auth), ("range", "bytes=0-9")],
+                )
+                .await;
+            r.complete();
+            assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{} {auth}", h.name());
+            assert_eq!(r.body, text_bytes()[..10]);
+            assert_eq!(r.header(header::WWW_AUTHENTICATE), None);
+        }
+        let wrong = [
+            None,
+            // alice:wrong
+            Some("Basic YWxpY2U6d3Jvbmc="),
+            Some("Bearer YWxpY2U6b3BlbiBzZXNhbWU="),
+            Some("Basic not-base64!"),
+        ];
+        for auth in wrong {
+            let headers: Vec<(&str, &str)> =
+                auth.map(|a| ("authorization", a)).into_iter().collect();
+            let r = c.get("/file.txt", &headers).await;
+            r.complete();
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{} {auth:?}", h.name());
+            assert_eq!(
+                r.header(header::WWW_AUTHENTICATE),
+                Some("Basic realm=\"bgsim\"")
+            );
+        }
+        // The journal says which requests were let through; the other faults still apply.
+        let faults = h.server.journal().faults();
+        assert_eq!(
+            faults[..3],
+            [
+                Some("authorized as alice; weak etag".to_owned()),
+                Some("authorized as alice; weak etag".to_owned()),
+                Some("unauthorized".to_owned()),
+            ]
+        );
+        assert!(faults[3..]
+            .iter()
+            .all(|f| f.as_deref() == Some("unauthorized")));
     })
     .await;
 }
@@ -987,7 +1053,7 @@ async fn faults_combine_in_plan_order() {
                 retry_after: None,
             },
         ),
-        FaultRule::nth("/file.txt", 2, Fault::Unauthorized),
+        FaultRule::nth("/file.txt", 2, Fault::Unauthorized { credentials: None }),
     ]);
     on_both(p, |h| async move {
         let mut c = h.connect().await;

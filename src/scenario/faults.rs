@@ -18,6 +18,7 @@ pub(crate) struct RawFault {
     pub status: Option<Spanned<u16>>,
     pub retry_after: Option<Spanned<String>>,
     pub retry_after_date: Option<Spanned<Dur>>,
+    pub credentials: Option<Spanned<String>>,
     pub location: Option<Spanned<String>>,
     pub shift: Option<Spanned<i64>>,
     pub missing: Option<Spanned<Size>>,
@@ -40,7 +41,7 @@ pub(crate) const FAULT_KINDS: [(&str, &[&str]); 13] = [
     ("weak-etag", &[]),
     ("no-validators", &[]),
     ("redirect", &["status", "location"]),
-    ("unauthorized", &[]),
+    ("unauthorized", &["credentials"]),
     ("close-delimited", &[]),
 ];
 
@@ -90,6 +91,7 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
             ("missing", r.missing.as_ref().map(Spanned::span)),
             ("seed", r.seed.as_ref().map(Spanned::span)),
             ("for", r.duration.as_ref().map(Spanned::span)),
+            ("credentials", r.credentials.as_ref().map(Spanned::span)),
         ];
         for (key, span) in given {
             if let (Some(span), false) = (span, takes.contains(&key)) {
@@ -183,7 +185,25 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
                     location: r.location.as_ref().map(|l| l.get_ref().clone()),
                 }
             }
-            "unauthorized" => Fault::Unauthorized,
+            "unauthorized" => {
+                let credentials = match &r.credentials {
+                    None => None,
+                    Some(c) => {
+                        // RFC 7617: the user-id cannot contain a colon, so the first one
+                        // splits it from the password; both must be printable text.
+                        let text = c.get_ref();
+                        let printable = !text.chars().any(char::is_control);
+                        if !printable || !text.contains(':') {
+                            return Err(at.at(
+                                c.span(),
+                                format!("bad credentials `{text}`: expected `user:password`, printable, with a colon after the user"),
+                            ));
+                        }
+                        Some(text.clone())
+                    }
+                };
+                Fault::Unauthorized { credentials }
+            }
             _ => Fault::CloseDelimited,
         };
         plan.push(FaultRule {

@@ -120,8 +120,18 @@ pub enum Fault {
         /// Value of the Location header, sent verbatim.
         location: Option<String>,
     },
-    /// 401 with `WWW-Authenticate: Basic realm="bgsim"` and an HTML body.
-    Unauthorized,
+    /// 401 with `WWW-Authenticate: Basic realm="bgsim"` (RFC 9110 §15.5.2 requires the
+    /// challenge) and an HTML body: the server asks for credentials (HTTP-4: the challenge
+    /// wakes the app).
+    ///
+    /// With `credentials` (`"user:password"`), a request whose `Authorization` is `Basic`
+    /// with exactly those credentials (RFC 7617) is served as if the fault were absent, and
+    /// journaled as `authorized as user`; any other gets the 401. Without, every request
+    /// gets the 401.
+    Unauthorized {
+        /// The `user:password` that is let through, if any.
+        credentials: Option<String>,
+    },
     /// No Content-Length and no chunking: an HTTP/1.0 response (with `Connection: close`)
     /// whose body is delimited by the server closing the connection (FIN).
     CloseDelimited,
@@ -180,7 +190,7 @@ impl Fault {
     pub fn replaces_response(&self) -> bool {
         matches!(
             self,
-            Fault::Status { .. } | Fault::Redirect { .. } | Fault::Unauthorized
+            Fault::Status { .. } | Fault::Redirect { .. } | Fault::Unauthorized { .. }
         )
     }
 }
@@ -227,7 +237,8 @@ impl FaultRule {
 ///
 /// When several rules match one request they all apply, in plan order: first every
 /// [`Fault::NewVersion`] (the fixture changes before the response is decided), then the
-/// response is decided (the last matching Status/Redirect/Unauthorized replaces it, else the
+/// response is decided (the last matching Status/Redirect/Unauthorized replaces it,
+/// Unauthorized only when the request lacks its credentials; else the
 /// fixture answers, shaped by IgnoreRange, WeakEtag, NoValidators, MisalignedRange and
 /// ShortRange), then Cut, Reset, Stall and CloseDelimited frame whatever was decided. Of several
 /// cuts and resets, the one at the smallest byte offset ends the body.
@@ -311,7 +322,7 @@ pub(crate) fn describe(fault: &Fault) -> String {
             Some(l) => format!("redirect {status} to {l}"),
             None => format!("redirect {status} without location"),
         },
-        Fault::Unauthorized => "unauthorized".into(),
+        Fault::Unauthorized { .. } => "unauthorized".into(),
         Fault::CloseDelimited => "close-delimited".into(),
     }
 }
@@ -326,7 +337,11 @@ mod tests {
             .with(FaultRule::every("a.bin", Fault::IgnoreRange))
             .with(FaultRule::nth("/a.bin", 2, Fault::Cut { at_byte: 5 }))
             .with(FaultRule::nth("/a b.bin", 1, Fault::WeakEtag))
-            .with(FaultRule::nth("/a.bin", 0, Fault::Unauthorized));
+            .with(FaultRule::nth(
+                "/a.bin",
+                0,
+                Fault::Unauthorized { credentials: None },
+            ));
         assert_eq!(plan.rules()[0].path, "/a.bin");
         let at = |path, decoded, n| -> Vec<usize> {
             plan.matching(path, decoded, n).map(|(i, _)| i).collect()
@@ -383,7 +398,7 @@ mod tests {
             }),
             "redirect 301 without location"
         );
-        assert!(Fault::Unauthorized.replaces_response());
+        assert!(Fault::Unauthorized { credentials: None }.replaces_response());
         assert!(!Fault::CloseDelimited.replaces_response());
     }
 }

@@ -312,8 +312,29 @@ fn plan_response(
     rules: &[(usize, &Fault)],
     applied: &mut Applied,
 ) -> Planned {
+    // A challenge whose credentials the request carries lets it through.
+    let given = basic_credentials(request_headers);
+    let let_through = |fault: &Fault| match fault {
+        Fault::Unauthorized {
+            credentials: Some(wanted),
+        } => given.as_deref() == Some(wanted.as_str()),
+        _ => false,
+    };
+    for &(i, fault) in rules {
+        if let_through(fault) {
+            let user = given
+                .as_deref()
+                .and_then(|g| g.split_once(':'))
+                .map_or("", |(u, _)| u);
+            applied.push((i, format!("authorized as {user}")));
+        }
+    }
     // The last replacing fault wins, as if each had replaced the response in turn.
-    if let Some(&(i, fault)) = rules.iter().rev().find(|(_, f)| f.replaces_response()) {
+    if let Some(&(i, fault)) = rules
+        .iter()
+        .rev()
+        .find(|(_, f)| f.replaces_response() && !let_through(f))
+    {
         applied.push((i, describe(fault)));
         return replacement(fault);
     }
@@ -580,6 +601,22 @@ fn field(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     } else {
         Some(values.join(", "))
     }
+}
+
+/// The `user:password` of a `Basic` Authorization field (RFC 7617): the scheme is
+/// case-insensitive, the token standard base64. `None` for anything else, or credentials
+/// that are not UTF-8.
+fn basic_credentials(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    String::from_utf8(decoded).ok()
 }
 
 /// Whether the request's Accept-Encoding allows gzip (RFC 9110 §12.5.3): `gzip` (or its
