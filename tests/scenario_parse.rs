@@ -558,6 +558,18 @@ fn fault_mistakes_are_reported_at_the_offending_key() {
             "a `cut` fault takes no `retry_after_date`",
         ),
         (
+            "[[fault]]\npath = \"/a\"\nkind = \"redirect\"\nstatus = 304\n",
+            6,
+            10,
+            "status 304 is not a redirect; expected 301, 302, 303, 307 or 308",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"redirect\"\nstatus = 300\n",
+            6,
+            10,
+            "status 300 is not a redirect",
+        ),
+        (
             "[[fault]]\npath = \"/a\"\nkind = \"unauthorized\"\ncredentials = \"alice\"\n",
             6,
             15,

@@ -838,6 +838,42 @@ async fn redirects_with_and_without_location() {
     .await;
 }
 
+#[tokio::test(flavor = "current_thread")]
+async fn every_redirect_status_from_a_scenario_file_is_sent_and_journaled() {
+    const STATUSES: [u16; 5] = [301, 302, 303, 307, 308];
+    let mut text = String::from("name = \"redirects\"\napp = \"reference\"\n");
+    for status in STATUSES {
+        text.push_str(&format!(
+            "[[fault]]\npath = \"/r{status}\"\nkind = \"redirect\"\nstatus = {status}\nlocation = \"/file.txt\"\n"
+        ));
+    }
+    let known = bgsim::scenario::Known {
+        apps: &["reference"],
+        checks: &[],
+    };
+    let scenario = bgsim::scenario::parse(&text, std::path::Path::new("r.toml"), &known)
+        .expect("every redirect status is accepted");
+    on_both(scenario.faults, |h| async move {
+        let mut c = h.connect().await;
+        for (i, status) in STATUSES.into_iter().enumerate() {
+            let r = c.get(&format!("/r{status}"), &[]).await;
+            r.complete();
+            assert_eq!(r.status.as_u16(), status, "{}", h.name());
+            assert_eq!(r.header(header::LOCATION), Some("/file.txt"));
+            let e = h.server.journal().wait_finished(i as u64).await;
+            assert_eq!(
+                (e.status, e.path.as_str()),
+                (status, format!("/r{status}").as_str())
+            );
+            assert_eq!(
+                h.journal_fault(i as u64),
+                Some(format!("redirect {status} to /file.txt"))
+            );
+        }
+    })
+    .await;
+}
+
 // ---------------------------------------------------------------------------------------
 // Ranges: IgnoreRange, MisalignedRange, ShortRange
 // ---------------------------------------------------------------------------------------
