@@ -43,10 +43,12 @@ const UNAUTHORIZED_HTML: &str = "<!DOCTYPE html>\n<html>\n\
 /// What a file fixture's bytes are XORed with to make a [`Fault::NewVersion`].
 const NEW_VERSION_XOR: u8 = 0x5A;
 
-/// How often a body about to reset asks the kernel whether the client has every byte yet.
-/// Loopback acknowledges within microseconds of the client reading, so this mostly bounds
-/// the wait behind a slow reader.
-const DRAIN_POLL_INTERVAL: Duration = Duration::from_millis(1);
+/// How soon a body about to reset asks the kernel again whether the client has every byte
+/// yet (nothing signals it). Loopback acknowledges within microseconds of the client
+/// reading, so the first waits are short; they double up to the maximum so a client that
+/// stops reading for long costs few wake-ups.
+const DRAIN_POLL_FIRST: Duration = Duration::from_millis(1);
+const DRAIN_POLL_MAX: Duration = Duration::from_millis(32);
 
 /// Serves one connection's requests. Holds the per-connection request counter.
 pub(crate) struct FixtureService {
@@ -725,11 +727,19 @@ enum Phase {
     Flushing(u64),
     /// About to reset; waiting for the client to acknowledge every byte, checking again when
     /// the timer fires.
-    Draining(Option<Pin<Box<tokio::time::Sleep>>>),
+    Draining(Drain),
     /// Held by a stall until it ends.
     Stalled(Pin<Box<dyn std::future::Future<Output = StallEnd> + Send>>),
     /// Failed or ended.
     Done,
+}
+
+/// Waiting, before a reset, for the client to acknowledge every byte.
+struct Drain {
+    /// Fires when it is time to ask the kernel again.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The wait after the next unsuccessful ask.
+    next_wait: Duration,
 }
 
 /// The error a body ends with when a fault stops it; hyper then closes the connection.
@@ -851,7 +861,12 @@ impl Body for FixtureBody {
                             }
                             return Poll::Ready(None);
                         }
-                        BreakAction::Reset => this.phase = Phase::Draining(None),
+                        BreakAction::Reset => {
+                            this.phase = Phase::Draining(Drain {
+                                timer: None,
+                                next_wait: DRAIN_POLL_FIRST,
+                            });
+                        }
                         BreakAction::Stall { duration } => {
                             let stall = Stall {
                                 sent_body_bytes: at_byte,
@@ -862,12 +877,13 @@ impl Body for FixtureBody {
                         }
                     }
                 }
-                Phase::Draining(timer) => {
-                    if let Some(t) = timer {
+                Phase::Draining(drain) => {
+                    if let Some(t) = &mut drain.timer {
                         std::task::ready!(std::future::Future::poll(t.as_mut(), cx));
                     }
                     if this.stops.control.unacked_bytes().is_some_and(|n| n > 0) {
-                        *timer = Some(Box::pin(tokio::time::sleep(DRAIN_POLL_INTERVAL)));
+                        drain.timer = Some(Box::pin(tokio::time::sleep(drain.next_wait)));
+                        drain.next_wait = (drain.next_wait * 2).min(DRAIN_POLL_MAX);
                         continue;
                     }
                     this.stops.control.request_reset();
