@@ -66,7 +66,8 @@ pub fn fixture_set(s: &Scenario) -> io::Result<FixtureSet> {
         set.insert(
             fixture
                 .with_accept_ranges(spec.accept_ranges)
-                .with_chunked(spec.chunked),
+                .with_chunked(spec.chunked)
+                .with_gzip(spec.gzip),
         );
     }
     Ok(set)

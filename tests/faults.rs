@@ -75,6 +75,21 @@ fn cut() {
 }
 
 #[test]
+fn reset() {
+    let o = run("fault-reset-resumes-with-range");
+    assert_eq!(
+        journal(&o),
+        [(200, None, s("reset at 512000")), (206, s(FROM_CUT), None)]
+    );
+    assert!(o.run.journal[0].body_bytes_sent == 512_000 && !o.run.journal[0].body_complete);
+    // The daemon got every byte before the RST, and resumed from there.
+    assert!(seen(&o, |w| matches!(
+        w,
+        What::Interrupted { bytes: 512_000, .. }
+    )));
+}
+
+#[test]
 fn new_version() {
     let o = run("fault-resource-changed-restarts");
     assert_eq!(

@@ -10,7 +10,7 @@ use bgsim::scenario::{
     load, parse, Expect, FileSource, FixtureSource, FixtureSpec, Known, Scenario, ScenarioError,
     MAX_FIXTURES, MAX_STEPS,
 };
-use bgsim::server::AcceptRanges;
+use bgsim::server::{AcceptRanges, Fault, FaultRule, RetryAfter};
 use bgsim::simulator::{Action, NetworkConfig, Profile, SimTime, UserCommand};
 use bgsim::world::fixture_url;
 
@@ -148,6 +148,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
                 source: FixtureSource::File(repo.root().join("fixtures/xamarin.png")),
                 accept_ranges: AcceptRanges::Bytes,
                 chunked: false,
+                gzip: false,
             },
             FixtureSpec {
                 path: "/big.bin".into(),
@@ -157,6 +158,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
                 },
                 accept_ranges: AcceptRanges::Bytes,
                 chunked: false,
+                gzip: false,
             },
         ],
         steps: vec![
@@ -275,6 +277,12 @@ path = "/b.bin"
 size = "1KB"
 seed = 4
 accept_ranges = "absent"
+gzip = true
+[[fixture]]
+path = "/c.bin"
+size = 1
+seed = 5
+accept_ranges = "unadvertised"
 [[step]]
 at = "1s"
 do = "download"
@@ -295,10 +303,16 @@ files = { "Documents/z" = "/b.bin", "Documents/a" = "expected.bin", "Library/x" 
             },
             accept_ranges: AcceptRanges::None,
             chunked: true,
+            gzip: false,
         }
     );
     assert_eq!(scenario.fixtures[1].accept_ranges, AcceptRanges::Absent);
     assert!(!scenario.fixtures[1].chunked);
+    assert!(scenario.fixtures[1].gzip);
+    assert_eq!(
+        scenario.fixtures[2].accept_ranges,
+        AcceptRanges::Unadvertised
+    );
     // A full URL is taken as written, even to another host (the world refuses it later).
     assert_eq!(
         scenario.steps[0].1,
@@ -465,6 +479,174 @@ fn the_session_table_reaches_the_app_settings() {
     assert!(!config.allows_cellular_access);
     assert!(!config.allows_expensive_network_access);
     assert!(!config.allows_constrained_network_access);
+}
+
+/// `[[fault]]` tables of `kind` with `keys`, at `/a.bin`, parsed into the plan's rules.
+fn fault_rules(tables: &[(&str, &str)]) -> Vec<FaultRule> {
+    let mut text = String::from("name = \"faults\"\napp = \"reference\"\n");
+    for (kind, keys) in tables {
+        text.push_str(&format!(
+            "[[fault]]\npath = \"/a.bin\"\nkind = \"{kind}\"\n{keys}\n"
+        ));
+    }
+    let scenario = parse(&text, Path::new("x.toml"), &KNOWN).expect("valid");
+    scenario.faults.rules().to_vec()
+}
+
+#[test]
+fn every_fault_kind_reaches_the_plan() {
+    let cases: Vec<(&str, &str, Fault)> = vec![
+        ("cut", "at = \"1KiB\"", Fault::Cut { at_byte: 1024 }),
+        ("reset", "at = 100", Fault::Reset { at_byte: 100 }),
+        (
+            "stall",
+            "at = 0\nfor = \"1m30s\"",
+            Fault::Stall {
+                at_byte: 0,
+                duration: Some(Duration::from_secs(90)),
+            },
+        ),
+        (
+            "stall",
+            "at = \"1MiB\"",
+            Fault::Stall {
+                at_byte: 1 << 20,
+                duration: None,
+            },
+        ),
+        (
+            "status",
+            "status = 503",
+            Fault::Status {
+                code: 503,
+                retry_after: None,
+            },
+        ),
+        (
+            "status",
+            "status = 503\nretry_after = \"120\"",
+            Fault::Status {
+                code: 503,
+                retry_after: Some(RetryAfter::Verbatim("120".into())),
+            },
+        ),
+        (
+            "status",
+            "status = 429\nretry_after_date = \"2m\"",
+            Fault::Status {
+                code: 429,
+                retry_after: Some(RetryAfter::Date {
+                    delay: Duration::from_secs(120),
+                }),
+            },
+        ),
+        ("ignore-range", "", Fault::IgnoreRange),
+        (
+            "misaligned-range",
+            "shift = -3",
+            Fault::MisalignedRange { shift: -3 },
+        ),
+        (
+            "short-range",
+            "missing = 10",
+            Fault::ShortRange { missing: 10 },
+        ),
+        ("new-version", "seed = 5", Fault::NewVersion { seed: 5 }),
+        ("weak-etag", "", Fault::WeakEtag),
+        ("no-validators", "", Fault::NoValidators),
+        ("close-delimited", "", Fault::CloseDelimited),
+        (
+            "unauthorized",
+            "",
+            Fault::Unauthorized { credentials: None },
+        ),
+        (
+            "unauthorized",
+            "credentials = \"alice:open: sesame\"",
+            Fault::Unauthorized {
+                credentials: Some("alice:open: sesame".into()),
+            },
+        ),
+    ];
+    let tables: Vec<(&str, &str)> = cases.iter().map(|(k, v, _)| (*k, *v)).collect();
+    let rules = fault_rules(&tables);
+    let faults: Vec<Fault> = rules.iter().map(|r| r.fault.clone()).collect();
+    let expected: Vec<Fault> = cases.into_iter().map(|(_, _, f)| f).collect();
+    assert_eq!(faults, expected);
+    assert!(rules
+        .iter()
+        .all(|r| r.path == "/a.bin" && r.request.is_none()));
+}
+
+#[test]
+fn fault_mistakes_are_reported_at_the_offending_key() {
+    let dir = Path::new("/nowhere");
+    // (body after HEAD, line, column, key phrase)
+    let cases: &[(&str, usize, usize, &str)] = &[
+        (
+            "[[fixture]]\npath = \"/a\"\nsize = \"65MiB\"\nseed = 1\ngzip = true\n",
+            7,
+            8,
+            "a gzip fixture is encoded in memory, and `/a` is 68157440 bytes; expected `size` at most 64MiB",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"reset\"\n",
+            3,
+            1,
+            "a `reset` fault needs `at`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"reset\"\nat = 1\nseed = 2\n",
+            7,
+            8,
+            "a `reset` fault takes no `seed`; expected only `path`, `request`, `kind`, `at`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"status\"\nstatus = 503\nretry_after = \"1\"\nretry_after_date = \"1s\"\n",
+            8,
+            20,
+            "a `status` fault has `retry_after` or `retry_after_date`, not both",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"cut\"\nat = 1\nretry_after_date = \"1s\"\n",
+            7,
+            20,
+            "a `cut` fault takes no `retry_after_date`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"redirect\"\nstatus = 304\n",
+            6,
+            10,
+            "status 304 is not a redirect; expected 301, 302, 303, 307 or 308",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"redirect\"\nstatus = 300\n",
+            6,
+            10,
+            "status 300 is not a redirect",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"unauthorized\"\ncredentials = \"alice\"\n",
+            6,
+            15,
+            "bad credentials `alice`: expected `user:password`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"cut\"\nat = 1\nfor = \"1s\"\n",
+            7,
+            7,
+            "a `cut` fault takes no `for`; expected only `path`, `request`, `kind`, `at`",
+        ),
+        (
+            "[[fault]]\npath = \"/a\"\nkind = \"stall\"\nat = 1\nfor = 90\n",
+            7,
+            7,
+            "expected a duration string",
+        ),
+    ];
+    for (body, line, column, phrase) in cases {
+        assert_error(&error_in(dir, body), *line, *column, phrase);
+    }
 }
 
 /// The header every error case below starts with: lines 1 and 2.
@@ -672,7 +854,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             8,
             "fixture `/a` is declared twice (first at line 4)",
         ),
-        ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\naccept_ranges = \"some\"\n", 7, 17, "unknown accept_ranges `some`; expected one of: bytes, none, absent"),
+        ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\naccept_ranges = \"some\"\n", 7, 17, "unknown accept_ranges `some`; expected one of: bytes, none, absent, unadvertised"),
         ("[[fixture]]\npath = \"/a\"\nsize = 1\nseed = 1\nframing = \"gzip\"\n", 7, 11, "unknown framing `gzip`; expected one of: content-length, chunked"),
         // Container paths.
         ("[expect]\nabsent = [\"../etc/passwd\"]\n", 4, 11, "bad container path `../etc/passwd`"),

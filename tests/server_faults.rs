@@ -6,10 +6,19 @@
 #[path = "common/http.rs"]
 mod harness;
 
+use std::future::Future;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
 use http::header;
 use http::{Method, StatusCode, Version};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
 
-use bgsim::server::{Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet};
+use bgsim::server::{
+    Fault, FaultPlan, FaultRule, Fixture, FixtureServer, FixtureSet, MemoryServer, RetryAfter,
+    Stall, StallBoard,
+};
 use harness::{raw_header, text_bytes, Harness};
 
 const MIB3: u64 = 3 * 1024 * 1024;
@@ -203,6 +212,313 @@ async fn cut_of_a_chunked_body_never_sends_the_last_chunk() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Reset
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_delivers_exactly_n_bytes_then_connection_reset() {
+    const AT: u64 = 1_000_003;
+    let p = plan([FaultRule::every("/big.bin", Fault::Reset { at_byte: AT })]);
+    on_both(p, |h| async move {
+        // A hyper client: the head promises 3 MiB, exactly AT bytes arrive, then the body
+        // fails with a reset, not with the incomplete message a FIN would give.
+        let mut c = h.connect().await;
+        let r = c.get("/big.bin", &[]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("3145728"));
+        r.reset_after(AT as usize);
+        assert!(
+            r.body == keystream(BIG_SEED, 0, AT as usize),
+            "{}",
+            h.name()
+        );
+
+        // A raw reader: the same head and prefix, then a read error, never end of file.
+        let (head, body, error) = h.raw_until_error(GET_BIG, false).await;
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        assert_eq!(raw_header(&head, "content-length"), Some("3145728"));
+        assert_eq!(body.len() as u64, AT, "{}", h.name());
+        assert!(body == keystream(BIG_SEED, 0, AT as usize));
+        assert_eq!(
+            error,
+            Some(std::io::ErrorKind::ConnectionReset),
+            "{}",
+            h.name()
+        );
+
+        for i in 0..2 {
+            let e = h.server.journal().wait_finished(i).await;
+            assert_eq!(
+                (e.status, e.body_bytes_sent, e.body_complete),
+                (200, AT, false)
+            );
+            assert_eq!(h.journal_fault(i).as_deref(), Some("reset at 1000003"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_under_back_pressure_waits_until_the_client_has_every_byte() {
+    // The reader starts only after the server has filled the transport's buffers, so at
+    // the reset point bytes are still queued on the server's side; a RST then would throw
+    // them away (http-side.md §7) unless the server waits for them to be acknowledged.
+    const AT: u64 = 2_500_001;
+    let p = plan([FaultRule::every("/big.bin", Fault::Reset { at_byte: AT })]);
+    on_both(p, |h| async move {
+        let (head, body, error) = h.raw_until_error(GET_BIG, true).await;
+        assert_eq!(raw_header(&head, "content-length"), Some("3145728"));
+        assert_eq!(body.len() as u64, AT, "{}", h.name());
+        assert!(body == keystream(BIG_SEED, 0, AT as usize), "{}", h.name());
+        assert_eq!(
+            error,
+            Some(std::io::ErrorKind::ConnectionReset),
+            "{}",
+            h.name()
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn reset_at_zero_sends_only_the_head_and_the_earliest_break_wins() {
+    let p = plan([
+        FaultRule::nth("/file.txt", 1, Fault::Reset { at_byte: 0 }),
+        // A cut after the reset's byte never happens...
+        FaultRule::nth("/file.txt", 1, Fault::Cut { at_byte: 10 }),
+        // ...and a reset after a cut's byte neither.
+        FaultRule::nth("/file.txt", 2, Fault::Reset { at_byte: 50 }),
+        FaultRule::nth("/file.txt", 2, Fault::Cut { at_byte: 20 }),
+    ]);
+    on_both(p, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[]).await;
+        assert_eq!(r.header(header::CONTENT_LENGTH), Some("100000"));
+        r.reset_after(0);
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[]).await;
+        r.cut_after(20);
+        assert_eq!(r.body, text_bytes()[..20], "{}", h.name());
+        // Both journal what applied, in plan order.
+        assert_eq!(h.journal_fault(0).as_deref(), Some("reset at 0; cut at 10"));
+        assert_eq!(
+            h.journal_fault(1).as_deref(),
+            Some("reset at 50; cut at 20")
+        );
+        // A reset past the end, on HEAD or on a 206 shorter than it does nothing.
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[("range", "bytes=0-9")]).await;
+        r.complete();
+        assert_eq!(r.body, text_bytes()[..10]);
+        let r = c.send(Method::HEAD, "/file.txt", &[]).await;
+        r.complete();
+        assert_eq!(h.journal_fault(2), None);
+        assert_eq!(h.journal_fault(3), None);
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Stall
+// ---------------------------------------------------------------------------------------
+
+/// Like [`on_both`], with a virtual-time stall board: stalls last until released.
+async fn on_both_virtual<F, Fut>(plan: FaultPlan, check: F)
+where
+    F: Fn(Harness) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    harness::on_both(
+        || {
+            FixtureServer::with_faults(fixtures(), plan.clone())
+                .with_stall_board(StallBoard::virtual_time())
+        },
+        false,
+        check,
+    )
+    .await;
+}
+
+/// Reads body frames until at least `n` bytes have arrived (or the body ends).
+async fn read_at_least(body: &mut Incoming, n: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    while got.len() < n {
+        match body.frame().await {
+            Some(Ok(frame)) => got.extend_from_slice(&frame.into_data().unwrap_or_default()),
+            Some(Err(e)) => panic!("body failed after {} bytes: {e:?}", got.len()),
+            None => break,
+        }
+    }
+    got
+}
+
+/// Reads the rest of a body: its bytes, and the error that ended it, if any.
+async fn read_rest(body: &mut Incoming) -> (Vec<u8>, Option<hyper::Error>) {
+    let mut got = Vec::new();
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => got.extend_from_slice(&frame.into_data().unwrap_or_default()),
+            Err(e) => return (got, Some(e)),
+        }
+    }
+    (got, None)
+}
+
+/// Asserts no body frame is ready, after giving the server every chance to send one: it
+/// runs on this thread, so yielding lets it write whatever it would.
+async fn assert_nothing_more(body: &mut Incoming, what: &str) {
+    for _ in 0..200 {
+        tokio::task::yield_now().await;
+    }
+    let next = std::pin::pin!(body.frame());
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(
+        next.poll(&mut cx).is_pending(),
+        "{what}: a frame arrived during the stall"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn stall_holds_after_n_bytes_until_released_then_sends_the_rest() {
+    const AT: u64 = 1_000_003;
+    let p = plan([FaultRule::every(
+        "/big.bin",
+        Fault::Stall {
+            at_byte: AT,
+            duration: Some(Duration::from_secs(90)),
+        },
+    )]);
+    on_both_virtual(p, |h| async move {
+        let (mut c, key) = h.connect_keyed().await;
+        let watcher = h.server.stall_board().watch(key);
+        let resp = c.response(Method::GET, "/big.bin", &[]).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{}", h.name());
+        assert_eq!(
+            resp.headers().get(header::CONTENT_LENGTH).unwrap(),
+            "3145728"
+        );
+        let mut body = resp.into_body();
+        // Read while waiting: a client that stops reading would hold the server back before
+        // it reaches the stall (the pipe's buffer is smaller than AT).
+        let head = read_at_least(&mut body, AT as usize).await;
+        assert_eq!(head.len() as u64, AT, "{}", h.name());
+        assert!(head == keystream(BIG_SEED, 0, AT as usize));
+        let stall = watcher.stalled().await;
+        assert_eq!(
+            stall,
+            Stall {
+                sent_body_bytes: AT,
+                duration: Some(Duration::from_secs(90))
+            },
+            "{}",
+            h.name()
+        );
+        assert_nothing_more(&mut body, h.name()).await;
+        let entry = &h.server.journal().entries()[0];
+        assert_eq!((entry.body_bytes_sent, entry.body_complete), (AT, false));
+        assert_eq!(
+            h.journal_fault(0).as_deref(),
+            Some("stall at 1000003 for 1m30s")
+        );
+
+        watcher.release();
+        let (rest, error) = read_rest(&mut body).await;
+        assert!(error.is_none(), "{}: {error:?}", h.name());
+        assert_eq!(rest.len() as u64, MIB3 - AT, "{}", h.name());
+        assert!(rest == keystream(BIG_SEED, AT as usize, (MIB3 - AT) as usize));
+        let e = h.server.journal().wait_finished(0).await;
+        assert_eq!((e.body_bytes_sent, e.body_complete), (MIB3, true));
+
+        // The connection is still good. A stall counts from the start of each body: this
+        // 206 is AT bytes long, so the stall at AT is past its end and does nothing.
+        let r = c.get("/file.txt", &[("range", "bytes=0-4")]).await;
+        r.complete();
+        assert_eq!(r.body, text_bytes()[..5]);
+        let resp = c
+            .response(Method::GET, "/big.bin", &[("range", "bytes=-1000003")])
+            .await;
+        assert_eq!(resp.status(), StatusCode::PARTIAL_CONTENT);
+        let mut body = resp.into_body();
+        let (all, error) = read_rest(&mut body).await;
+        assert!(error.is_none() && all.len() == 1_000_003, "{}", h.name());
+        assert_eq!(h.journal_fault(2), None);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_forever_stall_after_the_head_fails_once_its_watcher_is_dropped() {
+    let p = plan([FaultRule::every(
+        "/file.txt",
+        Fault::Stall {
+            at_byte: 0,
+            duration: None,
+        },
+    )]);
+    on_both_virtual(p, |h| async move {
+        let (mut c, key) = h.connect_keyed().await;
+        let watcher = h.server.stall_board().watch(key);
+        let resp = c.response(Method::GET, "/file.txt", &[]).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{}", h.name());
+        let mut body = resp.into_body();
+        assert_eq!(
+            watcher.stalled().await,
+            Stall {
+                sent_body_bytes: 0,
+                duration: None
+            }
+        );
+        assert_nothing_more(&mut body, h.name()).await;
+        assert_eq!(h.journal_fault(0).as_deref(), Some("stall at 0 forever"));
+        // The client gives up: the server ends the response and closes the connection.
+        drop(watcher);
+        let (got, error) = read_rest(&mut body).await;
+        assert!(got.is_empty(), "{}", h.name());
+        let error = error.expect("the body fails");
+        assert_eq!(
+            harness::io_error_kind(&error),
+            Some(std::io::ErrorKind::UnexpectedEof),
+            "{}: {error:?}",
+            h.name()
+        );
+        let e = h.server.journal().wait_finished(0).await;
+        assert_eq!((e.body_bytes_sent, e.body_complete), (0, false));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_real_time_stall_ends_by_itself_after_its_duration() {
+    // Over memory only: with the clock paused, tokio moves it forward whenever the runtime
+    // idles, which waiting on a real socket would do (http-side.md §7).
+    const AT: u64 = 70_000;
+    let p = plan([FaultRule::every(
+        "/file.txt",
+        Fault::Stall {
+            at_byte: AT,
+            duration: Some(Duration::from_secs(90)),
+        },
+    )]);
+    let server = FixtureServer::with_faults(fixtures(), p);
+    assert!(server.stall_board().is_real_time(), "the default board");
+    let mem = MemoryServer::new(server.clone());
+    let (conn, key) = mem.connect_keyed();
+    let watcher = server.stall_board().watch(key);
+    let mut c = harness::Client::handshake(conn, false).await;
+    let resp = c.response(Method::GET, "/file.txt", &[]).await;
+    let mut body = resp.into_body();
+    let head = read_at_least(&mut body, AT as usize).await;
+    assert_eq!(head, text_bytes()[..AT as usize]);
+    assert_eq!(watcher.stalled().await.sent_body_bytes, AT);
+    tokio::time::advance(Duration::from_secs(89)).await;
+    assert_nothing_more(&mut body, "after 89s").await;
+    tokio::time::advance(Duration::from_secs(1)).await;
+    let (rest, error) = read_rest(&mut body).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(rest, text_bytes()[AT as usize..]);
+}
+
+// ---------------------------------------------------------------------------------------
 // Status, Unauthorized, Redirect
 // ---------------------------------------------------------------------------------------
 
@@ -292,8 +608,74 @@ async fn status_replaces_the_fixture_with_an_html_page() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn retry_after_in_date_form_comes_with_the_servers_fixed_date() {
+    let p = plan([
+        FaultRule::every(
+            "/file.txt",
+            Fault::Status {
+                code: 503,
+                retry_after: Some(RetryAfter::Date {
+                    delay: Duration::from_secs(120),
+                }),
+            },
+        ),
+        // Sub-second delays round up: an HTTP-date has whole seconds.
+        FaultRule::every(
+            "/big.bin",
+            Fault::Status {
+                code: 429,
+                retry_after: Some(RetryAfter::Date {
+                    delay: Duration::from_millis(1500),
+                }),
+            },
+        ),
+    ]);
+    on_both(p, |h| async move {
+        let mut c = h.connect().await;
+        let r = c.get("/file.txt", &[]).await;
+        r.complete();
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", h.name());
+        assert_eq!(
+            r.header(header::DATE),
+            Some("Thu, 01 Jan 2026 00:00:00 GMT")
+        );
+        assert_eq!(
+            r.header(header::RETRY_AFTER),
+            Some("Thu, 01 Jan 2026 00:02:00 GMT")
+        );
+        let r = c.get("/big.bin", &[]).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            r.header(header::RETRY_AFTER),
+            Some("Thu, 01 Jan 2026 00:00:02 GMT")
+        );
+        // On the wire: exactly one Date line, ours; hyper adds none of its own.
+        let (head, _) = h
+            .raw("GET /file.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await;
+        let dates: Vec<&str> = head
+            .split("\r\n")
+            .filter(|l| l.to_ascii_lowercase().starts_with("date:"))
+            .collect();
+        assert_eq!(dates, ["date: Thu, 01 Jan 2026 00:00:00 GMT"], "{head}");
+        assert_eq!(
+            h.server.journal().faults(),
+            vec![
+                Some("status 503 retry-after Thu, 01 Jan 2026 00:02:00 GMT".to_owned()),
+                Some("status 429 retry-after Thu, 01 Jan 2026 00:00:02 GMT".to_owned()),
+                Some("status 503 retry-after Thu, 01 Jan 2026 00:02:00 GMT".to_owned()),
+            ]
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn unauthorized_challenges_with_basic() {
-    let p = plan([FaultRule::every("/file.txt", Fault::Unauthorized)]);
+    let p = plan([FaultRule::every(
+        "/file.txt",
+        Fault::Unauthorized { credentials: None },
+    )]);
     on_both(p, |h| async move {
         let mut c = h.connect().await;
         let r = c.get("/file.txt", &[]).await;
@@ -313,6 +695,69 @@ async fn unauthorized_challenges_with_basic() {
             .unwrap()
             .contains("401 Unauthorized"));
         assert_eq!(h.journal_fault(0).as_deref(), Some("unauthorized"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn unauthorized_with_credentials_lets_the_right_basic_authorization_through() {
+    // "alice:open sesame" in base64 (RFC 7617's example credentials, other user).
+    const GOOD: &str = "Basic YWxpY2U6b3BlbiBzZXNhbWU=";
+    let p = plan([
+        FaultRule::every(
+            "/file.txt",
+            Fault::Unauthorized {
+                credentials: Some("alice:open sesame".into()),
+            },
+        ),
+        FaultRule::every("/file.txt", Fault::WeakEtag),
+    ]);
+    on_both(p, |h| async move {
+        let mut c = h.connect().await;
+        // Scheme names are case-insensitive.
+        for auth in [GOOD, "basic YWxpY2U6b3BlbiBzZXNhbWU="] {
+            let r = c
+                .get(
+                    "/file.txt",
+                    &[("authorization", auth), ("range", "bytes=0-9")],
+                )
+                .await;
+            r.complete();
+            assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{} {auth}", h.name());
+            assert_eq!(r.body, text_bytes()[..10]);
+            assert_eq!(r.header(header::WWW_AUTHENTICATE), None);
+        }
+        let wrong = [
+            None,
+            // alice:wrong
+            Some("Basic YWxpY2U6d3Jvbmc="),
+            Some("Bearer YWxpY2U6b3BlbiBzZXNhbWU="),
+            Some("Basic not-base64!"),
+        ];
+        for auth in wrong {
+            let headers: Vec<(&str, &str)> =
+                auth.map(|a| ("authorization", a)).into_iter().collect();
+            let r = c.get("/file.txt", &headers).await;
+            r.complete();
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{} {auth:?}", h.name());
+            assert_eq!(
+                r.header(header::WWW_AUTHENTICATE),
+                Some("Basic realm=\"bgsim\"")
+            );
+        }
+        // The journal says which requests were let through; the other faults still apply.
+        let faults = h.server.journal().faults();
+        assert_eq!(
+            faults[..3],
+            [
+                Some("authorized as alice; weak etag".to_owned()),
+                Some("authorized as alice; weak etag".to_owned()),
+                Some("unauthorized".to_owned()),
+            ]
+        );
+        assert!(faults[3..]
+            .iter()
+            .all(|f| f.as_deref() == Some("unauthorized")));
     })
     .await;
 }
@@ -389,6 +834,42 @@ async fn redirects_with_and_without_location() {
         let r = c.get("/r304", &[]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert_eq!(h.journal_fault(8), None);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_redirect_status_from_a_scenario_file_is_sent_and_journaled() {
+    const STATUSES: [u16; 5] = [301, 302, 303, 307, 308];
+    let mut text = String::from("name = \"redirects\"\napp = \"reference\"\n");
+    for status in STATUSES {
+        text.push_str(&format!(
+            "[[fault]]\npath = \"/r{status}\"\nkind = \"redirect\"\nstatus = {status}\nlocation = \"/file.txt\"\n"
+        ));
+    }
+    let known = bgsim::scenario::Known {
+        apps: &["reference"],
+        checks: &[],
+    };
+    let scenario = bgsim::scenario::parse(&text, std::path::Path::new("r.toml"), &known)
+        .expect("every redirect status is accepted");
+    on_both(scenario.faults, |h| async move {
+        let mut c = h.connect().await;
+        for (i, status) in STATUSES.into_iter().enumerate() {
+            let r = c.get(&format!("/r{status}"), &[]).await;
+            r.complete();
+            assert_eq!(r.status.as_u16(), status, "{}", h.name());
+            assert_eq!(r.header(header::LOCATION), Some("/file.txt"));
+            let e = h.server.journal().wait_finished(i as u64).await;
+            assert_eq!(
+                (e.status, e.path.as_str()),
+                (status, format!("/r{status}").as_str())
+            );
+            assert_eq!(
+                h.journal_fault(i as u64),
+                Some(format!("redirect {status} to /file.txt"))
+            );
+        }
     })
     .await;
 }
@@ -608,7 +1089,7 @@ async fn faults_combine_in_plan_order() {
                 retry_after: None,
             },
         ),
-        FaultRule::nth("/file.txt", 2, Fault::Unauthorized),
+        FaultRule::nth("/file.txt", 2, Fault::Unauthorized { credentials: None }),
     ]);
     on_both(p, |h| async move {
         let mut c = h.connect().await;

@@ -45,7 +45,22 @@ fn standard() -> FixtureSet {
         Fixture::file("/absent.txt", Bytes::from_static(b"no header here"))
             .with_accept_ranges(AcceptRanges::Absent),
     );
+    set.insert(Fixture::file("/gz.txt", text_bytes()).with_gzip(true));
+    set.insert(
+        Fixture::file("/quiet.txt", Bytes::from_static(b"ranges, unsaid"))
+            .with_accept_ranges(AcceptRanges::Unadvertised),
+    );
     set
+}
+
+/// `bytes` gunzipped.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("valid gzip");
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -348,7 +363,7 @@ async fn other_methods_are_405_with_allow() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn accept_ranges_none_or_absent_ignores_range() {
+async fn accept_ranges_none_or_absent_ignore_range_and_unadvertised_honours_it() {
     on_both(standard, |h| async move {
         let mut c = h.connect().await;
         let r = c.get("/norange.txt", &[("range", "bytes=0-1")]).await;
@@ -359,6 +374,33 @@ async fn accept_ranges_none_or_absent_ignores_range() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.header(header::ACCEPT_RANGES), None);
         assert_eq!(&r.body[..], b"no header here");
+        // Neither a resume (If-Range with the current tag) nor an unsatisfiable range
+        // changes that: without range support there is no 206 and no 416.
+        for path in ["/norange.txt", "/absent.txt"] {
+            let etag = h.etag(path);
+            for headers in [
+                vec![("range", "bytes=3-"), ("if-range", etag.as_str())],
+                vec![("range", "bytes=500-")],
+            ] {
+                let r = c.get(path, &headers).await;
+                assert_eq!(r.status, StatusCode::OK, "{path} {headers:?}");
+                assert_eq!(r.header(header::CONTENT_RANGE), None);
+                assert_eq!(r.body.len(), 14);
+            }
+            let head = c.send(Method::HEAD, path, &[("range", "bytes=0-1")]).await;
+            assert_eq!(head.status, StatusCode::OK);
+        }
+        // A server may honour ranges without advertising them.
+        let etag = h.etag("/quiet.txt");
+        let r = c
+            .get("/quiet.txt", &[("range", "bytes=8-"), ("if-range", &etag)])
+            .await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(r.header(header::ACCEPT_RANGES), None);
+        assert_eq!(r.header(header::CONTENT_RANGE), Some("bytes 8-13/14"));
+        assert_eq!(&r.body[..], b"unsaid");
+        let r = c.get("/quiet.txt", &[]).await;
+        assert_eq!(r.header(header::ACCEPT_RANGES), None);
     })
     .await;
 }
@@ -712,6 +754,177 @@ async fn a_chunked_fixture_announces_no_length_and_still_serves_ranges() {
             Some("bytes 199990-199999/200000")
         );
         assert_eq!(r.body.len(), 10);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn gzip_is_served_to_clients_that_accept_it_with_its_own_etag() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let plain = c.get("/gz.txt", &[]).await;
+        assert_eq!(plain.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(plain.header(header::CONTENT_ENCODING), None);
+        assert_eq!(plain.header(header::VARY), Some("accept-encoding"));
+        assert_eq!(plain.body, text_bytes());
+        let identity_etag = h.etag("/gz.txt");
+        assert_eq!(plain.header(header::ETAG), Some(identity_etag.as_str()));
+
+        let gz = c.get("/gz.txt", &[("accept-encoding", "br, gzip")]).await;
+        assert_eq!(gz.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(gz.header(header::CONTENT_ENCODING), Some("gzip"));
+        assert_eq!(gz.header(header::VARY), Some("accept-encoding"));
+        assert_eq!(gz.header(header::ACCEPT_RANGES), Some("bytes"));
+        assert_eq!(
+            gz.header(header::CONTENT_TYPE),
+            Some("text/plain; charset=utf-8")
+        );
+        let len = gz.body.len().to_string();
+        assert_eq!(gz.header(header::CONTENT_LENGTH), Some(len.as_str()));
+        assert!(gz.body.len() < 10_000, "the pattern compresses well");
+        assert_eq!(gunzip(&gz.body), text_bytes(), "{}", h.name());
+        let gzip_etag = gz.header(header::ETAG).unwrap().to_owned();
+        assert!(gzip_etag.starts_with('"'), "a strong tag: {gzip_etag}");
+        assert_ne!(gzip_etag, identity_etag);
+        let encoded = h
+            .server
+            .with_fixtures(|s| s.get("/gz.txt").unwrap().current_gzip().unwrap().clone());
+        assert_eq!(gzip_etag, encoded.etag);
+        assert_eq!(
+            gz.header(header::LAST_MODIFIED),
+            Some("Thu, 01 Jan 2026 00:00:00 GMT")
+        );
+        // Deterministic: gzip header with mtime 0, no name (flags 0), OS unknown (255).
+        assert_eq!(&gz.body[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+
+        // HEAD selects the same way.
+        let head = c
+            .send(Method::HEAD, "/gz.txt", &[("accept-encoding", "gzip")])
+            .await;
+        assert_eq!(head.headers, gz.headers);
+        // Refused gzip (q=0) and unrelated codings get identity.
+        for ae in ["gzip;q=0", "deflate, br", "identity"] {
+            let r = c.get("/gz.txt", &[("accept-encoding", ae)]).await;
+            assert_eq!(r.header(header::CONTENT_ENCODING), None, "{ae}");
+            assert_eq!(r.body, text_bytes(), "{ae}");
+        }
+        // A conditional GET with the gzip tag: 304 with the tag and Vary.
+        let r = c
+            .get(
+                "/gz.txt",
+                &[("accept-encoding", "gzip"), ("if-none-match", &gzip_etag)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_MODIFIED);
+        assert_eq!(r.header(header::ETAG), Some(gzip_etag.as_str()));
+        assert_eq!(r.header(header::VARY), Some("accept-encoding"));
+        // The gzip-encoded bytes are the same on every server built from the fixtures.
+        let again = FixtureServer::new(standard())
+            .with_fixtures(|s| s.get("/gz.txt").unwrap().current_gzip().unwrap().clone());
+        assert_eq!(again, encoded);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn gzip_ranges_address_the_encoded_bytes() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let first = c
+            .get(
+                "/gz.txt",
+                &[("accept-encoding", "gzip"), ("range", "bytes=0-99")],
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(first.header(header::CONTENT_ENCODING), Some("gzip"));
+        assert_eq!(first.header(header::VARY), Some("accept-encoding"));
+        let etag = first.header(header::ETAG).unwrap().to_owned();
+        let range = first.header(header::CONTENT_RANGE).unwrap().to_owned();
+        let total: usize = range.rsplit('/').next().unwrap().parse().unwrap();
+        assert_eq!(range, format!("bytes 0-99/{total}"));
+        assert_eq!(first.body.len(), 100);
+
+        // The resume: If-Range with the gzip tag, the rest of the encoded bytes.
+        let rest = c
+            .get(
+                "/gz.txt",
+                &[
+                    ("accept-encoding", "gzip"),
+                    ("range", "bytes=100-"),
+                    ("if-range", &etag),
+                ],
+            )
+            .await;
+        assert_eq!(rest.status, StatusCode::PARTIAL_CONTENT, "{}", h.name());
+        assert_eq!(
+            rest.header(header::CONTENT_RANGE),
+            Some(format!("bytes 100-{}/{total}", total - 1).as_str())
+        );
+        let mut joined = first.body.clone();
+        joined.extend_from_slice(&rest.body);
+        assert_eq!(joined.len(), total);
+        assert_eq!(gunzip(&joined), text_bytes(), "{}", h.name());
+
+        // If-Range with the identity representation's tag names another representation:
+        // the Range is ignored and the whole gzip representation comes back.
+        let identity_etag = h.etag("/gz.txt");
+        let r = c
+            .get(
+                "/gz.txt",
+                &[
+                    ("accept-encoding", "gzip"),
+                    ("range", "bytes=100-"),
+                    ("if-range", &identity_etag),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", h.name());
+        assert_eq!(r.header(header::CONTENT_ENCODING), Some("gzip"));
+        assert_eq!(r.body, joined);
+        // And the gzip tag on an identity request: a full identity 200.
+        let r = c
+            .get("/gz.txt", &[("range", "bytes=100-"), ("if-range", &etag)])
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.header(header::CONTENT_ENCODING), None);
+        assert_eq!(r.body, text_bytes());
+        // An encoded range past the end is 416 against the encoded length.
+        let r = c
+            .get(
+                "/gz.txt",
+                &[
+                    ("accept-encoding", "gzip"),
+                    ("range", &format!("bytes={total}-")),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(
+            r.header(header::CONTENT_RANGE),
+            Some(format!("bytes */{total}").as_str())
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_new_version_of_a_gzip_fixture_is_encoded_again() {
+    on_both(standard, |h| async move {
+        let mut c = h.connect().await;
+        let old = c.get("/gz.txt", &[("accept-encoding", "gzip")]).await;
+        h.server.with_fixtures(|set| {
+            let f = set.get_mut("/gz.txt").unwrap();
+            f.add_version(Content::Bytes(Bytes::from_static(b"version two")));
+            assert!(f.advance());
+        });
+        let new = c.get("/gz.txt", &[("accept-encoding", "gzip")]).await;
+        assert_eq!(gunzip(&new.body), b"version two", "{}", h.name());
+        assert_ne!(new.header(header::ETAG), old.header(header::ETAG));
+        assert_eq!(
+            new.header(header::LAST_MODIFIED),
+            Some("Fri, 02 Jan 2026 00:00:00 GMT")
+        );
     })
     .await;
 }

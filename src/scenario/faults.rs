@@ -5,8 +5,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{Locator, ScenarioError};
-use super::raw::{Seed, Size};
-use crate::server::{Fault, FaultPlan, FaultRule};
+use super::raw::{Dur, Seed, Size};
+use crate::server::{Fault, FaultPlan, FaultRule, RetryAfter};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,16 +17,23 @@ pub(crate) struct RawFault {
     pub at: Option<Spanned<Size>>,
     pub status: Option<Spanned<u16>>,
     pub retry_after: Option<Spanned<String>>,
+    pub retry_after_date: Option<Spanned<Dur>>,
+    pub credentials: Option<Spanned<String>>,
     pub location: Option<Spanned<String>>,
     pub shift: Option<Spanned<i64>>,
     pub missing: Option<Spanned<Size>>,
     pub seed: Option<Spanned<Seed>>,
+    /// How long a stall lasts (`for` is a Rust keyword).
+    #[serde(rename = "for")]
+    pub duration: Option<Spanned<Dur>>,
 }
 
 /// Every kind, with the keys it takes beyond `path`, `request` and `kind`.
-pub(crate) const FAULT_KINDS: [(&str, &[&str]); 11] = [
+pub(crate) const FAULT_KINDS: [(&str, &[&str]); 13] = [
     ("cut", &["at"]),
-    ("status", &["status", "retry_after"]),
+    ("reset", &["at"]),
+    ("stall", &["at", "for"]),
+    ("status", &["status", "retry_after", "retry_after_date"]),
     ("ignore-range", &[]),
     ("misaligned-range", &["shift"]),
     ("short-range", &["missing"]),
@@ -34,7 +41,7 @@ pub(crate) const FAULT_KINDS: [(&str, &[&str]); 11] = [
     ("weak-etag", &[]),
     ("no-validators", &[]),
     ("redirect", &["status", "location"]),
-    ("unauthorized", &[]),
+    ("unauthorized", &["credentials"]),
     ("close-delimited", &[]),
 ];
 
@@ -75,10 +82,16 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
             ("at", r.at.as_ref().map(Spanned::span)),
             ("status", r.status.as_ref().map(Spanned::span)),
             ("retry_after", r.retry_after.as_ref().map(Spanned::span)),
+            (
+                "retry_after_date",
+                r.retry_after_date.as_ref().map(Spanned::span),
+            ),
             ("location", r.location.as_ref().map(Spanned::span)),
             ("shift", r.shift.as_ref().map(Spanned::span)),
             ("missing", r.missing.as_ref().map(Spanned::span)),
             ("seed", r.seed.as_ref().map(Spanned::span)),
+            ("for", r.duration.as_ref().map(Spanned::span)),
+            ("credentials", r.credentials.as_ref().map(Spanned::span)),
         ];
         for (key, span) in given {
             if let (Some(span), false) = (span, takes.contains(&key)) {
@@ -119,11 +132,31 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
                         format!("status {status} is not an HTTP status; expected 100 to 599"),
                     ));
                 }
+                let retry_after = match (&r.retry_after, &r.retry_after_date) {
+                    (Some(_), Some(date)) => {
+                        return Err(at.at(
+                            date.span(),
+                            "a `status` fault has `retry_after` or `retry_after_date`, not both",
+                        ));
+                    }
+                    (Some(v), None) => Some(RetryAfter::Verbatim(v.get_ref().clone())),
+                    (None, Some(d)) => Some(RetryAfter::Date {
+                        delay: d.get_ref().0,
+                    }),
+                    (None, None) => None,
+                };
                 Fault::Status {
                     code: *status,
-                    retry_after: r.retry_after.as_ref().map(|s| s.get_ref().clone()),
+                    retry_after,
                 }
             }
+            "reset" => Fault::Reset {
+                at_byte: required(&r.at, "at", f, at)?.0,
+            },
+            "stall" => Fault::Stall {
+                at_byte: required(&r.at, "at", f, at)?.0,
+                duration: r.duration.as_ref().map(|d| d.get_ref().0),
+            },
             "ignore-range" => Fault::IgnoreRange,
             "misaligned-range" => Fault::MisalignedRange {
                 shift: *required(&r.shift, "shift", f, at)?,
@@ -152,7 +185,25 @@ pub(crate) fn faults(raw: &[Spanned<RawFault>], at: &Locator) -> Result<FaultPla
                     location: r.location.as_ref().map(|l| l.get_ref().clone()),
                 }
             }
-            "unauthorized" => Fault::Unauthorized,
+            "unauthorized" => {
+                let credentials = match &r.credentials {
+                    None => None,
+                    Some(c) => {
+                        // RFC 7617: the user-id cannot contain a colon, so the first one
+                        // splits it from the password; both must be printable text.
+                        let text = c.get_ref();
+                        let printable = !text.chars().any(char::is_control);
+                        if !printable || !text.contains(':') {
+                            return Err(at.at(
+                                c.span(),
+                                format!("bad credentials `{text}`: expected `user:password`, printable, with a colon after the user"),
+                            ));
+                        }
+                        Some(text.clone())
+                    }
+                };
+                Fault::Unauthorized { credentials }
+            }
             _ => Fault::CloseDelimited,
         };
         plan.push(FaultRule {

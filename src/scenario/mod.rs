@@ -57,6 +57,10 @@ pub const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(3650 * 
 /// the server still streams every byte a client asks for.
 pub const MAX_GENERATED_SIZE_BYTES: u64 = 1 << 40;
 
+/// A generated fixture with `gzip = true` is at most this large (64 MiB): its gzip
+/// representation is encoded in memory when the server is built, once per version.
+pub const MAX_GZIP_SIZE_BYTES: u64 = 64 << 20;
+
 /// A validated scenario: everything needed to build a world and judge its run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -104,6 +108,9 @@ pub struct FixtureSpec {
     pub accept_ranges: AcceptRanges,
     /// Whether the body is sent with chunked transfer encoding instead of Content-Length.
     pub chunked: bool,
+    /// Whether a gzip-encoded representation is offered to requests that accept it
+    /// ([`crate::server::Fixture::with_gzip`]).
+    pub gzip: bool,
 }
 
 /// Where a fixture's bytes come from.

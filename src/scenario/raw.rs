@@ -102,6 +102,7 @@ pub(crate) struct RawFixture {
     pub seed: Option<Spanned<Seed>>,
     pub accept_ranges: Option<Ranges>,
     pub framing: Option<Framing>,
+    pub gzip: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -387,18 +388,23 @@ pub(crate) struct Ranges(pub AcceptRanges);
 
 impl<'de> Deserialize<'de> for Ranges {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        deserialize_str(d, "\"bytes\", \"none\" or \"absent\"", |s| {
-            one_of(
-                "accept_ranges",
-                s,
-                &[
-                    ("bytes", AcceptRanges::Bytes),
-                    ("none", AcceptRanges::None),
-                    ("absent", AcceptRanges::Absent),
-                ],
-            )
-            .map(Ranges)
-        })
+        deserialize_str(
+            d,
+            "\"bytes\", \"none\", \"absent\" or \"unadvertised\"",
+            |s| {
+                one_of(
+                    "accept_ranges",
+                    s,
+                    &[
+                        ("bytes", AcceptRanges::Bytes),
+                        ("none", AcceptRanges::None),
+                        ("absent", AcceptRanges::Absent),
+                        ("unadvertised", AcceptRanges::Unadvertised),
+                    ],
+                )
+                .map(Ranges)
+            },
+        )
     }
 }
 

@@ -19,7 +19,7 @@ use super::raw::{
 };
 use super::{
     Expect, FileSource, FixtureSource, FixtureSpec, Known, Scenario, ScenarioError, MAX_FIXTURES,
-    MAX_GENERATED_SIZE_BYTES, MAX_STEPS, MAX_TIME,
+    MAX_GENERATED_SIZE_BYTES, MAX_GZIP_SIZE_BYTES, MAX_STEPS, MAX_TIME,
 };
 use crate::apps::SessionSettings;
 use crate::server::AcceptRanges;
@@ -244,14 +244,29 @@ fn fixtures(raw: &[Spanned<RawFixture>], base: &Path, at: &Locator) -> Result<Ve
                 ),
             ));
         }
+        let source = fixture_source(fixture, base, at)?;
+        let gzip = table.gzip.as_ref().is_some_and(|g| *g.get_ref());
+        if let (true, FixtureSource::Generated { size_bytes, .. }) = (gzip, &source) {
+            if *size_bytes > MAX_GZIP_SIZE_BYTES {
+                let span = table.gzip.as_ref().map(Spanned::span).unwrap_or_default();
+                return Err(at.at(
+                    span,
+                    format!(
+                        "a gzip fixture is encoded in memory, and `{}` is {size_bytes} bytes; expected `size` at most 64MiB",
+                        path.get_ref()
+                    ),
+                ));
+            }
+        }
         out.push(FixtureSpec {
             path: path.get_ref().clone(),
-            source: fixture_source(fixture, base, at)?,
+            source,
             accept_ranges: table
                 .accept_ranges
                 .as_ref()
                 .map_or(AcceptRanges::default(), |r| r.0),
             chunked: table.framing.as_ref().is_some_and(|f| f.chunked),
+            gzip,
         });
     }
     Ok(out)

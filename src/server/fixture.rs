@@ -11,12 +11,22 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use flate2::{Compression, GzBuilder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Seconds from the Unix epoch to 2026-01-01T00:00:00Z, the Last-Modified of version 0.
 const EPOCH_2026: u64 = 1_767_225_600;
 const SECONDS_PER_DAY: u64 = 86_400;
+
+/// The gzip encoder's level: fixed, so the encoded bytes (and their ETag) are the same on
+/// every run.
+const GZIP_LEVEL: u32 = 6;
+/// The gzip header's OS byte: 255, "unknown", whatever machine encodes.
+const GZIP_OS_UNKNOWN: u8 = 255;
+/// Content is fed to the gzip encoder in pieces this big, so a generated fixture is never
+/// held twice.
+const GZIP_READ_CHUNK: usize = 1024 * 1024;
 
 /// The bytes behind one fixture version.
 #[derive(Clone, PartialEq, Eq)]
@@ -157,6 +167,57 @@ impl FixtureVersion {
     }
 }
 
+impl FixtureVersion {
+    /// The gzip-encoded representation of this version (RFC 9110 §8.4), served at `path` as
+    /// version `version_index` to requests that accept gzip: the encoded bytes, its own
+    /// strong ETag (a hash of the path, the version index and the encoded bytes, so it
+    /// never equals the identity tag), the same Last-Modified and Content-Type.
+    ///
+    /// The encoding is deterministic: a fixed level, no file name, mtime 0, OS "unknown".
+    /// The content is read whole, so keep gzip fixtures of a size that fits in memory.
+    pub fn gzip_encoded(&self, path: &str, version_index: usize) -> FixtureVersion {
+        let encoded = gzip(&self.content);
+        let mut hash = Fnv1a64::new();
+        hash.write(path.as_bytes());
+        hash.write(&[0]);
+        hash.write(&(version_index as u64).to_le_bytes());
+        hash.write(b"gzip");
+        hash.write(&(encoded.len() as u64).to_le_bytes());
+        hash.write(&encoded);
+        FixtureVersion {
+            content: Content::Bytes(Bytes::from(encoded)),
+            etag: format!("\"{:016x}\"", hash.finish()),
+            last_modified: self.last_modified.clone(),
+            content_type: self.content_type.clone(),
+        }
+    }
+}
+
+/// `content` gzip-encoded, deterministically (see [`FixtureVersion::gzip_encoded`]).
+fn gzip(content: &Content) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = GzBuilder::new()
+        .mtime(0)
+        .operating_system(GZIP_OS_UNKNOWN)
+        .write(Vec::new(), Compression::new(GZIP_LEVEL));
+    let mut offset = 0;
+    while offset < content.len() {
+        let piece = content.read_at(offset, GZIP_READ_CHUNK);
+        offset += piece.len() as u64;
+        // Writing to a Vec cannot fail.
+        let _ = encoder.write_all(&piece);
+    }
+    encoder.finish().unwrap_or_default()
+}
+
+/// The instant the server gives as its `Date` when a response needs one (a Retry-After in
+/// date form, [`RetryAfter::Date`](super::fault::RetryAfter::Date)): the fixtures' epoch,
+/// 2026-01-01T00:00:00Z, also version 0's Last-Modified. Fixed, because the server reads no
+/// clock: responses depend only on the fixtures and the requests.
+pub fn server_date() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(EPOCH_2026)
+}
+
 fn fmt_date(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
 }
@@ -185,16 +246,33 @@ impl Fnv1a64 {
     }
 }
 
-/// How a fixture advertises and honours byte ranges.
+/// How a fixture advertises and honours byte ranges (RFC 9110 §14.3).
+///
+/// A server that says `none` must not then honour a Range, so it ignores it; a server
+/// that says nothing may do either, so both exist: [`AcceptRanges::Absent`], a server
+/// without range support, and [`AcceptRanges::Unadvertised`], one that honours ranges
+/// without saying so (a client may send Range without having seen the header, §14.3, and
+/// whether NSURLSession's "server supports byte-range requests" (RES-1) means the header
+/// or the behaviour is what such a fixture can show).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum AcceptRanges {
     /// `Accept-Ranges: bytes`, and Range requests are honoured.
     #[default]
     Bytes,
-    /// `Accept-Ranges: none`; Range is ignored and every GET gets a full 200.
+    /// `Accept-Ranges: none`; Range (and so If-Range) is ignored and every GET gets a
+    /// full 200, never a 206 or 416.
     None,
     /// No Accept-Ranges header at all; Range is ignored and every GET gets a full 200.
     Absent,
+    /// No Accept-Ranges header at all, yet Range requests are honoured as with `Bytes`.
+    Unadvertised,
+}
+
+impl AcceptRanges {
+    /// Whether Range requests are honoured.
+    pub fn honours_ranges(self) -> bool {
+        matches!(self, AcceptRanges::Bytes | AcceptRanges::Unadvertised)
+    }
 }
 
 /// A resource at one URL path, with its history of versions.
@@ -211,6 +289,9 @@ pub struct Fixture {
     /// cannot know the length in advance (PROG-2).
     pub chunked: bool,
     versions: Vec<FixtureVersion>,
+    /// With gzip on ([`Fixture::with_gzip`]): the gzip-encoded representation of each
+    /// version, encoded once when the version is made.
+    gzip_versions: Option<Vec<FixtureVersion>>,
     current: usize,
 }
 
@@ -224,6 +305,7 @@ impl Fixture {
             accept_ranges: AcceptRanges::Bytes,
             chunked: false,
             versions: vec![first],
+            gzip_versions: None,
             current: 0,
         }
     }
@@ -249,6 +331,33 @@ impl Fixture {
         self
     }
 
+    /// Offers a gzip-encoded representation besides the identity one: a request whose
+    /// Accept-Encoding allows gzip gets it, with `Content-Encoding: gzip`, its own strong
+    /// ETag, and ranges over the encoded bytes; responses of either representation carry
+    /// `Vary: Accept-Encoding` (http-side.md §0.1, §2 "gzip"). Encodes every version now,
+    /// and each new one when it is added. `false` drops the encoded representations.
+    pub fn with_gzip(mut self, gzip: bool) -> Self {
+        self.gzip_versions = gzip.then(|| {
+            self.versions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v.gzip_encoded(&self.path, i))
+                .collect()
+        });
+        self
+    }
+
+    /// Whether the fixture offers a gzip-encoded representation ([`Fixture::with_gzip`]).
+    pub fn is_gzip(&self) -> bool {
+        self.gzip_versions.is_some()
+    }
+
+    /// The gzip-encoded representation of the version being served, if the fixture offers
+    /// one.
+    pub fn current_gzip(&self) -> Option<&FixtureVersion> {
+        self.gzip_versions.as_ref().map(|g| &g[self.current])
+    }
+
     /// Builder-style setter for [`Fixture::accept_ranges`].
     pub fn with_accept_ranges(mut self, accept_ranges: AcceptRanges) -> Self {
         self.accept_ranges = accept_ranges;
@@ -262,12 +371,11 @@ impl Fixture {
     pub fn add_version(&mut self, content: Content) -> usize {
         let index = self.versions.len();
         let content_type = self.current().content_type.clone();
-        self.versions.push(FixtureVersion::new(
-            &self.path,
-            index,
-            content,
-            content_type,
-        ));
+        let version = FixtureVersion::new(&self.path, index, content, content_type);
+        if let Some(gzip) = &mut self.gzip_versions {
+            gzip.push(version.gzip_encoded(&self.path, index));
+        }
+        self.versions.push(version);
         index
     }
 

@@ -5,16 +5,13 @@
 //! short of its Content-Length (or errors) while bytes are still in that buffer, hyper fails
 //! the connection and the buffered bytes are never written: the client would get fewer bytes
 //! than the fault promised, and how many would depend on socket buffering. hyper calls the
-//! transport's `poll_flush` only once its own buffer is empty, so [`FlushWatch`] counts
-//! those calls in a per-connection [`FlushSignal`], and a cut body waits for one that
-//! happened after its last data frame before it ends.
+//! transport's `poll_flush` only once its own buffer is empty, so the connection's transport
+//! wrapper (`link::ConnIo`) counts those calls in a per-connection [`FlushSignal`], and a
+//! body that stops early (cut, reset, stall) waits for one that happened after its last data
+//! frame before it acts.
 
-use std::io;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
-
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Counts completed transport flushes on one connection and wakes a body waiting for one.
 #[derive(Debug, Default)]
@@ -48,7 +45,8 @@ impl FlushSignal {
         }
     }
 
-    fn flushed(&self) {
+    /// Records one completed transport flush and wakes the body waiting for it.
+    pub(crate) fn flushed(&self) {
         let waker = {
             let mut state = self.lock();
             state.epoch += 1;
@@ -62,64 +60,5 @@ impl FlushSignal {
     /// Nothing is left half-updated under this lock, so poison is harmless.
     fn lock(&self) -> MutexGuard<'_, FlushState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// A transport that reports each completed flush to a [`FlushSignal`]; reads and writes
-/// pass straight through.
-#[derive(Debug)]
-pub(crate) struct FlushWatch<I> {
-    io: I,
-    signal: Arc<FlushSignal>,
-}
-
-impl<I> FlushWatch<I> {
-    pub(crate) fn new(io: I, signal: Arc<FlushSignal>) -> Self {
-        FlushWatch { io, signal }
-    }
-}
-
-impl<I: AsyncRead + Unpin> AsyncRead for FlushWatch<I> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-    }
-}
-
-impl<I: AsyncWrite + Unpin> AsyncWrite for FlushWatch<I> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let result = std::task::ready!(Pin::new(&mut this.io).poll_flush(cx));
-        if result.is_ok() {
-            this.signal.flushed();
-        }
-        Poll::Ready(result)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }

@@ -158,6 +158,15 @@ impl Journal {
         index
     }
 
+    /// Records that `body_bytes_sent` bytes of the body of request `request_index` have
+    /// been handed over so far.
+    pub(crate) fn progress(&self, request_index: u64, body_bytes_sent: u64) {
+        let mut state = self.lock();
+        if let Some(entry) = state.entries.get_mut(request_index as usize) {
+            entry.body_bytes_sent = body_bytes_sent;
+        }
+    }
+
     /// Records how the body of request `request_index` ended.
     pub(crate) fn finish(&self, request_index: u64, body_bytes_sent: u64, body_complete: bool) {
         {
@@ -206,12 +215,15 @@ impl BodyGuard {
         }
     }
 
-    /// Counts `n` more bytes handed over. The entry is finalised as soon as the last byte
-    /// is, rather than whenever the body happens to be dropped.
+    /// Counts `n` more bytes handed over, so the entry shows them at once (a stalled body
+    /// shows where it stalled). The entry is finalised as soon as the last byte is, rather
+    /// than whenever the body happens to be dropped.
     pub(crate) fn add(&mut self, n: u64) {
         self.sent += n;
         if self.sent >= self.expected {
             self.finish();
+        } else {
+            self.journal.progress(self.request_index, self.sent);
         }
     }
 

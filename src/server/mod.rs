@@ -9,16 +9,23 @@
 //! - [`journal`]: the per-request log tests assert on;
 //! - `service`: the hyper service and streaming body;
 //! - `flush`: tells a cut body when hyper has written everything it buffered;
+//! - `link`: one connection's key, flush signal and reset switch, and the client's end of
+//!   an in-memory connection;
+//! - [`stall`]: where stalled responses are announced and released, so stalls follow the
+//!   simulator's virtual clock;
 //! - [`transport`]: loopback TCP and in-memory (duplex) transports.
 //!
-//! Responses carry no `Date` header, so they depend only on the fixtures and the requests.
+//! Responses carry no `Date` header, so they depend only on the fixtures and the requests;
+//! the one exception, a Retry-After in date form, carries the fixed [`server_date`].
 
 pub mod fault;
 pub mod fixture;
 mod flush;
 pub mod journal;
+mod link;
 pub mod range;
 mod service;
+pub mod stall;
 pub mod transport;
 
 use std::collections::BTreeMap;
@@ -29,13 +36,15 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-pub use fault::{Fault, FaultPlan, FaultRule};
-pub use fixture::{AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
+pub use fault::{Fault, FaultPlan, FaultRule, RetryAfter};
+pub use fixture::{server_date, AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
 pub use journal::{Journal, JournalEntry};
+pub use link::{ConnKey, MemoryConn};
 pub use range::{decide, Decision};
+pub use stall::{Stall, StallBoard, StallWatcher};
 pub use transport::{serve_until, MemoryServer, TcpServer};
 
-use flush::{FlushSignal, FlushWatch};
+use link::{ConnControl, ConnIo, Link};
 use service::FixtureService;
 
 /// The fixture server's shared state: the fixtures, the fault plan and the journal. Cheap to
@@ -60,6 +69,8 @@ pub(crate) struct State {
     pub(crate) fixtures: FixtureSet,
     /// Requests seen so far per request path (as sent).
     requests_per_path: BTreeMap<String, u64>,
+    /// Where [`Fault::Stall`]s are announced.
+    pub(crate) stalls: StallBoard,
 }
 
 impl State {
@@ -77,18 +88,33 @@ impl FixtureServer {
         FixtureServer::with_faults(fixtures, FaultPlan::new())
     }
 
-    /// A server for `fixtures` that misbehaves as `plan` says, with an empty journal.
+    /// A server for `fixtures` that misbehaves as `plan` says, with an empty journal. Stalls
+    /// time themselves ([`StallBoard::real_time`]); see [`FixtureServer::with_stall_board`].
     pub fn with_faults(fixtures: FixtureSet, plan: FaultPlan) -> Self {
         FixtureServer {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
                     fixtures,
                     requests_per_path: BTreeMap::new(),
+                    stalls: StallBoard::real_time(),
                 }),
                 faults: plan,
                 journal: Journal::new(),
             }),
         }
+    }
+
+    /// Announces [`Fault::Stall`]s on `board` from now on, e.g. a
+    /// [`StallBoard::virtual_time`] whose stalls the simulation's driver releases. Clones of
+    /// this server share the board, so set it before serving.
+    pub fn with_stall_board(self, board: StallBoard) -> Self {
+        self.with_state(|s| s.stalls = board);
+        self
+    }
+
+    /// The board [`Fault::Stall`]s are announced on.
+    pub fn stall_board(&self) -> StallBoard {
+        self.with_state(|s| s.stalls.clone())
     }
 
     /// The fault plan this server follows.
@@ -125,36 +151,50 @@ impl FixtureServer {
     }
 
     /// Serves HTTP/1.1 on one connection until it closes. `connection_id` is recorded in the
-    /// journal.
+    /// journal, and is the connection's [`ConnKey`] too.
     ///
     /// Keep-alive is on and no `Date` header is sent. Errors caused by the client going away
-    /// mid-response are expected in download tests and are swallowed.
+    /// mid-response are expected in download tests and are swallowed. This generic transport
+    /// cannot be reset: a [`Fault::Reset`] closes it like a cut.
     pub async fn serve_connection<I>(&self, io: I, connection_id: u64)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        self.serve_connection_until(io, connection_id, std::future::pending())
-            .await;
+        let link = Link {
+            io,
+            connection_id,
+            key: ConnKey(connection_id),
+            reset: None,
+            unacked: None,
+        };
+        self.serve_link_until(link, std::future::pending()).await;
     }
 
-    /// Like [`FixtureServer::serve_connection`], but once `shutdown` completes the connection
+    /// Serves one connection until it closes; once `shutdown` completes the connection
     /// finishes its in-flight response and then closes.
-    pub(crate) async fn serve_connection_until<I, F>(&self, io: I, connection_id: u64, shutdown: F)
+    pub(crate) async fn serve_link_until<I, F>(&self, link: Link<I>, shutdown: F)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
         F: Future<Output = ()>,
     {
-        let flushes = Arc::new(FlushSignal::default());
-        let service = FixtureService::new(self.clone(), connection_id, flushes.clone());
+        let control = Arc::new(ConnControl::new(
+            self.stall_board().connection(link.key),
+            link.unacked,
+        ));
+        let service = FixtureService::new(self.clone(), link.connection_id, control.clone());
         let conn = http1::Builder::new()
             .keep_alive(true)
             .auto_date_header(false)
-            .serve_connection(TokioIo::new(FlushWatch::new(io, flushes)), service);
+            .serve_connection(
+                TokioIo::new(ConnIo::new(link.io, control, link.reset)),
+                service,
+            );
         tokio::pin!(conn);
         tokio::pin!(shutdown);
         tokio::select! {
-            // A connection error here means the peer went away or sent garbage; hyper has
-            // already answered what it could, and there is nobody to report to.
+            // A connection error here means the peer went away or sent garbage, or a fault
+            // ended the response early; hyper has already answered what it could, and there
+            // is nobody to report to.
             _ = conn.as_mut() => return,
             () = &mut shutdown => {}
         }

@@ -82,7 +82,7 @@ pub fn decide(
     }
 
     // Step 5 and the Range itself: only for GET on a fixture that supports ranges.
-    let ranges_supported = accept_ranges == AcceptRanges::Bytes;
+    let ranges_supported = accept_ranges.honours_ranges();
     let range = if method == Method::GET && ranges_supported {
         match single_field(headers, &header::RANGE) {
             Field::Absent => None,
@@ -146,7 +146,7 @@ fn representation_headers(
     match accept_ranges {
         AcceptRanges::Bytes => put(h, header::ACCEPT_RANGES, "bytes"),
         AcceptRanges::None => put(h, header::ACCEPT_RANGES, "none"),
-        AcceptRanges::Absent => {}
+        AcceptRanges::Absent | AcceptRanges::Unadvertised => {}
     }
     put(h, header::CONTENT_TYPE, &version.content_type);
 }
@@ -777,6 +777,25 @@ mod tests {
             );
             full(&d);
         }
+    }
+
+    #[test]
+    fn unadvertised_ranges_are_honoured_without_the_header() {
+        let h = req(&[("range", "bytes=10-"), ("if-range", &etag())]);
+        let d = decide(&Method::GET, &h, &version(LEN), AcceptRanges::Unadvertised);
+        check(&d, 206, Some("bytes 10-999/1000"), 10..1000);
+        assert_eq!(header(&d, header::ACCEPT_RANGES), None);
+        let h = req(&[("range", "bytes=5000-")]);
+        let d = decide(&Method::GET, &h, &version(LEN), AcceptRanges::Unadvertised);
+        assert_eq!(d.status, StatusCode::RANGE_NOT_SATISFIABLE);
+        let d = decide(
+            &Method::GET,
+            &req(&[]),
+            &version(LEN),
+            AcceptRanges::Unadvertised,
+        );
+        full(&d);
+        assert_eq!(header(&d, header::ACCEPT_RANGES), None);
     }
 
     // ---- If-Range ----

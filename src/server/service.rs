@@ -1,5 +1,6 @@
 //! The hyper service: turns one request into a journaled response, shaped by the fault
-//! plan, and the body type that streams a byte range of a fixture (possibly cut short).
+//! plan, and the body type that streams a byte range of a fixture (possibly cut short,
+//! reset or held).
 
 use std::convert::Infallible;
 use std::fmt;
@@ -9,17 +10,19 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 
-use super::fault::{describe, Fault};
-use super::fixture::{AcceptRanges, Content, Fixture, FixtureVersion};
-use super::flush::FlushSignal;
+use super::fault::{describe, Fault, RetryAfter};
+use super::fixture::{server_date, AcceptRanges, Content, Fixture, FixtureVersion};
 use super::journal::{BodyGuard, JournalEntry};
+use super::link::ConnControl;
 use super::range::decide;
+use super::stall::{Stall, StallEnd};
 use super::FixtureServer;
 
 /// Body frames are at most this big: large enough for loopback throughput, small enough that
@@ -40,12 +43,19 @@ const UNAUTHORIZED_HTML: &str = "<!DOCTYPE html>\n<html>\n\
 /// What a file fixture's bytes are XORed with to make a [`Fault::NewVersion`].
 const NEW_VERSION_XOR: u8 = 0x5A;
 
+/// How soon a body about to reset asks the kernel again whether the client has every byte
+/// yet (nothing signals it). Loopback acknowledges within microseconds of the client
+/// reading, so the first waits are short; they double up to the maximum so a client that
+/// stops reading for long costs few wake-ups.
+const DRAIN_POLL_FIRST: Duration = Duration::from_millis(1);
+const DRAIN_POLL_MAX: Duration = Duration::from_millis(32);
+
 /// Serves one connection's requests. Holds the per-connection request counter.
 pub(crate) struct FixtureService {
     server: FixtureServer,
     connection_id: u64,
     next_index: AtomicU64,
-    flushes: Arc<FlushSignal>,
+    control: Arc<ConnControl>,
 }
 
 /// How the body is delimited on the wire.
@@ -66,25 +76,70 @@ struct Planned {
     content: Content,
     /// The bytes of `content` the head announces as the body.
     range: Range<u64>,
-    /// Deliver only this many body bytes, then close: a cut.
-    deliver: Option<u64>,
+    /// Where the body stops early and what happens there, in body bytes from its start.
+    breaks: Vec<Break>,
     framing: Framing,
+}
+
+/// A point in a response body where a fault acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Break {
+    /// Body bytes sent before the fault acts.
+    at_byte: u64,
+    action: BreakAction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BreakAction {
+    /// End the body here (Cut, ShortRange).
+    Cut,
+    /// Reset the connection here.
+    Reset,
+    /// Hold the body here until the stall ends, then go on.
+    Stall { duration: Option<Duration> },
+}
+
+impl BreakAction {
+    /// Whether the body ends at this break.
+    fn ends_body(self) -> bool {
+        matches!(self, BreakAction::Cut | BreakAction::Reset)
+    }
 }
 
 /// The faults applied so far to one response: (plan position, description).
 type Applied = Vec<(usize, String)>;
 
+/// The fixture a request names, as it is to be served.
+struct Found {
+    /// The representation selected for this request.
+    version: FixtureVersion,
+    accept_ranges: AcceptRanges,
+    chunked: bool,
+    coding: Coding,
+}
+
+/// Which content coding was selected (RFC 9110 §12.5.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    /// The fixture has one representation: nothing to negotiate.
+    Only,
+    /// The fixture offers gzip, and the request did not accept it.
+    Identity,
+    /// The gzip-encoded representation.
+    Gzip,
+}
+
 impl FixtureService {
     pub(crate) fn new(
         server: FixtureServer,
         connection_id: u64,
-        flushes: Arc<FlushSignal>,
+        control: Arc<ConnControl>,
     ) -> Self {
         FixtureService {
             server,
             connection_id,
             next_index: AtomicU64::new(0),
-            flushes,
+            control,
         }
     }
 
@@ -120,18 +175,46 @@ impl FixtureService {
                     }
                 }
             }
-            let found = key
-                .and_then(|k| state.fixtures.get(k))
-                .map(|f| (f.current().clone(), f.accept_ranges, f.chunked));
+            let found = key.and_then(|k| state.fixtures.get(k)).map(|f| {
+                let (version, coding) = match f.current_gzip() {
+                    None => (f.current(), Coding::Only),
+                    Some(gzip) if accepts_gzip(req.headers()) => (gzip, Coding::Gzip),
+                    Some(_) => (f.current(), Coding::Identity),
+                };
+                Found {
+                    version: version.clone(),
+                    accept_ranges: f.accept_ranges,
+                    chunked: f.chunked,
+                    coding,
+                }
+            });
 
             let mut planned = plan_response(method, req.headers(), found, &rules, &mut applied);
             for &(i, fault) in &rules {
                 match fault {
-                    Fault::Cut { at_byte } => {
+                    Fault::Cut { at_byte } | Fault::Reset { at_byte } => {
                         let len = if is_head { 0 } else { planned.body_len() };
                         if *at_byte < len {
-                            planned.deliver =
-                                Some(planned.deliver.map_or(*at_byte, |d| d.min(*at_byte)));
+                            let action = match fault {
+                                Fault::Cut { .. } => BreakAction::Cut,
+                                _ => BreakAction::Reset,
+                            };
+                            planned.breaks.push(Break {
+                                at_byte: *at_byte,
+                                action,
+                            });
+                            applied.push((i, describe(fault)));
+                        }
+                    }
+                    Fault::Stall { at_byte, duration } => {
+                        let len = if is_head { 0 } else { planned.body_len() };
+                        if *at_byte < len {
+                            planned.breaks.push(Break {
+                                at_byte: *at_byte,
+                                action: BreakAction::Stall {
+                                    duration: *duration,
+                                },
+                            });
                             applied.push((i, describe(fault)));
                         }
                     }
@@ -174,7 +257,7 @@ impl FixtureService {
             mut headers,
             content,
             range,
-            deliver,
+            breaks,
             framing,
         } = planned;
         // HEAD keeps GET's headers (Content-Length included) but sends no body; hyper writes
@@ -194,20 +277,18 @@ impl FixtureService {
                 version = Version::HTTP_10;
             }
         }
-        let cut = deliver.map(|d| Cut {
-            deliver: d,
-            flushes: self.flushes.clone(),
-            // Ending a close-delimited body is not an error: the close is the end.
-            fail: framing != Framing::CloseDelimited,
-            phase: CutPhase::Sending,
-        });
         let body = FixtureBody::new(
             content,
             range,
+            Stops {
+                breaks,
+                control: self.control.clone(),
+                // Ending a close-delimited body is not an error: the close is the end.
+                cut_fails: framing != Framing::CloseDelimited,
+            },
             journal,
             request_index,
             framing == Framing::Length,
-            cut,
         );
         let mut response = Response::new(body);
         *response.status_mut() = status;
@@ -229,12 +310,33 @@ impl Planned {
 fn plan_response(
     method: &Method,
     request_headers: &HeaderMap,
-    found: Option<(FixtureVersion, AcceptRanges, bool)>,
+    found: Option<Found>,
     rules: &[(usize, &Fault)],
     applied: &mut Applied,
 ) -> Planned {
+    // A challenge whose credentials the request carries lets it through.
+    let given = basic_credentials(request_headers);
+    let let_through = |fault: &Fault| match fault {
+        Fault::Unauthorized {
+            credentials: Some(wanted),
+        } => given.as_deref() == Some(wanted.as_str()),
+        _ => false,
+    };
+    for &(i, fault) in rules {
+        if let_through(fault) {
+            let user = given
+                .as_deref()
+                .and_then(|g| g.split_once(':'))
+                .map_or("", |(u, _)| u);
+            applied.push((i, format!("authorized as {user}")));
+        }
+    }
     // The last replacing fault wins, as if each had replaced the response in turn.
-    if let Some(&(i, fault)) = rules.iter().rev().find(|(_, f)| f.replaces_response()) {
+    if let Some(&(i, fault)) = rules
+        .iter()
+        .rev()
+        .find(|(_, f)| f.replaces_response() && !let_through(f))
+    {
         applied.push((i, describe(fault)));
         return replacement(fault);
     }
@@ -252,15 +354,7 @@ fn plan_response(
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             p
         }
-        Some((version, accept_ranges, chunked)) => fixture_response(
-            method,
-            request_headers,
-            version,
-            accept_ranges,
-            chunked,
-            rules,
-            applied,
-        ),
+        Some(found) => fixture_response(method, request_headers, found, rules, applied),
     }
 }
 
@@ -269,12 +363,16 @@ fn plan_response(
 fn fixture_response(
     method: &Method,
     request_headers: &HeaderMap,
-    mut version: FixtureVersion,
-    accept_ranges: AcceptRanges,
-    chunked: bool,
+    found: Found,
     rules: &[(usize, &Fault)],
     applied: &mut Applied,
 ) -> Planned {
+    let Found {
+        mut version,
+        accept_ranges,
+        chunked,
+        coding,
+    } = found;
     let mut ignore_range = false;
     let mut no_validators = false;
     for &(i, fault) in rules {
@@ -310,7 +408,7 @@ fn fixture_response(
         headers: d.headers,
         content: version.content,
         range: d.body,
-        deliver: None,
+        breaks: Vec::new(),
         framing: if chunked {
             Framing::Chunked
         } else {
@@ -320,6 +418,19 @@ fn fixture_response(
     if no_validators {
         planned.headers.remove(header::ETAG);
         planned.headers.remove(header::LAST_MODIFIED);
+    }
+    if coding != Coding::Only {
+        // Either representation may be sent for this URL, so caches must key on the field
+        // (RFC 9110 §12.5.5); 304 must carry it as the 200 would (§15.4.5).
+        planned
+            .headers
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    let with_body = matches!(planned.status, StatusCode::OK | StatusCode::PARTIAL_CONTENT);
+    if coding == Coding::Gzip && with_body {
+        planned
+            .headers
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     if planned.status != StatusCode::PARTIAL_CONTENT {
         return planned;
@@ -344,7 +455,10 @@ fn fixture_response(
             }
             Fault::ShortRange { missing } => {
                 let keep = planned.body_len().saturating_sub(*missing);
-                planned.deliver = Some(planned.deliver.map_or(keep, |d| d.min(keep)));
+                planned.breaks.push(Break {
+                    at_byte: keep,
+                    action: BreakAction::Cut,
+                });
             }
             _ => continue,
         }
@@ -367,17 +481,23 @@ fn replacement(fault: &Fault) -> Planned {
                     headers: HeaderMap::new(),
                     content: Content::Bytes(Bytes::new()),
                     range: 0..0,
-                    deliver: None,
+                    breaks: Vec::new(),
                     framing: Framing::Length,
                 }
             } else {
                 html_response(status, status_page(status))
             };
-            if let Some(value) = retry_after
-                .as_deref()
-                .and_then(|v| HeaderValue::from_str(v).ok())
-            {
-                p.headers.insert(header::RETRY_AFTER, value);
+            if let Some(retry_after) = retry_after {
+                if let Ok(value) = HeaderValue::from_str(&retry_after.value()) {
+                    p.headers.insert(header::RETRY_AFTER, value);
+                }
+                if let RetryAfter::Date { .. } = retry_after {
+                    // The date form counts from this Date (RFC 9110 §10.2.3), so send it.
+                    p.headers.insert(
+                        header::DATE,
+                        header_value(&httpdate::fmt_http_date(server_date())),
+                    );
+                }
             }
             p
         }
@@ -460,7 +580,7 @@ fn html_response(status: StatusCode, html: Bytes) -> Planned {
         headers,
         content: Content::Bytes(html),
         range: 0..len,
-        deliver: None,
+        breaks: Vec::new(),
         framing: Framing::Length,
     }
 }
@@ -483,6 +603,49 @@ fn field(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     } else {
         Some(values.join(", "))
     }
+}
+
+/// The `user:password` of a `Basic` Authorization field (RFC 7617): the scheme is
+/// case-insensitive, the token standard base64. `None` for anything else, or credentials
+/// that are not UTF-8.
+fn basic_credentials(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(token.trim())
+        .ok()?;
+    String::from_utf8(decoded).ok()
+}
+
+/// Whether the request's Accept-Encoding allows gzip (RFC 9110 §12.5.3): `gzip` (or its
+/// alias `x-gzip`, §8.4.1.3) with a non-zero weight, or else `*` with one. No field at all
+/// means any coding is acceptable, but the identity representation is served then:
+/// clients that handle gzip say so, and a download stays identity-encoded unless asked
+/// (http-side.md §2, "gzip").
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut gzip = None;
+    let mut any = None;
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for element in value.split(',') {
+            let mut parts = element.split(';');
+            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let weight_ok = parts
+                .filter_map(|p| p.trim().split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+                .is_none_or(|(_, q)| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0));
+            match coding.as_str() {
+                "gzip" | "x-gzip" => gzip = Some(weight_ok),
+                "*" => any = Some(weight_ok),
+                _ => {}
+            }
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 /// Decodes `%XX` escapes so `/a%20b.txt` finds the fixture loaded from `a b.txt`.
@@ -516,139 +679,243 @@ fn hex_value(digit: u8) -> u8 {
     char::from(digit).to_digit(16).unwrap_or(0) as u8
 }
 
-/// The response body: bytes `range` of `content`, in frames of at most 64 KiB, possibly cut
-/// short.
+/// The response body: bytes `range` of `content`, in frames of at most 64 KiB, possibly
+/// stopped early by the fault plan.
 ///
 /// A whole body reports an exact size hint when framed by length (so hyper checks it
 /// against Content-Length), and ends the stream on the last data frame, so hyper drops it
 /// (finalising the journal entry) as soon as the final bytes are handed over.
 ///
-/// A cut body promises no size (its Content-Length comes from the header), never reports
-/// its end early, and after its last data frame waits until hyper has written everything it
-/// buffered before failing (or, close-delimited, ending): otherwise hyper would drop the
-/// buffered prefix when the body fails (http-side.md §5.1).
+/// At each break (see [`Break`]) the body first waits until hyper has written everything it
+/// buffered: otherwise hyper would drop the buffered prefix when the body fails
+/// (http-side.md §5.1). Then:
+/// - a cut fails the body (or, close-delimited, ends it), and hyper closes with a FIN;
+/// - a reset waits until the client has acknowledged every byte (where the transport can
+///   tell), asks the connection to reset when it closes, and fails the body;
+/// - a stall posts itself on the server's stall board and waits for it to end, then
+///   sends the rest; if the client is gone for good it fails the body instead.
+///
+/// A body that ends early promises no size (its Content-Length comes from the header) and
+/// never reports its end before the break.
 pub(crate) struct FixtureBody {
     content: Content,
     next: u64,
-    /// Where the data frames stop: the end of the range, or the cut point.
+    /// The end of the range: where the data frames stop if no break ends the body first.
     end: u64,
+    /// Offset in `content` of the body's first byte, which break offsets count from.
+    start: u64,
     guard: BodyGuard,
     exact: bool,
-    cut: Option<Cut>,
+    stops: Stops,
+    phase: Phase,
 }
 
-/// The tail of a cut body.
-struct Cut {
-    /// Body bytes to deliver before the cut.
-    deliver: u64,
-    flushes: Arc<FlushSignal>,
-    /// Fail after the prefix (the client sees an incomplete body); false = end cleanly.
-    fail: bool,
-    phase: CutPhase,
+/// The breaks of one body and what acting on them needs.
+struct Stops {
+    /// In order of `at_byte`; the first one that ends the body is the last.
+    breaks: Vec<Break>,
+    control: Arc<ConnControl>,
+    /// Whether a cut fails the body (the client sees an incomplete body) rather than ends it.
+    cut_fails: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CutPhase {
-    /// Still sending the prefix.
+/// Where a body is between its data frames and its end.
+enum Phase {
+    /// Sending data frames up to the next break (or the end).
     Sending,
-    /// Prefix handed over; waiting for a transport flush after flush number `.0`.
+    /// At a break; waiting for a transport flush after flush number `.0`.
     Flushing(u64),
+    /// About to reset; waiting for the client to acknowledge every byte, checking again when
+    /// the timer fires.
+    Draining(Drain),
+    /// Held by a stall until it ends.
+    Stalled(Pin<Box<dyn std::future::Future<Output = StallEnd> + Send>>),
     /// Failed or ended.
     Done,
 }
 
-/// The error a cut body ends with; hyper then closes the connection.
-#[derive(Debug)]
-pub(crate) struct BodyCut {
-    at_byte: u64,
+/// Waiting, before a reset, for the client to acknowledge every byte.
+struct Drain {
+    /// Fires when it is time to ask the kernel again.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The wait after the next unsuccessful ask.
+    next_wait: Duration,
 }
 
-impl fmt::Display for BodyCut {
+/// The error a body ends with when a fault stops it; hyper then closes the connection.
+#[derive(Debug)]
+pub(crate) struct BodyStopped {
+    at_byte: u64,
+    why: StopReason,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum StopReason {
+    Cut,
+    Reset,
+    /// A stall without end whose client went away.
+    StallAbandoned,
+}
+
+impl fmt::Display for BodyStopped {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "fault plan: body cut after {} bytes", self.at_byte)
+        let what = match self.why {
+            StopReason::Cut => "body cut",
+            StopReason::Reset => "connection reset",
+            StopReason::StallAbandoned => "stall abandoned by the client",
+        };
+        write!(f, "fault plan: {what} after {} bytes", self.at_byte)
     }
 }
 
-impl std::error::Error for BodyCut {}
+impl std::error::Error for BodyStopped {}
 
 impl FixtureBody {
     fn new(
         content: Content,
         range: Range<u64>,
+        mut stops: Stops,
         journal: super::Journal,
         request_index: u64,
         length_framed: bool,
-        cut: Option<Cut>,
     ) -> Self {
         // Never promise bytes the content cannot produce, or hyper would abort the connection.
         let end = range.end.min(content.len());
         let next = range.start.min(end);
         let guard = BodyGuard::new(journal, request_index, end - next);
-        // A cut at or past the end is no cut.
-        let cut = cut.filter(|c| c.deliver < end - next);
-        let (end, exact) = match &cut {
-            Some(c) => (next + c.deliver, false),
-            None => (end, length_framed),
-        };
+        // A break at or past the end is no break. At one offset a stall comes before a cut,
+        // and nothing after the first break that ends the body matters.
+        stops.breaks.retain(|b| b.at_byte < end - next);
+        stops
+            .breaks
+            .sort_by_key(|b| (b.at_byte, b.action.ends_body()));
+        if let Some(last) = stops.breaks.iter().position(|b| b.action.ends_body()) {
+            stops.breaks.truncate(last + 1);
+        }
+        let exact = length_framed && !stops.breaks.iter().any(|b| b.action.ends_body());
         FixtureBody {
             content,
             next,
             end,
+            start: next,
             guard,
             exact,
-            cut,
+            stops,
+            phase: Phase::Sending,
         }
+    }
+
+    /// Where the data frames stop for now: the next break, or the end.
+    fn stop(&self) -> u64 {
+        self.stops
+            .breaks
+            .first()
+            .map_or(self.end, |b| self.start + b.at_byte)
     }
 }
 
 impl Body for FixtureBody {
     type Data = Bytes;
-    type Error = BodyCut;
+    type Error = BodyStopped;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BodyCut>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyStopped>>> {
         let this = self.get_mut();
-        if this.next < this.end {
-            let want = (this.end - this.next).min(CHUNK) as usize;
-            let chunk = this.content.read_at(this.next, want);
-            if !chunk.is_empty() {
-                this.next += chunk.len() as u64;
-                this.guard.add(chunk.len() as u64);
-                return Poll::Ready(Some(Ok(Frame::data(chunk))));
-            }
-            // Unreachable given the clamping in new(); stop producing rather than spin.
-            this.end = this.next;
-        }
-        let Some(cut) = this.cut.as_mut() else {
-            return Poll::Ready(None);
-        };
         loop {
-            match cut.phase {
-                CutPhase::Sending => {
+            match &mut this.phase {
+                Phase::Sending => {
+                    let stop = this.stop();
+                    if this.next < stop {
+                        let want = (stop - this.next).min(CHUNK) as usize;
+                        let chunk = this.content.read_at(this.next, want);
+                        if !chunk.is_empty() {
+                            this.next += chunk.len() as u64;
+                            this.guard.add(chunk.len() as u64);
+                            return Poll::Ready(Some(Ok(Frame::data(chunk))));
+                        }
+                        // Unreachable given the clamping in new(); stop producing rather
+                        // than spin.
+                        this.end = this.next;
+                        this.stops.breaks.clear();
+                    }
+                    if this.stops.breaks.is_empty() {
+                        this.phase = Phase::Done;
+                        return Poll::Ready(None);
+                    }
                     // Only flushes from now on prove the prefix left hyper's buffer.
-                    cut.phase = CutPhase::Flushing(cut.flushes.epoch());
+                    this.phase = Phase::Flushing(this.stops.control.flushes.epoch());
                 }
-                CutPhase::Flushing(epoch) => {
-                    std::task::ready!(cut.flushes.poll_flushed_since(epoch, cx));
-                    cut.phase = CutPhase::Done;
-                    if cut.fail {
-                        return Poll::Ready(Some(Err(BodyCut {
-                            at_byte: cut.deliver,
+                Phase::Flushing(epoch) => {
+                    std::task::ready!(this.stops.control.flushes.poll_flushed_since(*epoch, cx));
+                    let at_byte = this.next - this.start;
+                    match this.stops.breaks[0].action {
+                        BreakAction::Cut => {
+                            this.phase = Phase::Done;
+                            if this.stops.cut_fails {
+                                return Poll::Ready(Some(Err(BodyStopped {
+                                    at_byte,
+                                    why: StopReason::Cut,
+                                })));
+                            }
+                            return Poll::Ready(None);
+                        }
+                        BreakAction::Reset => {
+                            this.phase = Phase::Draining(Drain {
+                                timer: None,
+                                next_wait: DRAIN_POLL_FIRST,
+                            });
+                        }
+                        BreakAction::Stall { duration } => {
+                            let stall = Stall {
+                                sent_body_bytes: at_byte,
+                                duration,
+                            };
+                            let held = this.stops.control.stalls.hold(stall);
+                            this.phase = Phase::Stalled(Box::pin(held));
+                        }
+                    }
+                }
+                Phase::Draining(drain) => {
+                    if let Some(t) = &mut drain.timer {
+                        std::task::ready!(std::future::Future::poll(t.as_mut(), cx));
+                    }
+                    if this.stops.control.unacked_bytes().is_some_and(|n| n > 0) {
+                        drain.timer = Some(Box::pin(tokio::time::sleep(drain.next_wait)));
+                        drain.next_wait = (drain.next_wait * 2).min(DRAIN_POLL_MAX);
+                        continue;
+                    }
+                    this.stops.control.request_reset();
+                    this.phase = Phase::Done;
+                    return Poll::Ready(Some(Err(BodyStopped {
+                        at_byte: this.next - this.start,
+                        why: StopReason::Reset,
+                    })));
+                }
+                Phase::Stalled(held) => match std::task::ready!(held.as_mut().poll(cx)) {
+                    StallEnd::Resume => {
+                        this.stops.breaks.remove(0);
+                        this.phase = Phase::Sending;
+                    }
+                    StallEnd::GiveUp => {
+                        this.phase = Phase::Done;
+                        return Poll::Ready(Some(Err(BodyStopped {
+                            at_byte: this.next - this.start,
+                            why: StopReason::StallAbandoned,
                         })));
                     }
-                    return Poll::Ready(None);
-                }
-                CutPhase::Done => return Poll::Ready(None),
+                },
+                Phase::Done => return Poll::Ready(None),
             }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        match &self.cut {
-            Some(cut) => cut.phase == CutPhase::Done,
-            None => self.next >= self.end,
+        match self.phase {
+            Phase::Done => true,
+            Phase::Sending => self.stops.breaks.is_empty() && self.next >= self.end,
+            _ => false,
         }
     }
 
@@ -663,7 +930,30 @@ impl Body for FixtureBody {
 
 #[cfg(test)]
 mod tests {
-    use super::percent_decode;
+    use super::{accepts_gzip, percent_decode};
+    use http::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING};
+
+    #[test]
+    fn gzip_acceptance() {
+        let accepts = |values: &[&str]| {
+            let mut h = HeaderMap::new();
+            for v in values {
+                h.append(ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            }
+            accepts_gzip(&h)
+        };
+        assert!(!accepts(&[]));
+        assert!(accepts(&["gzip"]));
+        assert!(accepts(&["deflate, GZip;q=0.5"]));
+        assert!(accepts(&["br", "x-gzip"]));
+        assert!(accepts(&["*"]));
+        assert!(!accepts(&["gzip;q=0"]));
+        assert!(!accepts(&["gzip; q=0.000, *"]));
+        assert!(!accepts(&["identity"]));
+        assert!(!accepts(&["*;q=0"]));
+        assert!(accepts(&["*;q=0, gzip"]));
+        assert!(!accepts(&["gzipped"]));
+    }
 
     #[test]
     fn percent_decoding() {

@@ -4,14 +4,15 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::DuplexStream;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::link::{memory_reset_hook, tcp_reset_hook, ConnKey, Link, MemoryConn, UnackedProbe};
 use super::FixtureServer;
 
 /// How long [`TcpServer::shutdown`] lets open connections finish before aborting them.
@@ -33,7 +34,8 @@ pub struct TcpServer {
 
 impl TcpServer {
     /// Binds `addr` (port 0 picks an ephemeral port) and starts accepting on the current
-    /// tokio runtime. Connection ids are 0, 1, 2… in accept order.
+    /// tokio runtime. Connection ids are 0, 1, 2… in accept order; a connection's
+    /// [`ConnKey`] is the client's port ([`ConnKey::of_tcp_client`]).
     ///
     /// Only loopback addresses are allowed: anything else is refused with `InvalidInput`
     /// before binding, so a test can never expose fixtures beyond the machine.
@@ -85,15 +87,23 @@ async fn accept_loop(listener: TcpListener, server: FixtureServer, stop: watch::
         tokio::select! {
             () = &mut stop_signal => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, peer)) => {
                     // Small writes go out at once, which fault injection relies on.
                     let _ = stream.set_nodelay(true);
                     let id = next_id;
                     next_id += 1;
                     let server = server.clone();
                     let shutdown = stopped(stop.clone());
+                    let unacked = UnackedProbe::of_tcp(&stream);
+                    let link = Link {
+                        io: stream,
+                        connection_id: id,
+                        key: ConnKey(u64::from(peer.port())),
+                        reset: Some(tcp_reset_hook()),
+                        unacked,
+                    };
                     connections.spawn(async move {
-                        server.serve_connection_until(stream, id, shutdown).await;
+                        server.serve_link_until(link, shutdown).await;
                     });
                 }
                 // Per-connection failures (e.g. the peer reset before accept) are harmless.
@@ -135,12 +145,31 @@ impl MemoryServer {
     /// task spawned on the current tokio runtime (so this must be called inside one), with
     /// connection ids 0, 1, 2… in call order. Dropping the returned stream closes the
     /// connection.
-    pub fn connect(&self) -> DuplexStream {
+    pub fn connect(&self) -> MemoryConn {
+        self.connect_keyed().0
+    }
+
+    /// Like [`MemoryServer::connect`], and also returns the key the server knows this
+    /// connection by (its connection id).
+    pub fn connect_keyed(&self) -> (MemoryConn, ConnKey) {
         let (client, server_end) = tokio::io::duplex(DUPLEX_BUFFER);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let key = ConnKey(id);
+        let reset = Arc::new(AtomicBool::new(false));
+        let link = Link {
+            io: server_end,
+            connection_id: id,
+            key,
+            reset: Some(memory_reset_hook(reset.clone())),
+            // Bytes in the pipe's buffer survive the server's end being dropped, so flushed
+            // is delivered.
+            unacked: None,
+        };
         let server = self.server.clone();
-        tokio::spawn(async move { server.serve_connection(server_end, id).await });
-        client
+        tokio::spawn(async move {
+            server.serve_link_until(link, std::future::pending()).await;
+        });
+        (MemoryConn::new(client, reset), key)
     }
 }
 

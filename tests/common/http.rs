@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
 
-use bgsim::server::{FixtureServer, MemoryServer, TcpServer};
+use bgsim::server::{ConnKey, FixtureServer, MemoryServer, TcpServer};
 
 /// How a [`Harness`] reaches its server.
 pub enum Transport {
@@ -68,6 +68,24 @@ impl Harness {
         Client::handshake(self.connect_raw().await, self.whole_bodies).await
     }
 
+    /// A hyper client on a fresh connection, with the key the server knows that connection
+    /// by: the client's local port on TCP, the pipe number in memory.
+    pub async fn connect_keyed(&self) -> (Client, ConnKey) {
+        match &self.transport {
+            Transport::Tcp(tcp) => {
+                let stream = tokio::net::TcpStream::connect(tcp.local_addr())
+                    .await
+                    .expect("connect");
+                let key = ConnKey::of_tcp_client(&stream).expect("a local address");
+                (Client::handshake(stream, self.whole_bodies).await, key)
+            }
+            Transport::Memory(mem) => {
+                let (conn, key) = mem.connect_keyed();
+                (Client::handshake(conn, self.whole_bodies).await, key)
+            }
+        }
+    }
+
     /// Sends `request` on a fresh raw connection and reads until the server closes it.
     /// Returns the response head (up to the blank line) and every byte after it.
     pub async fn raw(&self, request: &str) -> (String, Vec<u8>) {
@@ -76,6 +94,33 @@ impl Harness {
         let mut got = Vec::new();
         io.read_to_end(&mut got).await.expect("clean close");
         split_head(&got)
+    }
+
+    /// Like [`Harness::raw`], but the connection may end with an error: returns the head,
+    /// the bytes after it, and the kind of the error that ended the reading, if any.
+    pub async fn raw_until_error(
+        &self,
+        request: &str,
+        late: bool,
+    ) -> (String, Vec<u8>, Option<std::io::ErrorKind>) {
+        let mut io = self.connect_raw().await;
+        io.write_all(request.as_bytes()).await.unwrap();
+        if late {
+            for _ in 0..500 {
+                tokio::task::yield_now().await;
+            }
+        }
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let error = loop {
+            match io.read(&mut buf).await {
+                Ok(0) => break None,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e) => break Some(e.kind()),
+            }
+        };
+        let (head, body) = split_head(&got);
+        (head, body, error)
     }
 
     /// Like [`Harness::raw`], but lets the server run (and fill the transport's buffers)
@@ -216,6 +261,23 @@ impl Reply {
         assert_eq!(
             io_error_kind(err),
             Some(std::io::ErrorKind::UnexpectedEof),
+            "{err:?}"
+        );
+        self
+    }
+
+    /// Asserts the body ended with a connection reset after exactly `n` bytes, and that
+    /// hyper did not take it for a cleanly closed, incomplete message.
+    pub fn reset_after(&self, n: usize) -> &Self {
+        assert_eq!(self.body.len(), n, "bytes before the reset");
+        let err = self
+            .error
+            .as_ref()
+            .expect("the body must end with an error");
+        assert!(!err.is_incomplete_message(), "{err:?}");
+        assert_eq!(
+            io_error_kind(err),
+            Some(std::io::ErrorKind::ConnectionReset),
             "{err:?}"
         );
         self
