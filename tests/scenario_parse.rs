@@ -137,6 +137,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_factor: 2,
             rate_max: None,
             max_concurrent_transfers: None,
+            upload_response_on_connect: true,
         },
         device: bgsim_simulator::DeviceConfig::default(),
         faults: Default::default(),

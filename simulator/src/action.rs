@@ -47,6 +47,34 @@ pub enum Action {
     ContainerMove,
     /// Nothing happens: the user waits (keeps the run going until then).
     Wait,
+    /// The user picks `size_bytes` bytes (generated from `seed`, see
+    /// [`crate::content::generated`]) and asks the app, in the foreground, to upload them to
+    /// `url` (API-1).
+    Upload {
+        /// Where to upload.
+        url: String,
+        /// How many bytes.
+        size_bytes: u64,
+        /// Which bytes.
+        seed: u64,
+    },
+    /// The user asks the app, in the foreground, for a small resource (API-4).
+    Fetch {
+        /// The URL.
+        url: String,
+        /// The container path the app should keep it at.
+        destination: String,
+    },
+    /// The user pauses the transfer of `url` in the app (API-7).
+    Pause {
+        /// The URL.
+        url: String,
+    },
+    /// The user resumes the paused transfer of `url` (API-7).
+    Resume {
+        /// The URL.
+        url: String,
+    },
 }
 
 impl Action {
@@ -69,6 +97,10 @@ impl Action {
             Action::Unlock => "unlock",
             Action::ContainerMove => "container-move",
             Action::Wait => "wait",
+            Action::Upload { .. } => "upload",
+            Action::Fetch { .. } => "fetch",
+            Action::Pause { .. } => "pause",
+            Action::Resume { .. } => "resume",
         }
     }
 }
@@ -79,6 +111,14 @@ impl fmt::Display for Action {
             Action::Download { url, destination } => {
                 write!(f, "download {url} -> {destination}")
             }
+            Action::Upload {
+                url,
+                size_bytes,
+                seed,
+            } => write!(f, "upload {url} size={size_bytes} seed={seed}"),
+            Action::Fetch { url, destination } => write!(f, "fetch {url} -> {destination}"),
+            Action::Pause { url } => write!(f, "pause {url}"),
+            Action::Resume { url } => write!(f, "resume {url}"),
             other => f.write_str(other.name()),
         }
     }

@@ -34,6 +34,10 @@ pub struct Profile {
     /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
+    /// HTTP-3: whether an upload's response body, held while the app did not run, is
+    /// delivered (didReceiveData) once a process connects the session. Undocumented;
+    /// delivered by default.
+    pub upload_response_on_connect: bool,
 }
 
 impl Default for Profile {
@@ -52,6 +56,7 @@ impl Default for Profile {
             rate_factor: 2,
             rate_max: None,
             max_concurrent_transfers: None,
+            upload_response_on_connect: true,
         }
     }
 }

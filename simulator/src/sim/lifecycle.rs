@@ -23,7 +23,12 @@ impl Simulation {
         let state = self.process.state;
         let applies = match &action {
             Action::Launch => state != Foreground,
-            Action::Download { .. } | Action::Home => state == Foreground,
+            Action::Download { .. }
+            | Action::Home
+            | Action::Upload { .. }
+            | Action::Fetch { .. }
+            | Action::Pause { .. }
+            | Action::Resume { .. } => state == Foreground,
             Action::Foreground => matches!(state, Background | Suspended),
             Action::SystemSuspend => state == Background,
             Action::SystemKill => matches!(state, Background | Suspended),
@@ -55,6 +60,10 @@ impl Simulation {
                     app.user_tapped_download(ctx, &url, &destination)
                 });
             }
+            Action::Upload { .. }
+            | Action::Fetch { .. }
+            | Action::Pause { .. }
+            | Action::Resume { .. } => self.user_transfer_action(action),
             Action::Home => self.enter_background(),
             Action::SystemSuspend => self.suspend(),
             Action::SystemKill => self.terminate(TerminatedBySystem),
@@ -173,6 +182,9 @@ impl Simulation {
             .clock
             .extract(|e| matches!(e, Event::App { generation: g, .. } if *g == generation));
         self.process.frozen.extend(held.into_iter().map(|(_, e)| e));
+        // API-4 / API-6: data tasks and streamed uploads die with the running process.
+        self.daemon.process_stopped(&mut daemon_env!(self));
+        self.route();
     }
 
     /// KILL-6: a crash is a termination by the system.
@@ -212,10 +224,10 @@ impl Simulation {
                     continue;
                 }
                 let session = ev.session().to_string();
-                if lose && !matches!(ev, DelegateEvent::WriteData { .. }) {
+                if lose && !ev.is_progress() {
                     self.daemon.lost(&mut daemon_env!(self), &ev);
                     *lost.entry(session).or_default() += 1;
-                } else if !matches!(ev, DelegateEvent::WriteData { .. }) {
+                } else if !ev.is_progress() {
                     returned.entry(session).or_default().push(ev);
                 }
             }
@@ -267,6 +279,8 @@ impl Simulation {
             s.wake = None;
         }
         self.daemon.disconnect_all();
+        // API-4 / API-6: before anything else happens to the tasks (KILL-2's cancellations).
+        self.daemon.process_stopped(&mut daemon_env!(self));
         self.set_state(to);
         if to == AppState::TerminatedByUser {
             let mut env = daemon_env!(self);
@@ -283,7 +297,7 @@ impl Simulation {
             .daemon
             .sessions
             .get(session)
-            .is_some_and(|s| !s.outbox.is_empty() && s.wake.is_none());
+            .is_some_and(|s| s.outbox.iter().any(DelegateEvent::wakes_app) && s.wake.is_none());
         if !ready || !(state == AppState::Suspended || state.relaunchable()) {
             return;
         }
