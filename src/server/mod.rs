@@ -31,7 +31,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use fault::{Fault, FaultPlan, FaultRule};
 pub use fixture::{AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
-pub use journal::{Journal, JournalEntry};
+pub use journal::{Journal, JournalEntry, UploadRecord};
 pub use range::{decide, Decision};
 pub use transport::{serve_until, MemoryServer, TcpServer};
 

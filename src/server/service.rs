@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::future::{ready, Ready};
+use std::future::{ready, Future};
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +21,8 @@ use super::flush::FlushSignal;
 use super::journal::{BodyGuard, JournalEntry};
 use super::range::decide;
 use super::FixtureServer;
+
+mod upload;
 
 /// Body frames are at most this big: large enough for loopback throughput, small enough that
 /// generated content is produced incrementally.
@@ -439,10 +441,21 @@ fn new_version(fixture: &mut Fixture, seed: u64) -> usize {
 impl hyper::service::Service<Request<Incoming>> for FixtureService {
     type Response = Response<FixtureBody>;
     type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        ready(Ok(self.respond(&req)))
+        // Uploads read their whole body before they are answered (upload.rs).
+        if upload::reads_body(req.method()) {
+            let index_on_connection = self.next_index.fetch_add(1, Ordering::Relaxed);
+            let upload = upload::Upload {
+                server: self.server.clone(),
+                connection_id: self.connection_id,
+                index_on_connection,
+                flushes: self.flushes.clone(),
+            };
+            return Box::pin(async move { Ok(upload.respond(req).await) });
+        }
+        Box::pin(ready(Ok(self.respond(&req))))
     }
 }
 
