@@ -482,7 +482,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             5,
             6,
             "unknown step `jump`; expected one of: launch, download, home, foreground, \
-             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait",
+             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait, upload, fetch, pause, resume",
         ),
         // Bad duration.
         (
@@ -664,7 +664,7 @@ fn an_error_displays_as_file_line_column_message() {
     assert_eq!(
         err.to_string(),
         "scenarios/x.toml:5:6: unknown step `jump`; expected one of: launch, download, home, \
-         foreground, system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait"
+         foreground, system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait, upload, fetch, pause, resume"
     );
 }
 

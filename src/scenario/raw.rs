@@ -75,6 +75,7 @@ pub(crate) struct RawProfile {
     pub rate_factor: Option<Spanned<u32>>,
     pub rate_max: Option<Dur>,
     pub max_concurrent_transfers: Option<Spanned<usize>>,
+    pub upload_response_on_connect: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +97,8 @@ pub(crate) struct RawStep {
     pub kind: StepKind,
     pub url: Option<Spanned<String>>,
     pub to: Option<Spanned<String>>,
+    pub size: Option<Spanned<Size>>,
+    pub seed: Option<Spanned<Seed>>,
 }
 
 #[derive(Deserialize)]
@@ -304,11 +307,15 @@ pub(crate) enum StepKind {
     Unlock,
     ContainerMove,
     Wait,
+    Upload,
+    Fetch,
+    Pause,
+    Resume,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 16] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 20] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -325,6 +332,10 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 16] = [
     ("unlock", StepKind::Unlock),
     ("container-move", StepKind::ContainerMove),
     ("wait", StepKind::Wait),
+    ("upload", StepKind::Upload),
+    ("fetch", StepKind::Fetch),
+    ("pause", StepKind::Pause),
+    ("resume", StepKind::Resume),
 ];
 
 impl StepKind {

@@ -25,6 +25,8 @@ use crate::world::fixture_url;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
+mod steps;
+
 pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<Scenario> {
     let name = raw.name.get_ref().trim();
     if name.is_empty() {
@@ -159,6 +161,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     }
     if let Some(lose) = raw.lose_undelivered_on_wake_kill {
         p.lose_undelivered_on_wake_kill = lose;
+    }
+    if let Some(deliver) = raw.upload_response_on_connect {
+        p.upload_response_on_connect = deliver;
     }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
@@ -343,21 +348,9 @@ fn action(
     at: &Locator,
 ) -> Result<Action> {
     let s = step.get_ref();
-    if s.kind != StepKind::Download {
-        // Only `download` takes a URL and a destination; on any other step they are a
-        // mistake (a misplaced line, a wrong `do`), never something to ignore.
-        for (key, value) in [("url", &s.url), ("to", &s.to)] {
-            if let Some(value) = value {
-                return Err(at.at(
-                    value.span(),
-                    format!(
-                        "a `{}` step takes no `{key}`; expected only `at` and `do` (only `download` takes `url` and `to`)",
-                        s.kind.name()
-                    ),
-                ));
-            }
-        }
-    }
+    // A key the step does not take is a mistake (a misplaced line, a wrong `do`), never
+    // something to ignore.
+    steps::check_keys(step, at)?;
     Ok(match s.kind {
         StepKind::Launch => Action::Launch,
         StepKind::Download => {
@@ -387,6 +380,20 @@ fn action(
         StepKind::Unlock => Action::Unlock,
         StepKind::ContainerMove => Action::ContainerMove,
         StepKind::Wait => Action::Wait,
+        StepKind::Upload => steps::upload(step, at)?,
+        StepKind::Fetch => {
+            let (url, to) = steps::url_and_to(step, at)?;
+            Action::Fetch {
+                url: download_url(url, fixtures, at)?,
+                destination: container_path(to, at)?,
+            }
+        }
+        StepKind::Pause => Action::Pause {
+            url: steps::transfer_url(step, at)?,
+        },
+        StepKind::Resume => Action::Resume {
+            url: steps::transfer_url(step, at)?,
+        },
     })
 }
 
