@@ -461,7 +461,7 @@ impl Daemon {
         if t.ext.kind == TaskKind::Data {
             self.data_task_lost(env, key, reason);
         } else {
-            self.upload_interrupted(env, key, reason);
+            self.upload_interrupted(env, key, format!("the response was cut: {reason}"));
         }
     }
 

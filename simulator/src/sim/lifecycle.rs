@@ -279,9 +279,9 @@ impl Simulation {
             s.wake = None;
         }
         self.daemon.disconnect_all();
+        self.set_state(to);
         // API-4 / API-6: before anything else happens to the tasks (KILL-2's cancellations).
         self.daemon.process_stopped(&mut daemon_env!(self));
-        self.set_state(to);
         if to == AppState::TerminatedByUser {
             let mut env = daemon_env!(self);
             self.daemon.force_quit(&mut env);
