@@ -7,11 +7,13 @@ pub mod reference;
 use bgsim_simulator::AppFactory;
 
 /// The built-in apps, by name: the reference app, the article's app, then the mutants.
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 6] = [
     "reference",
     "article",
     mutants::MUTANTS[0].0,
     mutants::MUTANTS[1].0,
+    mutants::MUTANTS[2].0,
+    mutants::MUTANTS[3].0,
 ];
 
 /// One line about the built-in app called `name`.

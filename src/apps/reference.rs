@@ -17,6 +17,11 @@
 //!   staged in an unprotected cache folder and moved into place once the app runs unlocked.
 //! - The completion handler is stored (CH-1), and called once, on the main queue, after
 //!   `urlSessionDidFinishEvents` (CH-2).
+//! - Uploads go from a file and delete it only after a 2xx; fetches use a data task only
+//!   while the app is in the foreground and become downloads when it leaves (API-4);
+//!   pausing suspends the task (API-7). See `reference/transfers.rs`.
+
+mod transfers;
 
 use bgsim_simulator::app::{
     AppContext, CancelReason, CompletionHandler, LaunchOptions, Queue, ResumeData, SessionConfig,
@@ -39,6 +44,12 @@ pub enum Bug {
     /// real-bugs P10 / API-2: tasks are created with the completion-handler API, which a
     /// background session refuses with an exception.
     CompletionHandlerApi,
+    /// real-bugs NL-04 / API-4: a fetch keeps its data task when the app leaves the
+    /// foreground, so it dies with -997 once the app is suspended.
+    DataTaskInBackground,
+    /// API-6: uploads stream the file's bytes instead of handing the daemon the file, so
+    /// they die with -997 once the app is suspended.
+    StreamedUpload,
 }
 
 /// The reference app's background session identifier.
@@ -81,12 +92,19 @@ struct Download {
     /// The file waits in PENDING_DIR for the device to unlock (TF-06).
     #[serde(default)]
     pending_move: bool,
+    /// Paused by the user: its task is suspended (API-7).
+    #[serde(default)]
+    user_paused: bool,
 }
 
 #[derive(Default, Serialize, Deserialize)]
 struct Store {
     next_key: u64,
     downloads: BTreeMap<String, Download>,
+    #[serde(default)]
+    uploads: BTreeMap<String, transfers::Upload>,
+    #[serde(default)]
+    fetches: BTreeMap<String, transfers::Fetch>,
 }
 
 #[derive(Default)]
@@ -95,6 +113,8 @@ struct Core {
     session: Option<SessionHandle>,
     handlers: BTreeMap<String, CompletionHandler>,
     bug: Option<Bug>,
+    /// Response bytes of uploads and fetches, until their task completes (memory only).
+    buffers: BTreeMap<String, Vec<u8>>,
 }
 
 /// The reference app (see the module documentation).
@@ -118,6 +138,19 @@ struct Delegate {
 
 fn resume_path(key: &str) -> String {
     format!("{RESUME_DIR}/{key}.resume")
+}
+
+impl Status {
+    /// The word reported for it (see `AppContext::report_download_state`).
+    fn word(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Paused => "paused",
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::Queued => "queued",
+        }
+    }
 }
 
 impl Core {
@@ -210,6 +243,8 @@ impl Core {
             });
             match ours {
                 Some(k) => claimed.push(k.to_string()),
+                // An upload, a fetch or a paused download of ours (transfers.rs).
+                None if self.claims(t) => {}
                 // A task nobody tracks would be a duplicate transfer: cancel it.
                 None if t.state != bgsim_simulator::app::TaskState::Completed => ctx.cancel(&t.key),
                 None => {}
@@ -226,6 +261,7 @@ impl Core {
             ctx.log(format!("{key}: its task is gone; starting it again"));
             self.start_task(ctx, &key);
         }
+        self.reconcile_transfers(ctx, &tasks);
         self.save(ctx);
     }
 
@@ -333,6 +369,9 @@ impl Core {
     }
 
     fn completed(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
+        if self.transfer_completed(ctx, task, error) {
+            return;
+        }
         self.settle(ctx, task, error);
         if self.bug == Some(Bug::OneAtATime) {
             self.start_next_queued(ctx);
@@ -369,7 +408,11 @@ impl Core {
                 let force_quit = e.code == UrlError::CANCELLED
                     && e.cancel_reason == Some(CancelReason::UserForceQuitApplication);
                 let retry = d.attempts < MAX_ATTEMPTS;
-                if force_quit {
+                let user_paused = d.user_paused;
+                if force_quit && user_paused {
+                    // Paused by the user: it stays paused, with its resume data (API-7).
+                    self.keep_paused(ctx, &key, e);
+                } else if force_quit {
                     // KILL-3: not a failure. Pause, then carry on from the resume data.
                     self.set_status(ctx, &key, Status::Paused);
                     self.save(ctx);
@@ -407,6 +450,26 @@ impl App for ReferenceApp {
         self.core.borrow_mut().finish_pending_moves(ctx);
     }
 
+    fn did_enter_background(&mut self, ctx: &mut AppContext<'_>) {
+        self.core.borrow_mut().fetches_to_downloads(ctx);
+    }
+
+    fn user_tapped_upload(&mut self, ctx: &mut AppContext<'_>, url: &str, content: &[u8]) {
+        self.core.borrow_mut().new_upload(ctx, url, content);
+    }
+
+    fn user_tapped_fetch(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
+        self.core.borrow_mut().new_fetch(ctx, url, destination);
+    }
+
+    fn user_tapped_pause(&mut self, ctx: &mut AppContext<'_>, url: &str) {
+        self.core.borrow_mut().pause(ctx, url);
+    }
+
+    fn user_tapped_resume(&mut self, ctx: &mut AppContext<'_>, url: &str) {
+        self.core.borrow_mut().resume(ctx, url);
+    }
+
     fn handle_events_for_background_session(
         &mut self,
         _ctx: &mut AppContext<'_>,
@@ -436,6 +499,7 @@ impl App for ReferenceApp {
                 failure: None,
                 retry_after_s: None,
                 pending_move: false,
+                user_paused: false,
             },
         );
         let busy = core.bug == Some(Bug::OneAtATime)
@@ -478,6 +542,23 @@ impl DownloadDelegate for Delegate {
         location: &str,
     ) {
         self.core.borrow_mut().finished(ctx, task, location);
+    }
+
+    fn did_send_body_data(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        _: u64,
+        total: u64,
+        expected: i64,
+    ) {
+        self.core
+            .borrow_mut()
+            .upload_progress(ctx, task, total, expected);
+    }
+
+    fn did_receive_data(&mut self, _: &mut AppContext<'_>, task: &TaskInfo, data: &[u8]) {
+        self.core.borrow_mut().received(task, data);
     }
 
     fn did_complete_with_error(
