@@ -133,8 +133,10 @@ fn progress_sane(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut last: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
     for (i, r) in f.records.iter().enumerate() {
         match &r.what {
-            // A new attempt or a resume may legitimately start lower.
+            // A new attempt or a resume may legitimately start lower (an upload always
+            // starts over: NET-2).
             What::RequestSent { .. }
+            | What::UploadRequestSent { .. }
             | What::Callback {
                 callback: Callback::DidResumeAtOffset { .. },
                 ..
