@@ -149,3 +149,44 @@ fn the_reference_app_is_never_flagged_not_even_by_a_server_that_always_fails() {
         .sandbox
         .exists("Library/Application Support/uploads/u1.bin"));
 }
+
+#[test]
+fn a_transfer_the_user_paused_may_stay_paused_without_breaking_one_outcome() {
+    // API-7: the user pauses an upload and a download and never resumes them; their tasks
+    // stay suspended, and the app's states stay paused. That is the user's choice, not a
+    // transfer left running.
+    let upload_url = bgsim::world::fixture_url("/uploads/photo.jpg");
+    let download_url = bgsim::world::fixture_url(BIG);
+    let run = world::run(World {
+        config: config(1),
+        fixtures: fixtures(),
+        faults: FaultPlan::new(),
+        app: bgsim::apps::factory("reference").unwrap(),
+        timeline: vec![
+            (secs(0.0), Action::Launch),
+            (secs(1.0), upload("/uploads/photo.jpg", 500_000, 3)),
+            (secs(1.0), download(BIG, "Documents/big.bin")),
+            (secs(1.5), Action::Pause { url: upload_url }),
+            (secs(1.5), Action::Pause { url: download_url }),
+        ],
+        horizon: SimTime::NEVER,
+        transport: Transport::Memory,
+    })
+    .expect("the world runs");
+    assert_eq!(run.end, RunEnd::Quiet);
+    assert!(judge(&run).is_empty(), "{:?}", judge(&run));
+    let paused = run
+        .history
+        .records()
+        .iter()
+        .filter(|r| matches!(r.what, What::Paused { .. }))
+        .count();
+    assert_eq!(paused, 2);
+    assert!(!run.history.records().iter().any(|r| matches!(
+        &r.what,
+        What::Callback {
+            callback: Callback::DidCompleteWithError { .. },
+            ..
+        }
+    )));
+}

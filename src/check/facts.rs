@@ -18,6 +18,8 @@ pub(crate) struct TaskLife {
     pub finished: Option<(usize, String, u16)>,
     /// did-complete-with-error reached the app.
     pub completion_delivered: Option<usize>,
+    /// The app suspended the task (API-7) and has not resumed it since.
+    pub suspended: bool,
 }
 
 /// One of the app's downloads, by the key it reports.
@@ -126,6 +128,11 @@ impl<'a> Facts<'a> {
                         ..TaskLife::default()
                     },
                 );
+            }
+            What::Paused { task, .. } | What::TaskResumed { task } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.suspended = matches!(r.what, What::Paused { .. });
+                }
             }
             What::TaskDescribed { task, description } => {
                 if let Some(t) = self.tasks.get_mut(task) {
@@ -266,6 +273,16 @@ impl<'a> Facts<'a> {
             Some(Action::Lock)
         );
         network_up && relaunched && unlocked
+    }
+
+    /// Whether the user's last word about the transfer of `url` was a pause (API-7): a
+    /// transfer the user paused may rightly stay paused.
+    pub fn paused_by_user(&self, url: &str) -> bool {
+        self.records.iter().rev().find_map(|r| match &r.what {
+            What::Step(Action::Pause { url: u }) if u == url => Some(true),
+            What::Step(Action::Resume { url: u }) if u == url => Some(false),
+            _ => None,
+        }) == Some(true)
     }
 
     /// Sessions with a task created before `at` whose completion had not reached the app.
