@@ -813,3 +813,20 @@ fn task_info_describes_the_kind() {
     }
     .process_bound());
 }
+
+#[test]
+fn an_empty_file_is_uploaded_with_content_length_0() {
+    let ran = run(Plan::default(), created(), foreground(upload(0)));
+    assert_eq!(ran.seen.len(), 1);
+    assert!(ran.seen[0].head.contains("content-length: 0"));
+    assert!(ran.seen[0].body.is_empty());
+    assert!(has(&ran.history, |w| matches!(
+        w,
+        What::Uploaded {
+            status: 201,
+            sent: 0,
+            ..
+        }
+    )));
+    assert!(sends(&ran.history).is_empty(), "no body, no body progress");
+}
