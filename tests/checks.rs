@@ -8,6 +8,7 @@ use bgsim::check::{self, Evidence, Violation, CATALOGUE};
 use bgsim::world::{Run, Transport};
 use bgsim_simulator::{Action, AppFactory, RunEnd, SimTime};
 use common::broken::{self, Flaw};
+use common::broken_upload::{self, UploadFlaw};
 use common::*;
 
 fn judge(run: &Run) -> Vec<Violation> {
@@ -109,6 +110,14 @@ fn cases() -> Vec<Case> {
             "no-exception",
             broken::factory(Flaw::TaskOnInvalidatedSession),
             foreground("/xamarin.png"),
+        ),
+        (
+            "upload-delivered",
+            broken_upload::factory(UploadFlaw::ModifiesTheFileBeforeResume),
+            vec![
+                (secs(0.0), Action::Launch),
+                (secs(1.0), upload("/uploads/photo.jpg", 100_000, 3)),
+            ],
         ),
     ]
 }

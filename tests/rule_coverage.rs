@@ -17,7 +17,7 @@ const GROUPS: [&str; 11] = [
 ];
 
 /// DOC or DTS rules of those groups with no scenario yet, and why.
-const NOT_YET: [(&str, &str); 10] = [
+const NOT_YET: [(&str, &str); 4] = [
     (
         "ID-5",
         "a second process (an app extension) is not modelled",
@@ -27,16 +27,10 @@ const NOT_YET: [(&str, &str); 10] = [
         "SCHED-4",
         "countOfBytesClientExpectsToReceive is not modelled",
     ),
-    ("RES-8", "resumable uploads (iOS 17) are not modelled"),
-    ("HTTP-3", "upload tasks are not modelled yet"),
     (
         "HTTP-4",
         "authentication challenges reach the app as a 401 response",
     ),
-    ("PROG-3", "upload tasks are not modelled yet"),
-    ("API-4", "data tasks are not modelled yet"),
-    ("API-6", "streamed uploads are not modelled yet"),
-    ("API-7", "task.suspend() is not modelled yet"),
 ];
 
 fn cited() -> BTreeSet<String> {

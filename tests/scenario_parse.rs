@@ -138,6 +138,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_max: None,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
+            upload_response_on_connect: true,
         },
         device: bgsim_simulator::DeviceConfig::default(),
         session: Default::default(),
@@ -728,7 +729,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             5,
             6,
             "unknown step `jump`; expected one of: launch, download, home, foreground, \
-             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait",
+             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait, pause-download, resume-download, sign-out, stop-after-downloads, low-power-on, low-power-off, system-cancel, wifi-on, wifi-off, low-data-mode-on, low-data-mode-off, upload, fetch, suspend-task, resume-task",
         ),
         // Bad duration.
         (
@@ -916,7 +917,7 @@ fn an_error_displays_as_file_line_column_message() {
         "{text}"
     );
     assert!(
-        text.contains(", sign-out, ") && !text.contains('\n'),
+        text.contains(", sign-out, ") && text.contains(", suspend-task, ") && !text.contains('\n'),
         "{text}"
     );
 }

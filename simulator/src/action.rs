@@ -69,6 +69,34 @@ pub enum Action {
     /// The system cancels every unfinished transfer for lack of resources (PWR-3):
     /// -999 with reason 2, and resume data where the download can resume.
     SystemCancel,
+    /// The user picks `size_bytes` bytes (generated from `seed`, see
+    /// [`crate::content::generated`]) and asks the app, in the foreground, to upload them to
+    /// `url` (API-1).
+    Upload {
+        /// Where to upload.
+        url: String,
+        /// How many bytes.
+        size_bytes: u64,
+        /// Which bytes.
+        seed: u64,
+    },
+    /// The user asks the app, in the foreground, for a small resource (API-4).
+    Fetch {
+        /// The URL.
+        url: String,
+        /// The container path the app should keep it at.
+        destination: String,
+    },
+    /// The user pauses the transfer of `url` in the app, which suspends its task (API-7).
+    SuspendTask {
+        /// The URL.
+        url: String,
+    },
+    /// The user resumes the transfer of `url` that the app suspended (API-7).
+    ResumeTask {
+        /// The URL.
+        url: String,
+    },
 }
 
 /// What the user asks of the app's UI, beyond starting a download.
@@ -149,6 +177,10 @@ impl Action {
             Action::Wifi { on: false } => "wifi-off",
             Action::LowDataMode { on: true } => "low-data-mode-on",
             Action::LowDataMode { on: false } => "low-data-mode-off",
+            Action::Upload { .. } => "upload",
+            Action::Fetch { .. } => "fetch",
+            Action::SuspendTask { .. } => "suspend-task",
+            Action::ResumeTask { .. } => "resume-task",
         }
     }
 }
@@ -160,6 +192,14 @@ impl fmt::Display for Action {
                 write!(f, "download {url} -> {destination}")
             }
             Action::User(command) => command.fmt(f),
+            Action::Upload {
+                url,
+                size_bytes,
+                seed,
+            } => write!(f, "upload {url} size={size_bytes} seed={seed}"),
+            Action::Fetch { url, destination } => write!(f, "fetch {url} -> {destination}"),
+            Action::SuspendTask { url } => write!(f, "suspend-task {url}"),
+            Action::ResumeTask { url } => write!(f, "resume-task {url}"),
             other => f.write_str(other.name()),
         }
     }

@@ -13,6 +13,7 @@
 pub mod action;
 pub mod app;
 pub mod clock;
+pub mod content;
 mod daemon;
 pub mod device;
 pub mod network;

@@ -37,6 +37,10 @@ pub struct Profile {
     /// PWR-1: whether Low Power Mode stops non-discretionary transfers too. Undocumented;
     /// off by default (only discretionary work is deferred).
     pub low_power_pauses_all: bool,
+    /// HTTP-3: whether an upload's response body, held while the app did not run, is
+    /// delivered (didReceiveData) once a process connects the session. Undocumented;
+    /// delivered by default.
+    pub upload_response_on_connect: bool,
 }
 
 impl Default for Profile {
@@ -56,6 +60,7 @@ impl Default for Profile {
             rate_max: None,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
+            upload_response_on_connect: true,
         }
     }
 }

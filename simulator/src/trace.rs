@@ -3,7 +3,8 @@
 //! determinism. It never contains ports, real paths or wall-clock times.
 
 use crate::action::Action;
-use crate::app::{AppState, Queue, TaskKey, UrlError};
+use crate::app::{AppState, Queue, TaskKey, UploadMethod, UrlError};
+use crate::content::hex;
 use crate::seed::fnv1a64;
 use crate::time::{fmt_duration, SimTime};
 use std::fmt;
@@ -130,6 +131,52 @@ pub enum Callback {
     Dispatched {
         /// The app's label for it.
         label: String,
+    },
+    /// `urlSession(_:task:didSendBodyData:...)` (PROG-3).
+    DidSendBodyData {
+        /// The task.
+        task: TaskKey,
+        /// Bytes since the last call.
+        sent: u64,
+        /// Bytes of this attempt so far.
+        total: u64,
+        /// Expected total: the file's length, -1 for a stream (PROG-3).
+        expected: i64,
+    },
+    /// `urlSession(_:dataTask:didReceive:)` (API-4, HTTP-3).
+    DidReceiveData {
+        /// The task.
+        task: TaskKey,
+        /// How many bytes.
+        bytes: u64,
+        /// Their FNV-1a 64 hash ([`crate::content::Fnv1a64`]).
+        fnv1a64: u64,
+    },
+    /// The user's upload request reached the app's UI.
+    UserTappedUpload {
+        /// Where to upload.
+        url: String,
+        /// How many bytes the user picked.
+        size: u64,
+        /// Their FNV-1a 64 hash: what the server must receive.
+        fnv1a64: u64,
+    },
+    /// The user's request for a small resource reached the app's UI.
+    UserTappedFetch {
+        /// The URL.
+        url: String,
+        /// Where the app should keep it.
+        destination: String,
+    },
+    /// The user paused the transfer of a URL.
+    UserTappedSuspendTask {
+        /// The URL.
+        url: String,
+    },
+    /// The user resumed the transfer of a URL.
+    UserTappedResumeTask {
+        /// The URL.
+        url: String,
     },
 }
 
@@ -423,6 +470,81 @@ pub enum What {
         /// Up or down.
         up: bool,
     },
+    /// The app created an upload task (API-1) or a streamed upload (API-6).
+    UploadTaskCreated {
+        /// The task.
+        task: TaskKey,
+        /// Its URL.
+        url: String,
+        /// PUT or POST.
+        method: UploadMethod,
+        /// The file it uploads; None for a streamed body.
+        file: Option<String>,
+    },
+    /// The app created a data task (API-4).
+    DataTaskCreated {
+        /// The task.
+        task: TaskKey,
+        /// Its URL.
+        url: String,
+    },
+    /// `task.suspend()` (API-7).
+    TaskSuspended {
+        /// The task.
+        task: TaskKey,
+    },
+    /// API-7: the daemon stopped a task the app suspended: no traffic, no timers.
+    Paused {
+        /// The task.
+        task: TaskKey,
+        /// Bytes kept: the downloaded bytes of a download; 0 for other kinds, which start
+        /// over when resumed.
+        kept: u64,
+        /// What was left of the resource timeout (NET-3), now frozen.
+        timeout_left: Option<Duration>,
+    },
+    /// The daemon took its copy of an upload's file, at `resume()`.
+    UploadFileRead {
+        /// The task.
+        task: TaskKey,
+        /// The container path.
+        path: String,
+        /// Its length.
+        bytes: u64,
+        /// Its FNV-1a 64 hash.
+        fnv1a64: u64,
+    },
+    /// The daemon sent an upload request; the body follows as the bandwidth allows.
+    UploadRequestSent {
+        /// The task.
+        task: TaskKey,
+        /// Attempt number, from 1: every attempt sends the whole body (NET-2).
+        attempt: u32,
+        /// PUT or POST.
+        method: UploadMethod,
+        /// The Content-Length sent; -1 for a chunked (streamed) body.
+        content_length: i64,
+    },
+    /// An upload's response ended: the task completes without error (HTTP-1).
+    Uploaded {
+        /// The task.
+        task: TaskKey,
+        /// The status.
+        status: u16,
+        /// Request body bytes sent.
+        sent: u64,
+        /// Response body bytes received.
+        received: u64,
+    },
+    /// A data task's response ended (API-4).
+    Fetched {
+        /// The task.
+        task: TaskKey,
+        /// The status.
+        status: u16,
+        /// Response body bytes.
+        bytes: u64,
+    },
 }
 
 fn opt(s: &Option<String>) -> &str {
@@ -485,6 +607,31 @@ impl fmt::Display for Callback {
                 write!(f, "resumeData {task} produced={produced}")
             }
             Callback::Dispatched { label } => write!(f, "block {label}"),
+            Callback::DidSendBodyData {
+                task,
+                sent,
+                total,
+                expected,
+            } => write!(f, "didSendBodyData {task} +{sent} {total}/{expected}"),
+            Callback::DidReceiveData {
+                task,
+                bytes,
+                fnv1a64,
+            } => write!(
+                f,
+                "didReceiveData {task} +{bytes} fnv1a64={}",
+                hex(*fnv1a64)
+            ),
+            Callback::UserTappedUpload { url, size, fnv1a64 } => write!(
+                f,
+                "userTappedUpload {url} size={size} fnv1a64={}",
+                hex(*fnv1a64)
+            ),
+            Callback::UserTappedFetch { url, destination } => {
+                write!(f, "userTappedFetch {url} -> {destination}")
+            }
+            Callback::UserTappedSuspendTask { url } => write!(f, "userTappedSuspendTask {url}"),
+            Callback::UserTappedResumeTask { url } => write!(f, "userTappedResumeTask {url}"),
         }
     }
 }
@@ -653,6 +800,61 @@ impl fmt::Display for What {
             }
             What::ContainerMoved { root } => write!(f, "container moved to {root}"),
             What::Network { up } => write!(f, "network {}", if *up { "up" } else { "down" }),
+            What::UploadTaskCreated {
+                task,
+                url,
+                method,
+                file,
+            } => match file {
+                Some(file) => write!(f, "upload task {task} created {method} {url} from {file}"),
+                None => write!(f, "upload task {task} created {method} {url} from a stream"),
+            },
+            What::DataTaskCreated { task, url } => write!(f, "data task {task} created {url}"),
+            What::TaskSuspended { task } => write!(f, "task {task} suspend"),
+            What::Paused {
+                task,
+                kept,
+                timeout_left,
+            } => {
+                write!(f, "paused {task} keeping {kept} bytes")?;
+                match timeout_left {
+                    Some(d) => write!(f, "; resource timeout frozen at {}", fmt_duration(*d)),
+                    None => Ok(()),
+                }
+            }
+            What::UploadFileRead {
+                task,
+                path,
+                bytes,
+                fnv1a64,
+            } => write!(
+                f,
+                "upload file of {task} copied {path} bytes={bytes} fnv1a64={}",
+                hex(*fnv1a64)
+            ),
+            What::UploadRequestSent {
+                task,
+                attempt,
+                method,
+                content_length,
+            } => write!(
+                f,
+                "{method} {task} attempt={attempt} content-length={content_length}"
+            ),
+            What::Uploaded {
+                task,
+                status,
+                sent,
+                received,
+            } => write!(
+                f,
+                "uploaded {task} status={status} sent={sent} received={received}"
+            ),
+            What::Fetched {
+                task,
+                status,
+                bytes,
+            } => write!(f, "fetched {task} status={status} bytes={bytes}"),
         }
     }
 }

@@ -63,11 +63,13 @@ impl SessionSettings {
 }
 
 /// The built-in apps, by name: the reference app, the article's app, then the mutants.
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 6] = [
     "reference",
     "article",
     mutants::MUTANTS[0].0,
     mutants::MUTANTS[1].0,
+    mutants::MUTANTS[2].0,
+    mutants::MUTANTS[3].0,
 ];
 
 /// One line about the built-in app called `name`.

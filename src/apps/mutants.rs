@@ -4,7 +4,7 @@
 use super::reference::Bug;
 
 /// Every mutant: its name, the bug it carries, and one line about it.
-pub const MUTANTS: [(&str, Bug, &str); 2] = [
+pub const MUTANTS: [(&str, Bug, &str); 4] = [
     (
         "nl-05-one-at-a-time",
         Bug::OneAtATime,
@@ -14,6 +14,16 @@ pub const MUTANTS: [(&str, Bug, &str); 2] = [
         "p10-completion-handler-api",
         Bug::CompletionHandlerApi,
         "creates tasks with the completion-handler API (P10, API-2)",
+    ),
+    (
+        "nl-04-data-task-in-background",
+        Bug::DataTaskInBackground,
+        "keeps a fetch's data task when the app leaves the foreground (NL-04, API-4)",
+    ),
+    (
+        "api-6-streamed-upload",
+        Bug::StreamedUpload,
+        "uploads from a stream instead of a file (API-6)",
     ),
 ];
 

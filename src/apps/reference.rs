@@ -17,6 +17,11 @@
 //!   staged in an unprotected cache folder and moved into place once the app runs unlocked.
 //! - The completion handler is stored (CH-1), and called once, on the main queue, after
 //!   `urlSessionDidFinishEvents` (CH-2).
+//! - Uploads go from a file and delete it only after a 2xx; fetches use a data task only
+//!   while the app is in the foreground and become downloads when it leaves (API-4);
+//!   pausing suspends the task (API-7). See `reference/transfers.rs`.
+
+mod transfers;
 
 use super::SessionSettings;
 use bgsim_simulator::app::TaskKey;
@@ -41,6 +46,12 @@ pub enum Bug {
     /// real-bugs P10 / API-2: tasks are created with the completion-handler API, which a
     /// background session refuses with an exception.
     CompletionHandlerApi,
+    /// real-bugs NL-04 / API-4: a fetch keeps its data task when the app leaves the
+    /// foreground, so it dies with -997 once the app is suspended.
+    DataTaskInBackground,
+    /// API-6: uploads stream the file's bytes instead of handing the daemon the file, so
+    /// they die with -997 once the app is suspended.
+    StreamedUpload,
 }
 
 /// The reference app's background session identifier.
@@ -86,7 +97,8 @@ struct Download {
     /// The file waits in PENDING_DIR for the device to unlock (TF-06).
     #[serde(default)]
     pending_move: bool,
-    /// The user paused it: its cancellation is not a failure (RES-2).
+    /// The user paused it: by cancelling it with resume data (a download, RES-2) or by
+    /// suspending its task (API-7). Either way its cancellation is not a failure.
     #[serde(default)]
     user_paused: bool,
 }
@@ -95,6 +107,10 @@ struct Download {
 struct Store {
     next_key: u64,
     downloads: BTreeMap<String, Download>,
+    #[serde(default)]
+    uploads: BTreeMap<String, transfers::Upload>,
+    #[serde(default)]
+    fetches: BTreeMap<String, transfers::Fetch>,
 }
 
 #[derive(Default)]
@@ -108,6 +124,8 @@ struct Core {
     invalidating: bool,
     /// What the scenario asks of the session configuration.
     settings: SessionSettings,
+    /// Response bytes of uploads and fetches, until their task completes (memory only).
+    buffers: BTreeMap<String, Vec<u8>>,
 }
 
 /// The reference app (see the module documentation).
@@ -145,6 +163,20 @@ fn keep_resume_data(ctx: &mut AppContext<'_>, key: &str, data: &ResumeData) {
     let _ = ctx.write_file(&resume_path(key), data.as_bytes());
 }
 
+impl Status {
+    /// The word reported for it (see `AppContext::report_download_state`).
+    fn word(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Paused => "paused",
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::Queued => "queued",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
 impl Core {
     fn save(&self, ctx: &mut AppContext<'_>) {
         let json = serde_json::to_vec_pretty(&self.store).expect("the store serialises");
@@ -170,15 +202,7 @@ impl Core {
     fn set_status(&mut self, ctx: &mut AppContext<'_>, key: &str, status: Status) {
         if let Some(d) = self.store.downloads.get_mut(key) {
             d.status = status;
-            let word = match status {
-                Status::Running => "running",
-                Status::Paused => "paused",
-                Status::Done => "done",
-                Status::Failed => "failed",
-                Status::Queued => "queued",
-                Status::Cancelled => "cancelled",
-            };
-            ctx.report_download_state(key, word);
+            ctx.report_download_state(key, status.word());
         }
     }
 
@@ -236,6 +260,8 @@ impl Core {
             });
             match ours {
                 Some(k) => claimed.push(k.to_string()),
+                // An upload, a fetch or a paused download of ours (transfers.rs).
+                None if self.claims(t) => {}
                 // A task nobody tracks would be a duplicate transfer: cancel it.
                 None if t.state != bgsim_simulator::app::TaskState::Completed => ctx.cancel(&t.key),
                 None => {}
@@ -252,6 +278,7 @@ impl Core {
             ctx.log(format!("{key}: its task is gone; starting it again"));
             self.start_task(ctx, &key);
         }
+        self.reconcile_transfers(ctx, &tasks);
         self.save(ctx);
     }
 
@@ -359,6 +386,9 @@ impl Core {
     }
 
     fn completed(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
+        if self.transfer_completed(ctx, task, error) {
+            return;
+        }
         self.settle(ctx, task, error);
         if self.bug == Some(Bug::OneAtATime) {
             self.start_next_queued(ctx);
@@ -440,7 +470,7 @@ impl Core {
     }
 
     /// RES-2: pause with `cancel(byProducingResumeData:)`, keeping the data to resume.
-    fn pause(&mut self, ctx: &mut AppContext<'_>, destination: &str) {
+    fn pause_download(&mut self, ctx: &mut AppContext<'_>, destination: &str) {
         let Some(key) = self.key_for_destination(destination) else {
             return;
         };
@@ -543,6 +573,26 @@ impl App for ReferenceApp {
         self.core.borrow_mut().finish_pending_moves(ctx);
     }
 
+    fn did_enter_background(&mut self, ctx: &mut AppContext<'_>) {
+        self.core.borrow_mut().fetches_to_downloads(ctx);
+    }
+
+    fn user_tapped_upload(&mut self, ctx: &mut AppContext<'_>, url: &str, content: &[u8]) {
+        self.core.borrow_mut().new_upload(ctx, url, content);
+    }
+
+    fn user_tapped_fetch(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
+        self.core.borrow_mut().new_fetch(ctx, url, destination);
+    }
+
+    fn user_tapped_suspend_task(&mut self, ctx: &mut AppContext<'_>, url: &str) {
+        self.core.borrow_mut().suspend_transfer(ctx, url);
+    }
+
+    fn user_tapped_resume_task(&mut self, ctx: &mut AppContext<'_>, url: &str) {
+        self.core.borrow_mut().resume_transfer(ctx, url);
+    }
+
     fn handle_events_for_background_session(
         &mut self,
         _ctx: &mut AppContext<'_>,
@@ -599,7 +649,7 @@ impl ReferenceApp {
     fn command(&mut self, ctx: &mut AppContext<'_>, command: &UserCommand) {
         let mut core = self.core.borrow_mut();
         match command {
-            UserCommand::Pause { destination } => core.pause(ctx, destination),
+            UserCommand::Pause { destination } => core.pause_download(ctx, destination),
             UserCommand::Resume { destination } => core.resume_paused(ctx, destination),
             UserCommand::SignOut => core.stop_session(ctx, true),
             UserCommand::StopAfterDownloads => core.stop_session(ctx, false),
@@ -632,6 +682,23 @@ impl DownloadDelegate for Delegate {
         location: &str,
     ) {
         self.core.borrow_mut().finished(ctx, task, location);
+    }
+
+    fn did_send_body_data(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        _: u64,
+        total: u64,
+        expected: i64,
+    ) {
+        self.core
+            .borrow_mut()
+            .upload_progress(ctx, task, total, expected);
+    }
+
+    fn did_receive_data(&mut self, _: &mut AppContext<'_>, task: &TaskInfo, data: &[u8]) {
+        self.core.borrow_mut().received(task, data);
     }
 
     fn did_complete_with_error(

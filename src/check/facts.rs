@@ -18,6 +18,8 @@ pub(crate) struct TaskLife {
     pub finished: Option<(usize, String, u16)>,
     /// did-complete-with-error reached the app.
     pub completion_delivered: Option<usize>,
+    /// The app suspended the task (API-7) and has not resumed it since.
+    pub suspended: bool,
 }
 
 /// One of the app's downloads, by the key it reports.
@@ -27,6 +29,8 @@ pub(crate) struct Download {
     pub request: Option<usize>,
     pub url: Option<String>,
     pub destination: Option<String>,
+    /// For an upload: the length and FNV-1a 64 hash of the bytes the user picked.
+    pub upload: Option<(u64, u64)>,
     /// Every state reported, in order: (record, state).
     pub states: Vec<(usize, String)>,
 }
@@ -66,6 +70,23 @@ fn is_terminal_state(to: AppState) -> bool {
     )
 }
 
+/// Whether the daemon record `i` happened inside an SDK call: the next record that is not
+/// the daemon's is the app's, at the same instant, and not a callback of its own. The
+/// deletion of a temporary file follows the return of didFinishDownloadingTo (FILE-1).
+fn inside_sdk_call(records: &[Record], i: usize) -> bool {
+    if matches!(records[i].what, What::TempDeleted { .. }) {
+        return false;
+    }
+    records[i..]
+        .iter()
+        .find(|r| r.actor != Actor::Daemon)
+        .is_some_and(|next| {
+            next.actor == Actor::App
+                && next.at == records[i].at
+                && !matches!(next.what, What::Callback { .. })
+        })
+}
+
 impl<'a> Facts<'a> {
     pub fn new(records: &'a [Record]) -> Facts<'a> {
         let mut f = Facts {
@@ -79,10 +100,13 @@ impl<'a> Facts<'a> {
         let mut current: Option<usize> = None;
         for (i, r) in records.iter().enumerate() {
             // App records belong to the callback they happen in; any system or daemon
-            // record after a callback means it has returned.
+            // record after a callback means it has returned, except what the daemon
+            // records inside an SDK call (a resume copying an upload's file, a cancel):
+            // daemon records the app's own records follow at the same instant.
             match (&r.what, r.actor) {
                 (What::Callback { .. }, _) => current = Some(i),
                 (_, Actor::App) => {}
+                (_, Actor::Daemon) if inside_sdk_call(records, i) => {}
                 _ => current = None,
             }
             f.within
@@ -94,7 +118,9 @@ impl<'a> Facts<'a> {
 
     fn index(&mut self, i: usize, r: &Record) {
         match &r.what {
-            What::TaskCreated { task, .. } => {
+            What::TaskCreated { task, .. }
+            | What::UploadTaskCreated { task, .. }
+            | What::DataTaskCreated { task, .. } => {
                 self.tasks.insert(
                     task.clone(),
                     TaskLife {
@@ -103,12 +129,20 @@ impl<'a> Facts<'a> {
                     },
                 );
             }
+            What::Paused { task, .. } | What::TaskResumed { task } => {
+                if let Some(t) = self.tasks.get_mut(task) {
+                    t.suspended = matches!(r.what, What::Paused { .. });
+                }
+            }
             What::TaskDescribed { task, description } => {
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.description = Some(description.clone());
                 }
             }
-            What::Downloaded { task, .. } | What::Failed { task, .. } => {
+            What::Downloaded { task, .. }
+            | What::Failed { task, .. }
+            | What::Uploaded { task, .. }
+            | What::Fetched { task, .. } => {
                 if let Some(t) = self.tasks.get_mut(task) {
                     t.ended.get_or_insert(i);
                 }
@@ -160,28 +194,38 @@ impl<'a> Facts<'a> {
             d.states.push((i, state.to_string()));
             return;
         }
-        // The first report links the key to the user's request it was made in.
+        // The first report links the key to the user's request it was made in: a download,
+        // a fetch (kept at a destination too) or an upload.
         let request = self.within[i].filter(|&c| {
             matches!(
                 &self.records[c].what,
                 What::Callback {
-                    callback: Callback::UserTappedDownload { .. },
+                    callback: Callback::UserTappedDownload { .. }
+                        | Callback::UserTappedFetch { .. }
+                        | Callback::UserTappedUpload { .. },
                     ..
                 }
             )
         });
-        let (url, destination) = match request.map(|c| &self.records[c].what) {
+        let (url, destination, upload) = match request.map(|c| &self.records[c].what) {
             Some(What::Callback {
-                callback: Callback::UserTappedDownload { url, destination },
+                callback:
+                    Callback::UserTappedDownload { url, destination }
+                    | Callback::UserTappedFetch { url, destination },
                 ..
-            }) => (Some(url.clone()), Some(destination.clone())),
-            _ => (None, None),
+            }) => (Some(url.clone()), Some(destination.clone()), None),
+            Some(What::Callback {
+                callback: Callback::UserTappedUpload { url, size, fnv1a64 },
+                ..
+            }) => (Some(url.clone()), None, Some((*size, *fnv1a64))),
+            _ => (None, None, None),
         };
         self.downloads.push(Download {
             key: key.to_string(),
             request,
             url,
             destination,
+            upload,
             states: vec![(i, state.to_string())],
         });
     }
@@ -229,6 +273,16 @@ impl<'a> Facts<'a> {
             Some(Action::Lock)
         );
         network_up && relaunched && unlocked
+    }
+
+    /// Whether the user's last word about the transfer of `url` was a pause (API-7): a
+    /// transfer the user paused may rightly stay paused.
+    pub fn paused_by_user(&self, url: &str) -> bool {
+        self.records.iter().rev().find_map(|r| match &r.what {
+            What::Step(Action::SuspendTask { url: u }) if u == url => Some(true),
+            What::Step(Action::ResumeTask { url: u }) if u == url => Some(false),
+            _ => None,
+        }) == Some(true)
     }
 
     /// Sessions with a task created before `at` whose completion had not reached the app.

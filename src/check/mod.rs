@@ -7,6 +7,7 @@ mod facts;
 mod files;
 mod handler;
 mod outcome;
+mod upload;
 
 use crate::server::FixtureServer;
 use bgsim_simulator::sandbox::Sandbox;
@@ -78,6 +79,7 @@ pub const CATALOGUE: &[Check] = &[
     outcome::SESSION_RECONNECTED,
     files::NO_ORPHANS,
     outcome::NO_EXCEPTION,
+    upload::DELIVERED,
 ];
 
 /// Compares a container file with served content: None when equal, else what differs.

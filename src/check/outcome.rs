@@ -82,7 +82,8 @@ fn one_outcome(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
         return out;
     }
     for (key, t) in &f.tasks {
-        if t.completion_delivered.is_none() {
+        // A task the app suspended (API-7) rightly never ends while it stays suspended.
+        if t.completion_delivered.is_none() && !t.suspended {
             out.push(Violation::new(
                 ONE_OUTCOME.id,
                 format!("the app never learned how {key} ended"),
@@ -92,7 +93,9 @@ fn one_outcome(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
     }
     for d in &f.downloads {
         if let Some((i, s)) = d.states.last() {
-            if !TERMINAL.contains(&s.as_str()) {
+            let user_paused =
+                s == "paused" && d.url.as_deref().is_some_and(|u| f.paused_by_user(u));
+            if !TERMINAL.contains(&s.as_str()) && !user_paused {
                 out.push(Violation::new(
                     ONE_OUTCOME.id,
                     format!("{} is still {s} at the end", d.key),
@@ -133,8 +136,10 @@ fn progress_sane(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut last: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
     for (i, r) in f.records.iter().enumerate() {
         match &r.what {
-            // A new attempt or a resume may legitimately start lower.
+            // A new attempt or a resume may legitimately start lower (an upload always
+            // starts over: NET-2).
             What::RequestSent { .. }
+            | What::UploadRequestSent { .. }
             | What::Callback {
                 callback: Callback::DidResumeAtOffset { .. },
                 ..

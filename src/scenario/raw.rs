@@ -91,6 +91,7 @@ pub(crate) struct RawProfile {
     pub rate_max: Option<Dur>,
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
+    pub upload_response_on_connect: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +114,8 @@ pub(crate) struct RawStep {
     pub kind: StepKind,
     pub url: Option<Spanned<String>>,
     pub to: Option<Spanned<String>>,
+    pub size: Option<Spanned<Size>>,
+    pub seed: Option<Spanned<Seed>>,
 }
 
 #[derive(Deserialize)]
@@ -332,11 +335,15 @@ pub(crate) enum StepKind {
     WifiOff,
     LowDataModeOn,
     LowDataModeOff,
+    Upload,
+    Fetch,
+    SuspendTask,
+    ResumeTask,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 27] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -364,6 +371,10 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 27] = [
     ("wifi-off", StepKind::WifiOff),
     ("low-data-mode-on", StepKind::LowDataModeOn),
     ("low-data-mode-off", StepKind::LowDataModeOff),
+    ("upload", StepKind::Upload),
+    ("fetch", StepKind::Fetch),
+    ("suspend-task", StepKind::SuspendTask),
+    ("resume-task", StepKind::ResumeTask),
 ];
 
 impl StepKind {

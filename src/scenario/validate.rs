@@ -27,6 +27,8 @@ use crate::world::fixture_url;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
 
+mod steps;
+
 pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<Scenario> {
     let name = raw.name.get_ref().trim();
     if name.is_empty() {
@@ -165,6 +167,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     }
     if let Some(all) = raw.low_power_pauses_all {
         p.low_power_pauses_all = all;
+    }
+    if let Some(deliver) = raw.upload_response_on_connect {
+        p.upload_response_on_connect = deliver;
     }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
@@ -380,37 +385,9 @@ fn action(
     at: &Locator,
 ) -> Result<Action> {
     let s = step.get_ref();
-    let takes_to = matches!(
-        s.kind,
-        StepKind::Download | StepKind::PauseDownload | StepKind::ResumeDownload
-    );
-    // `url` and `to` on a step that takes neither are a mistake (a misplaced line, a wrong
-    // `do`), never something to ignore.
-    let misplaced = [
-        ("url", &s.url, s.kind != StepKind::Download),
-        ("to", &s.to, !takes_to),
-    ];
-    for (key, value, wrong) in misplaced {
-        if let (Some(value), true) = (value, wrong) {
-            return Err(at.at(
-                value.span(),
-                format!(
-                    "a `{}` step takes no `{key}`; expected only `at` and `do` (only `download` takes `url`; `download`, `pause-download` and `resume-download` take `to`)",
-                    s.kind.name()
-                ),
-            ));
-        }
-    }
-    let destination = || match &s.to {
-        Some(to) => container_path(to, at),
-        None => Err(at.at(
-            step.span(),
-            format!(
-                "a `{}` step needs `to`; expected the destination of the download",
-                s.kind.name()
-            ),
-        )),
-    };
+    // A key the step does not take is a mistake (a misplaced line, a wrong `do`), never
+    // something to ignore.
+    steps::check_keys(step, at)?;
     Ok(match s.kind {
         StepKind::Launch => Action::Launch,
         StepKind::Download => {
@@ -427,10 +404,10 @@ fn action(
             }
         }
         StepKind::PauseDownload => Action::User(UserCommand::Pause {
-            destination: destination()?,
+            destination: container_path(steps::to(step, at)?, at)?,
         }),
         StepKind::ResumeDownload => Action::User(UserCommand::Resume {
-            destination: destination()?,
+            destination: container_path(steps::to(step, at)?, at)?,
         }),
         StepKind::SignOut => Action::User(UserCommand::SignOut),
         StepKind::StopAfterDownloads => Action::User(UserCommand::StopAfterDownloads),
@@ -455,6 +432,20 @@ fn action(
         StepKind::Unlock => Action::Unlock,
         StepKind::ContainerMove => Action::ContainerMove,
         StepKind::Wait => Action::Wait,
+        StepKind::Upload => steps::upload(step, at)?,
+        StepKind::Fetch => {
+            let (url, to) = steps::url_and_to(step, at)?;
+            Action::Fetch {
+                url: download_url(url, fixtures, at)?,
+                destination: container_path(to, at)?,
+            }
+        }
+        StepKind::SuspendTask => Action::SuspendTask {
+            url: steps::transfer_url(step, at)?,
+        },
+        StepKind::ResumeTask => Action::ResumeTask {
+            url: steps::transfer_url(step, at)?,
+        },
     })
 }
 

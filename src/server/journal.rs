@@ -46,6 +46,19 @@ pub struct JournalEntry {
     pub body_complete: bool,
 }
 
+/// What the server read of an upload's request body (a PUT or POST), kept beside its
+/// [`JournalEntry`] ([`Journal::upload`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadRecord {
+    /// Request body bytes read.
+    pub bytes: u64,
+    /// Their FNV-1a 64 hash (`bgsim_simulator::content::Fnv1a64`).
+    pub fnv1a64: u64,
+    /// The body ended as its framing promised; false when the client went away first (the
+    /// entry then has status 0: no response was sent).
+    pub complete: bool,
+}
+
 /// A shared, append-only log of [`JournalEntry`]s. Clones share the same log.
 #[derive(Clone, Debug, Default)]
 pub struct Journal {
@@ -67,6 +80,8 @@ struct State {
     finished: Vec<bool>,
     /// Parallel to `entries`: what the fault plan did to the response, if anything.
     faults: Vec<Option<String>>,
+    /// Parallel to `entries`: what was read of an upload's request body.
+    uploads: Vec<Option<UploadRecord>>,
 }
 
 impl Journal {
@@ -104,6 +119,24 @@ impl Journal {
             .iter()
             .cloned()
             .zip(state.faults.iter().cloned())
+            .collect()
+    }
+
+    /// What the server read of the request body of request `request_index`, if it was an
+    /// upload (PUT or POST).
+    pub fn upload(&self, request_index: u64) -> Option<UploadRecord> {
+        let state = self.lock();
+        state.uploads.get(request_index as usize).copied().flatten()
+    }
+
+    /// Every upload so far, with its entry, in order of arrival.
+    pub fn uploads(&self) -> Vec<(JournalEntry, UploadRecord)> {
+        let state = self.lock();
+        state
+            .entries
+            .iter()
+            .zip(state.uploads.iter())
+            .filter_map(|(e, u)| u.map(|u| (e.clone(), u)))
             .collect()
     }
 
@@ -155,6 +188,7 @@ impl Journal {
         state.entries.push(entry);
         state.finished.push(false);
         state.faults.push(fault);
+        state.uploads.push(None);
         index
     }
 
@@ -164,6 +198,14 @@ impl Journal {
         let mut state = self.lock();
         if let Some(entry) = state.entries.get_mut(request_index as usize) {
             entry.body_bytes_sent = body_bytes_sent;
+        }
+    }
+
+    /// Records what was read of the request body of request `request_index`.
+    pub(crate) fn record_upload(&self, request_index: u64, upload: UploadRecord) {
+        let mut state = self.lock();
+        if let Some(slot) = state.uploads.get_mut(request_index as usize) {
+            *slot = Some(upload);
         }
     }
 

@@ -38,7 +38,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use fault::{Fault, FaultPlan, FaultRule, RetryAfter};
 pub use fixture::{server_date, AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
-pub use journal::{Journal, JournalEntry};
+pub use journal::{Journal, JournalEntry, UploadRecord};
 pub use link::{ConnKey, MemoryConn};
 pub use range::{decide, Decision};
 pub use stall::{Stall, StallBoard, StallWatcher};

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::fmt;
-use std::future::{ready, Ready};
+use std::future::{ready, Future};
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +24,8 @@ use super::link::ConnControl;
 use super::range::decide;
 use super::stall::{Stall, StallEnd};
 use super::FixtureServer;
+
+mod upload;
 
 /// Body frames are at most this big: large enough for loopback throughput, small enough that
 /// generated content is produced incrementally.
@@ -190,39 +192,12 @@ impl FixtureService {
             });
 
             let mut planned = plan_response(method, req.headers(), found, &rules, &mut applied);
+            let body_len = if is_head { 0 } else { planned.body_len() };
+            push_breaks(&mut planned, body_len, &rules, &mut applied);
             for &(i, fault) in &rules {
-                match fault {
-                    Fault::Cut { at_byte } | Fault::Reset { at_byte } => {
-                        let len = if is_head { 0 } else { planned.body_len() };
-                        if *at_byte < len {
-                            let action = match fault {
-                                Fault::Cut { .. } => BreakAction::Cut,
-                                _ => BreakAction::Reset,
-                            };
-                            planned.breaks.push(Break {
-                                at_byte: *at_byte,
-                                action,
-                            });
-                            applied.push((i, describe(fault)));
-                        }
-                    }
-                    Fault::Stall { at_byte, duration } => {
-                        let len = if is_head { 0 } else { planned.body_len() };
-                        if *at_byte < len {
-                            planned.breaks.push(Break {
-                                at_byte: *at_byte,
-                                action: BreakAction::Stall {
-                                    duration: *duration,
-                                },
-                            });
-                            applied.push((i, describe(fault)));
-                        }
-                    }
-                    Fault::CloseDelimited => {
-                        planned.framing = Framing::CloseDelimited;
-                        applied.push((i, describe(fault)));
-                    }
-                    _ => {}
+                if let Fault::CloseDelimited = fault {
+                    planned.framing = Framing::CloseDelimited;
+                    applied.push((i, describe(fault)));
                 }
             }
 
@@ -559,10 +534,48 @@ fn new_version(fixture: &mut Fixture, seed: u64) -> usize {
 impl hyper::service::Service<Request<Incoming>> for FixtureService {
     type Response = Response<FixtureBody>;
     type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
-        ready(Ok(self.respond(&req)))
+        // Uploads read their whole body before they are answered (upload.rs).
+        if upload::reads_body(req.method()) {
+            let index_on_connection = self.next_index.fetch_add(1, Ordering::Relaxed);
+            let upload = upload::Upload {
+                server: self.server.clone(),
+                connection_id: self.connection_id,
+                index_on_connection,
+                control: self.control.clone(),
+            };
+            return Box::pin(async move { Ok(upload.respond(req).await) });
+        }
+        Box::pin(ready(Ok(self.respond(&req))))
+    }
+}
+
+/// Adds the breaks of the body faults among `rules` (cut, reset, stall) that fall inside a
+/// body of `body_len` bytes.
+fn push_breaks(
+    planned: &mut Planned,
+    body_len: u64,
+    rules: &[(usize, &Fault)],
+    applied: &mut Applied,
+) {
+    for &(i, fault) in rules {
+        let (at_byte, action) = match fault {
+            Fault::Cut { at_byte } => (*at_byte, BreakAction::Cut),
+            Fault::Reset { at_byte } => (*at_byte, BreakAction::Reset),
+            Fault::Stall { at_byte, duration } => (
+                *at_byte,
+                BreakAction::Stall {
+                    duration: *duration,
+                },
+            ),
+            _ => continue,
+        };
+        if at_byte < body_len {
+            planned.breaks.push(Break { at_byte, action });
+            applied.push((i, describe(fault)));
+        }
     }
 }
 

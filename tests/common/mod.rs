@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod broken;
+pub mod broken_upload;
 
 use bgsim::apps;
 use bgsim::server::{Content, Fixture, FixtureSet};
@@ -35,6 +36,14 @@ pub fn served(set: &FixtureSet, path: &str) -> Vec<u8> {
 
 pub fn secs(s: f64) -> SimTime {
     SimTime::from_us((s * 1e6) as u64)
+}
+
+pub fn upload(path: &str, size_bytes: u64, seed: u64) -> Action {
+    Action::Upload {
+        url: world::fixture_url(path),
+        size_bytes,
+        seed,
+    }
 }
 
 pub fn download(path: &str, to: &str) -> Action {

@@ -138,11 +138,16 @@ impl AppContext<'_> {
         self.env.sandbox.container_root()
     }
 
-    fn record(&mut self, what: What) {
+    pub(super) fn record(&mut self, what: What) {
         self.env.trace.push(self.env.now, Actor::App, what);
     }
 
-    fn raise(&mut self, api: &'static str, name: &'static str, reason: String) -> Exception {
+    pub(super) fn raise(
+        &mut self,
+        api: &'static str,
+        name: &'static str,
+        reason: String,
+    ) -> Exception {
         self.record(What::Exception {
             api,
             reason: format!("{name}: {reason}"),
@@ -209,7 +214,7 @@ impl AppContext<'_> {
         &self.rt.sessions[session.0].identifier
     }
 
-    fn live_session(
+    pub(super) fn live_session(
         &mut self,
         session: SessionHandle,
         api: &'static str,
@@ -622,5 +627,25 @@ pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
         DelegateEvent::Invalidated { session } => Callback::DidBecomeInvalid {
             session: session.clone(),
         },
+        DelegateEvent::SentBodyData {
+            task,
+            sent,
+            total,
+            expected,
+        } => Callback::DidSendBodyData {
+            task: task.clone(),
+            sent: *sent,
+            total: *total,
+            expected: *expected,
+        },
+        DelegateEvent::ReceivedData { task, data } => {
+            let mut h = crate::content::Fnv1a64::new();
+            h.update(data);
+            Callback::DidReceiveData {
+                task: task.clone(),
+                bytes: data.len() as u64,
+                fnv1a64: h.finish(),
+            }
+        }
     }
 }

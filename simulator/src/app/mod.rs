@@ -7,6 +7,7 @@
 //! app wrote to its container survives.
 
 mod context;
+mod transfers;
 mod types;
 
 pub(crate) use context::{callback_of, HandlerRecord, ProcessRuntime, Work};
@@ -92,6 +93,32 @@ pub trait App {
 
     /// The user used another control of the app's UI. An app without it does nothing.
     fn user_command(&mut self, _ctx: &mut AppContext<'_>, _command: &crate::UserCommand) {}
+    /// The user picked `content` (a photo, a document) and asked the app to upload it to
+    /// `url`. The bytes are in memory only: an app that wants to upload them in the
+    /// background writes them to a file first (API-1, API-3). By default nothing happens.
+    fn user_tapped_upload(&mut self, ctx: &mut AppContext<'_>, url: &str, content: &[u8]) {
+        let _ = (url, content);
+        ctx.log("this app cannot upload");
+    }
+
+    /// The user asked the app for a small resource at `url` (a feed, a JSON document), to be
+    /// kept at the container path `destination`. By default nothing happens.
+    fn user_tapped_fetch(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
+        let _ = (url, destination);
+        ctx.log("this app cannot fetch");
+    }
+
+    /// The user paused the transfer of `url` in the app's UI. By default nothing happens.
+    fn user_tapped_suspend_task(&mut self, ctx: &mut AppContext<'_>, url: &str) {
+        let _ = url;
+        ctx.log("this app cannot pause");
+    }
+
+    /// The user resumed the paused transfer of `url`. By default nothing happens.
+    fn user_tapped_resume_task(&mut self, ctx: &mut AppContext<'_>, url: &str) {
+        let _ = url;
+        ctx.log("this app cannot resume");
+    }
 }
 
 /// Builds a fresh app object for each launch.
@@ -111,6 +138,24 @@ pub trait DownloadDelegate {
         _total_expected: i64,
     ) {
     }
+
+    /// `urlSession(_:task:didSendBodyData:totalBytesSent:totalBytesExpectedToSend:)` for an
+    /// upload task, at the cadence of did-write-data (PROG-1); `total_expected` is the file's
+    /// length, or -1 for a streamed body (PROG-3). `total_sent` starts again from 0 when
+    /// the daemon retries the upload (NET-2: no upload resume before iOS 17).
+    fn did_send_body_data(
+        &mut self,
+        _ctx: &mut AppContext<'_>,
+        _task: &TaskInfo,
+        _bytes_sent: u64,
+        _total_sent: u64,
+        _total_expected: i64,
+    ) {
+    }
+
+    /// `urlSession(_:dataTask:didReceive:)` (URLSessionDataDelegate): response body bytes of
+    /// a data task (API-4), or the response body of an upload task (HTTP-3).
+    fn did_receive_data(&mut self, _ctx: &mut AppContext<'_>, _task: &TaskInfo, _data: &[u8]) {}
 
     /// `didResumeAtOffset` (ORD-3): offset 0 means the download restarted.
     fn did_resume_at_offset(

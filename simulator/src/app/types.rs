@@ -138,6 +138,78 @@ pub struct TaskInfo {
     pub bytes_received: u64,
     /// `countOfBytesExpectedToReceive` (-1 when unknown).
     pub bytes_expected: i64,
+    /// What kind of task it is (API-1).
+    pub kind: TaskKind,
+    /// `countOfBytesSent`: request body bytes sent in the current attempt.
+    pub bytes_sent: u64,
+    /// `countOfBytesExpectedToSend` (PROG-3): the file's length for an upload from a file,
+    /// -1 for a streamed body, 0 without a body.
+    pub bytes_expected_to_send: i64,
+}
+
+/// The kinds of task a background session can hold (API-1). Only downloads and uploads
+/// from a file belong to the daemon; the others live and die with the app process (API-4,
+/// API-6).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum TaskKind {
+    /// `downloadTask(with:)`: the daemon writes the body to a temporary file.
+    #[default]
+    Download,
+    /// `uploadTask(with:fromFile:)`: the daemon sends a copy of the file it takes at
+    /// `resume()` (assumption, see `daemon/upload.rs`).
+    Upload {
+        /// PUT or POST.
+        method: UploadMethod,
+        /// The container path of the file.
+        file: String,
+    },
+    /// `uploadTask(withStreamedRequest:)` (API-6): the body comes from the app's stream, so
+    /// the task is bound to the app process like a data task.
+    StreamedUpload {
+        /// PUT or POST.
+        method: UploadMethod,
+    },
+    /// `dataTask(with:)` (API-4): the body arrives through didReceiveData; bound to the app
+    /// process.
+    Data,
+}
+
+impl TaskKind {
+    /// True for the kinds that die with the app process: data tasks (API-4) and streamed
+    /// uploads (API-6).
+    pub fn process_bound(&self) -> bool {
+        matches!(self, TaskKind::Data | TaskKind::StreamedUpload { .. })
+    }
+
+    /// True for downloads: the only kind that can continue where it stopped (API-7, RES-1).
+    pub fn is_download(&self) -> bool {
+        *self == TaskKind::Download
+    }
+}
+
+/// The HTTP method of an upload task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UploadMethod {
+    /// `PUT`.
+    Put,
+    /// `POST`.
+    Post,
+}
+
+impl UploadMethod {
+    /// The method as sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadMethod::Put => "PUT",
+            UploadMethod::Post => "POST",
+        }
+    }
+}
+
+impl fmt::Display for UploadMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// `NSURLErrorBackgroundTaskCancelledReasonKey` values (KILL-4).
@@ -199,6 +271,11 @@ impl UrlError {
     pub const HTTP_TOO_MANY_REDIRECTS: i64 = -1007;
     /// NSURLErrorRedirectToNonExistentLocation: a 3xx without Location.
     pub const REDIRECT_TO_NON_EXISTENT_LOCATION: i64 = -1010;
+    /// NSURLErrorFileDoesNotExist: the file of an upload task is missing at `resume()`.
+    pub const FILE_DOES_NOT_EXIST: i64 = -1100;
+    /// NSURLErrorBackgroundSessionWasDisconnected: "Lost connection to background transfer
+    /// service", the end of a data task or streamed upload when its app stops (API-4, API-6).
+    pub const BACKGROUND_SESSION_WAS_DISCONNECTED: i64 = -997;
 
     /// The error's short name, for histories and messages.
     pub fn name(&self) -> &'static str {
@@ -211,6 +288,8 @@ impl UrlError {
             -1007 => "too-many-redirects",
             -1009 => "not-connected",
             -1010 => "redirect-without-location",
+            -1100 => "file-does-not-exist",
+            -997 => "background-session-was-disconnected",
             -3003 => "cannot-write-to-file",
             _ => "error",
         }

@@ -4,9 +4,12 @@
 //! The daemon never talks to the app directly: it emits [`DelegateEvent`]s and the
 //! simulation routes them (live to a running process, LC-8; held otherwise, ORD-7).
 
+mod data_task;
 mod resume;
+mod suspend;
 mod task;
 mod transfer;
+mod upload;
 
 use crate::app::{
     CancelReason, HttpResponse, ResumeData, SessionConfig, TaskInfo, TaskKey, UrlError,
@@ -66,6 +69,15 @@ pub(crate) enum DelegateEvent {
     },
     /// INV-1 / INV-2: the session's invalidation is complete.
     Invalidated { session: String },
+    /// PROG-3: request body bytes of an upload went out.
+    SentBodyData {
+        task: TaskKey,
+        sent: u64,
+        total: u64,
+        expected: i64,
+    },
+    /// API-4 / HTTP-3: response body bytes of a data task or an upload.
+    ReceivedData { task: TaskKey, data: Vec<u8> },
 }
 
 impl DelegateEvent {
@@ -75,7 +87,9 @@ impl DelegateEvent {
             DelegateEvent::WriteData { task, .. }
             | DelegateEvent::ResumedAt { task, .. }
             | DelegateEvent::Finished { task, .. }
-            | DelegateEvent::Completed { task, .. } => Some(task),
+            | DelegateEvent::Completed { task, .. }
+            | DelegateEvent::SentBodyData { task, .. }
+            | DelegateEvent::ReceivedData { task, .. } => Some(task),
             DelegateEvent::Invalidated { .. } => None,
         }
     }
@@ -276,6 +290,7 @@ impl Daemon {
             fail_on_resume: None,
             error: None,
             completion_delivered: false,
+            ext: upload::TaskExt::default(),
         };
         match resume {
             None => match Url::parse(url) {
@@ -420,6 +435,7 @@ impl Daemon {
     /// while the app is not in the foreground is discretionary (SCHED-2) and waits out the
     /// rate limiter's delay (RATE-1).
     pub fn resume_task(&mut self, env: &mut Env<'_>, key: &TaskKey, in_foreground: bool) {
+        self.copy_upload_file(env, key);
         let (resource_timeout, discretionary) = match self.sessions.get(&key.session) {
             Some(s) => (
                 s.config
@@ -476,8 +492,10 @@ impl Daemon {
                 epoch,
             }),
         );
+        // API-7: a task resumed after suspend() has what its timeout had left.
+        let timeout = t.ext.paused_timeout.take().unwrap_or(resource_timeout);
         env.clock.schedule(
-            env.now + resource_timeout,
+            env.now + timeout,
             Event::Daemon(DaemonEvent::ResourceTimeout { task: key.clone() }),
         );
     }
@@ -705,6 +723,7 @@ impl Daemon {
             self.restart_waiting(env, |_| true);
             return;
         }
+        self.network_lost_for_data_tasks(env);
         self.stop_transfers_where(env, "network down", "no connectivity", |_| true);
     }
 
@@ -718,10 +737,18 @@ impl Daemon {
         pick: impl Fn(&TaskKey) -> bool,
     ) {
         for (k, t) in self.tasks.iter_mut() {
-            if matches!(t.phase, Phase::Connecting(_) | Phase::Receiving(_)) && pick(k) {
+            let on_the_wire = matches!(
+                t.phase,
+                Phase::Connecting(_) | Phase::Sending(_) | Phase::Receiving(_)
+            );
+            if on_the_wire && pick(k) {
+                let bytes = match t.phase {
+                    Phase::Sending(_) => t.ext.bytes_sent,
+                    _ => t.bytes_received,
+                };
                 env.record(What::Interrupted {
                     task: k.clone(),
-                    bytes: t.bytes_received,
+                    bytes,
                     reason: interrupted.to_string(),
                 });
                 t.phase = Phase::Waiting;
@@ -883,7 +910,12 @@ impl Daemon {
         let busy = self
             .tasks
             .values()
-            .filter(|o| matches!(o.phase, Phase::Connecting(_) | Phase::Receiving(_)))
+            .filter(|o| {
+                matches!(
+                    o.phase,
+                    Phase::Connecting(_) | Phase::Sending(_) | Phase::Receiving(_)
+                )
+            })
             .count();
         let t = self.tasks.get_mut(&key).expect("checked above");
         t.capped = busy >= cap;
@@ -895,6 +927,10 @@ impl Daemon {
             return;
         }
         t.attempt += 1;
+        if t.ext.kind.method().is_some() {
+            let attempt = t.attempt;
+            return self.start_upload(env, key, attempt).await;
+        }
         let mut headers = Vec::new();
         let resumable = t.validators.as_ref().is_some_and(Validators::allow_resume);
         if t.bytes_received > 0 && resumable {
@@ -956,6 +992,9 @@ impl Daemon {
             return;
         }
         t.redirects.clear();
+        if !t.ext.kind.is_download() {
+            return self.body_response(env, &key, head, transfer);
+        }
         let asked_from = t.bytes_received;
         if asked_from > 0 && head.status == 416 {
             // RFC 9110 §15.5.17: the kept bytes reach or pass the end (or the file shrank):
@@ -1050,11 +1089,15 @@ impl Daemon {
         let active: Vec<TaskKey> = self
             .tasks
             .values()
-            .filter(|t| matches!(t.phase, Phase::Receiving(_)))
+            .filter(|t| matches!(t.phase, Phase::Sending(_) | Phase::Receiving(_)))
             .map(|t| t.key.clone())
             .collect();
         let grants = self.network.grant_bytes(self.step_length(), active.len());
         for (key, grant) in active.into_iter().zip(grants) {
+            if !self.tasks[&key].ext.kind.is_download() {
+                self.step_other(env, &key, grant).await;
+                continue;
+            }
             let t = self.tasks.get_mut(&key).expect("active task");
             let Phase::Receiving(transfer) = &mut t.phase else {
                 continue;
@@ -1093,7 +1136,7 @@ impl Daemon {
         if self
             .tasks
             .values()
-            .any(|t| matches!(t.phase, Phase::Receiving(_)))
+            .any(|t| matches!(t.phase, Phase::Sending(_) | Phase::Receiving(_)))
         {
             self.ensure_step(env);
         }

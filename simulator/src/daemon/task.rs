@@ -12,6 +12,8 @@ pub(crate) enum Phase {
     Waiting,
     /// Request sent; headers arrive after the round trips.
     Connecting(Box<(Head, Transfer)>),
+    /// Sending the request body of an upload (API-1, API-6), as the bandwidth allows.
+    Sending(Box<super::upload::Sending>),
     /// Receiving the body.
     Receiving(Box<Transfer>),
     /// Finished or failed. The temp file waits for delivery of did-finish-downloading-to.
@@ -80,6 +82,8 @@ pub(crate) struct Task {
     pub error: Option<UrlError>,
     /// Whether the app has been handed did-complete-with-error (TID-4).
     pub completion_delivered: bool,
+    /// The task's kind and what only uploads, data tasks and suspended tasks need.
+    pub ext: super::upload::TaskExt,
 }
 
 impl Task {
@@ -101,6 +105,9 @@ impl Task {
             response: self.response.clone(),
             bytes_received: self.bytes_received,
             bytes_expected: self.expected,
+            kind: self.ext.kind.clone(),
+            bytes_sent: self.ext.bytes_sent,
+            bytes_expected_to_send: self.ext.expected_to_send,
         }
     }
 }

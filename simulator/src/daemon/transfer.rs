@@ -6,7 +6,6 @@ use crate::network::Dialer;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
-use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
 /// A parsed `http://authority/path` URL.
@@ -89,7 +88,7 @@ pub(crate) struct Transfer {
     body: Incoming,
     leftover: Bytes,
     // Keeps the connection's request side alive for the length of the transfer.
-    _sender: SendRequest<Empty<Bytes>>,
+    _sender: Box<dyn std::any::Any>,
 }
 
 /// Opens a connection, sends a GET with `headers`, and waits for the response headers.
@@ -124,15 +123,24 @@ pub(crate) async fn open(
         .send_request(req)
         .await
         .map_err(|e| format!("no response: {e}"))?;
+    Ok(received(resp, Box::new(sender)))
+}
+
+/// The head and body of a response that arrived; `keep` holds the connection's request
+/// side for the length of the transfer.
+pub(crate) fn received(
+    resp: http::Response<Incoming>,
+    keep: Box<dyn std::any::Any>,
+) -> (Head, Transfer) {
     let head = parse_head(&resp);
-    Ok((
+    (
         head,
         Transfer {
             body: resp.into_body(),
             leftover: Bytes::new(),
-            _sender: sender,
+            _sender: keep,
         },
-    ))
+    )
 }
 
 fn header(resp: &http::Response<Incoming>, name: &str) -> Option<String> {

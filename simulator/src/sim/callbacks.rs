@@ -212,6 +212,13 @@ impl Simulation {
                 DelegateEvent::Completed { error, .. } => {
                     d.did_complete_with_error(ctx, &info, error.as_ref())
                 }
+                DelegateEvent::SentBodyData {
+                    sent,
+                    total,
+                    expected,
+                    ..
+                } => d.did_send_body_data(ctx, &info, *sent, *total, *expected),
+                DelegateEvent::ReceivedData { data, .. } => d.did_receive_data(ctx, &info, data),
                 DelegateEvent::Invalidated { .. } => {}
             }
         });

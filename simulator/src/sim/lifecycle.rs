@@ -23,7 +23,13 @@ impl Simulation {
         let state = self.process.state;
         let applies = match &action {
             Action::Launch => state != Foreground,
-            Action::Download { .. } | Action::User(_) | Action::Home => state == Foreground,
+            Action::Download { .. }
+            | Action::User(_)
+            | Action::Home
+            | Action::Upload { .. }
+            | Action::Fetch { .. }
+            | Action::SuspendTask { .. }
+            | Action::ResumeTask { .. } => state == Foreground,
             Action::Foreground => matches!(state, Background | Suspended),
             Action::SystemSuspend => state == Background,
             Action::SystemKill => matches!(state, Background | Suspended),
@@ -81,6 +87,10 @@ impl Simulation {
                 self.daemon.system_cancel(&mut daemon_env!(self));
                 self.route();
             }
+            Action::Upload { .. }
+            | Action::Fetch { .. }
+            | Action::SuspendTask { .. }
+            | Action::ResumeTask { .. } => self.user_transfer_action(action),
             Action::Home => self.enter_background(),
             Action::SystemSuspend => self.suspend(),
             Action::SystemKill => self.terminate(TerminatedBySystem),
@@ -199,6 +209,9 @@ impl Simulation {
             .clock
             .extract(|e| matches!(e, Event::App { generation: g, .. } if *g == generation));
         self.process.frozen.extend(held.into_iter().map(|(_, e)| e));
+        // API-4 / API-6: data tasks and streamed uploads die with the running process.
+        self.daemon.process_stopped(&mut daemon_env!(self));
+        self.route();
     }
 
     /// KILL-6: a crash is a termination by the system.
@@ -238,10 +251,10 @@ impl Simulation {
                     continue;
                 }
                 let session = ev.session().to_string();
-                if lose && !matches!(ev, DelegateEvent::WriteData { .. }) {
+                if lose && !ev.is_progress() {
                     self.daemon.lost(&mut daemon_env!(self), &ev);
                     *lost.entry(session).or_default() += 1;
-                } else if !matches!(ev, DelegateEvent::WriteData { .. }) {
+                } else if !ev.is_progress() {
                     returned.entry(session).or_default().push(ev);
                 }
             }
@@ -294,6 +307,8 @@ impl Simulation {
         }
         self.daemon.disconnect_all();
         self.set_state(to);
+        // API-4 / API-6: before anything else happens to the tasks (KILL-2's cancellations).
+        self.daemon.process_stopped(&mut daemon_env!(self));
         if to == AppState::TerminatedByUser {
             let mut env = daemon_env!(self);
             self.daemon.force_quit(&mut env);
@@ -309,7 +324,7 @@ impl Simulation {
             .daemon
             .sessions
             .get(session)
-            .is_some_and(|s| !s.outbox.is_empty() && s.wake.is_none());
+            .is_some_and(|s| s.outbox.iter().any(DelegateEvent::wakes_app) && s.wake.is_none());
         if !ready || !(state == AppState::Suspended || state.relaunchable()) {
             return;
         }

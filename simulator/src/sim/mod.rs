@@ -15,6 +15,7 @@ macro_rules! daemon_env {
 
 mod callbacks;
 mod lifecycle;
+mod user;
 
 use crate::action::Action;
 use crate::app::{App, AppFactory, AppState, ProcessRuntime, Queue, Work};
@@ -311,7 +312,10 @@ impl Simulation {
                 continue;
             };
             let deliverable = running && s.connected;
-            if deliverable || !matches!(ev, DelegateEvent::WriteData { .. }) {
+            // HTTP-3's knob: an upload's response body held for a later process, or not.
+            let unseen_body = matches!(ev, DelegateEvent::ReceivedData { .. })
+                && !self.profile.upload_response_on_connect;
+            if deliverable || !(ev.is_progress() || unseen_body) {
                 s.outbox.push_back(ev);
                 s.wake_blocked = false;
             }
@@ -335,7 +339,7 @@ impl Simulation {
             .sessions
             .iter()
             .filter(|(id, s)| {
-                !s.outbox.is_empty()
+                s.outbox.iter().any(DelegateEvent::wakes_app)
                     && s.wake.is_none()
                     && !s.wake_blocked
                     && s.config.sends_launch_events

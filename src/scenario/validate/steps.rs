@@ -1,0 +1,186 @@
+//! The keys each step takes, and the steps beyond `download`: `upload` (API-1), `fetch`
+//! (API-4), `suspend-task` and `resume-task` (API-7).
+
+use toml::Spanned;
+
+use super::super::raw::{RawStep, StepKind};
+use super::{Locator, Result};
+use crate::world::fixture_url;
+use bgsim_simulator::Action;
+
+/// An `upload` step's `size` is at most this (64 MiB): the bytes are generated in memory,
+/// and the daemon keeps a copy while it sends them.
+pub const MAX_UPLOAD_SIZE_BYTES: u64 = 64 << 20;
+
+/// The keys besides `at` and `do` that a step of `kind` takes.
+fn keys(kind: StepKind) -> &'static [&'static str] {
+    match kind {
+        StepKind::Download | StepKind::Fetch => &["url", "to"],
+        StepKind::Upload => &["url", "size", "seed"],
+        StepKind::SuspendTask | StepKind::ResumeTask => &["url"],
+        StepKind::PauseDownload | StepKind::ResumeDownload => &["to"],
+        _ => &[],
+    }
+}
+
+/// `a`, `a` and `b`, `a`, `b` and `c`: each name in backquotes.
+fn and_list(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// `a` or `an`, for a step name.
+fn article(name: &str) -> &'static str {
+    if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// Refuses a key the step's kind does not take, at that key's value.
+pub(super) fn check_keys(step: &Spanned<RawStep>, at: &Locator) -> Result<()> {
+    let s = step.get_ref();
+    let given = [
+        ("url", s.url.as_ref().map(Spanned::span)),
+        ("to", s.to.as_ref().map(Spanned::span)),
+        ("size", s.size.as_ref().map(Spanned::span)),
+        ("seed", s.seed.as_ref().map(Spanned::span)),
+    ];
+    let takes = keys(s.kind);
+    for (key, span) in given {
+        let Some(span) = span else { continue };
+        if takes.contains(&key) {
+            continue;
+        }
+        let name = s.kind.name();
+        let expected = if takes.is_empty() {
+            "only `at` and `do` (`url` is for download, upload, fetch, suspend-task and \
+             resume-task; `to` for download, fetch, pause-download and resume-download; \
+             `size` and `seed` for upload)"
+                .to_string()
+        } else {
+            let mut all = vec!["at", "do"];
+            all.extend_from_slice(takes);
+            and_list(&all)
+        };
+        return Err(at.at(
+            span,
+            format!(
+                "{} `{name}` step takes no `{key}`; expected {expected}",
+                article(name)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The error for a step missing `key`.
+fn missing(step: &Spanned<RawStep>, key: &str, at: &Locator) -> crate::scenario::ScenarioError {
+    let kind = step.get_ref().kind;
+    let name = kind.name();
+    at.at(
+        step.span(),
+        format!(
+            "{} `{name}` step needs `{key}`; expected {}",
+            article(name),
+            and_list(keys(kind))
+        ),
+    )
+}
+
+/// The `to` of a `pause-download` or `resume-download` step: the download's destination.
+pub(super) fn to<'a>(step: &'a Spanned<RawStep>, at: &Locator) -> Result<&'a Spanned<String>> {
+    let s = step.get_ref();
+    s.to.as_ref().ok_or_else(|| missing(step, "to", at))
+}
+
+/// The `url` and `to` of a `fetch` step, both required.
+pub(super) fn url_and_to<'a>(
+    step: &'a Spanned<RawStep>,
+    at: &Locator,
+) -> Result<(&'a Spanned<String>, &'a Spanned<String>)> {
+    let s = step.get_ref();
+    let url = s.url.as_ref().ok_or_else(|| missing(step, "url", at))?;
+    let to = s.to.as_ref().ok_or_else(|| missing(step, "to", at))?;
+    Ok((url, to))
+}
+
+/// A URL where something is sent or that names a transfer: a path (`/uploads/a.jpg`,
+/// served by the fixture server whether or not a fixture is declared there) or a full
+/// http(s) URL taken as written.
+fn any_url(url: &Spanned<String>, at: &Locator) -> Result<String> {
+    let u = url.get_ref();
+    let clean = !u
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '#');
+    if u.starts_with('/') && clean && !u.contains('?') {
+        return Ok(fixture_url(u));
+    }
+    if let Some(rest) = u
+        .strip_prefix("http://")
+        .or_else(|| u.strip_prefix("https://"))
+    {
+        if !rest.is_empty() && clean {
+            return Ok(u.clone());
+        }
+    }
+    Err(at.at(
+        url.span(),
+        format!(
+            "bad url `{u}`: expected a path like `/uploads/photo.jpg` (without spaces, `?` or `#`) or an http(s) URL"
+        ),
+    ))
+}
+
+/// An `upload` step: `url`, and the `size` and `seed` of the bytes the user picks.
+pub(super) fn upload(step: &Spanned<RawStep>, at: &Locator) -> Result<Action> {
+    let s = step.get_ref();
+    let url = s.url.as_ref().ok_or_else(|| missing(step, "url", at))?;
+    let size = s.size.as_ref().ok_or_else(|| missing(step, "size", at))?;
+    let seed = s.seed.as_ref().ok_or_else(|| missing(step, "seed", at))?;
+    let size_bytes = size.get_ref().0;
+    if size_bytes > MAX_UPLOAD_SIZE_BYTES {
+        return Err(at.at(
+            size.span(),
+            format!("upload size {size_bytes} bytes is too large; expected at most 64MiB"),
+        ));
+    }
+    Ok(Action::Upload {
+        url: any_url(url, at)?,
+        size_bytes,
+        seed: seed.get_ref().0,
+    })
+}
+
+/// The `url` of a `suspend-task` or `resume-task` step: the URL of the transfer, written as its step
+/// wrote it.
+pub(super) fn transfer_url(step: &Spanned<RawStep>, at: &Locator) -> Result<String> {
+    let url = step
+        .get_ref()
+        .url
+        .as_ref()
+        .ok_or_else(|| missing(step, "url", at))?;
+    any_url(url, at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_english() {
+        assert_eq!(and_list(&["url"]), "`url`");
+        assert_eq!(and_list(&["url", "to"]), "`url` and `to`");
+        assert_eq!(
+            and_list(&["url", "size", "seed"]),
+            "`url`, `size` and `seed`"
+        );
+        assert_eq!(article("upload"), "an");
+        assert_eq!(article("fetch"), "a");
+    }
+}
