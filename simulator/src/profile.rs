@@ -41,6 +41,11 @@ pub struct Profile {
     /// delivered (didReceiveData) once a process connects the session. Undocumented;
     /// delivered by default.
     pub upload_response_on_connect: bool,
+    /// PROG-2: whether the expected size (`totalBytesExpectedToWrite`,
+    /// `countOfBytesExpectedToReceive`, `expectedContentLength`) of a response with a
+    /// Content-Encoding is -1: its Content-Length counts encoded bytes, not the size of the
+    /// file the app gets. Undocumented; -1 by default. Off: the encoded length.
+    pub encoded_length_unknown: bool,
 }
 
 impl Default for Profile {
@@ -61,6 +66,7 @@ impl Default for Profile {
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
+            encoded_length_unknown: true,
         }
     }
 }

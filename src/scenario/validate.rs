@@ -171,6 +171,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(deliver) = raw.upload_response_on_connect {
         p.upload_response_on_connect = deliver;
     }
+    if let Some(unknown) = raw.encoded_length_unknown {
+        p.encoded_length_unknown = unknown;
+    }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
