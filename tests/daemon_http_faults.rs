@@ -9,7 +9,7 @@ use bgsim::runner::{run_scenario, Outcome, Overrides};
 use bgsim::scenario::{self, Known};
 use bgsim::world::Transport;
 use bgsim_simulator::app::UrlError;
-use bgsim_simulator::trace::{Record, What};
+use bgsim_simulator::trace::{Callback, Record, What};
 use bgsim_simulator::SimTime;
 use std::time::Duration;
 
@@ -189,6 +189,108 @@ fn stalls_on_every_request_end_in_the_resource_timeout_then_resume_data() {
         &r.what,
         What::Downloaded { task: t, bytes: 1_048_576, .. } if *t == task(2)
     )));
+}
+
+/// The encoded and identity ETags, and the encoded length, of a gzip fixture.
+fn gzip_fixture(o: &Outcome, path: &str) -> (String, String, u64) {
+    o.run.server.with_fixtures(|set| {
+        let f = set.get(path).expect("fixture");
+        let gz = f.current_gzip().expect("a gzip fixture");
+        (gz.etag.clone(), f.current().etag.clone(), gz.content.len())
+    })
+}
+
+/// The `expected` of every didWriteData.
+fn expected_sizes(o: &Outcome) -> Vec<i64> {
+    o.run
+        .history
+        .records()
+        .iter()
+        .filter_map(|r| match &r.what {
+            What::Callback {
+                callback: Callback::DidWriteData { expected, .. },
+                ..
+            } => Some(*expected),
+            _ => None,
+        })
+        .collect()
+}
+
+const GZIP: &str = "prog-2-gzip-cut-resumes-decoded";
+
+#[test]
+fn a_cut_gzip_download_resumes_over_the_encoded_bytes_and_decodes_byte_exact() {
+    let o = run(GZIP);
+    let (gzip_etag, identity_etag, encoded_len) = gzip_fixture(&o, "/big.bin");
+    assert_ne!(gzip_etag, identity_etag);
+    let from = format!("bytes={STALL_AT}-");
+    assert_eq!(
+        journal(&o),
+        [
+            (200, None, s(&format!("cut at {STALL_AT}"))),
+            (206, Some(from), None)
+        ]
+    );
+    // NSURLSession's Accept-Encoding; the resume names the gzip representation's ETag.
+    for e in &o.run.journal {
+        assert_eq!(e.accept_encoding.as_deref(), Some("gzip, deflate, br"));
+    }
+    assert_eq!(
+        o.run.journal[1].if_range.as_deref(),
+        Some(gzip_etag.as_str())
+    );
+    // Progress counts encoded bytes, against an unknown expected size (PROG-2 knob).
+    let sizes = expected_sizes(&o);
+    assert!(
+        !sizes.is_empty() && sizes.iter().all(|e| *e == -1),
+        "{sizes:?}"
+    );
+    let content_len = 1024 * 1024;
+    assert_eq!(
+        first(&o, |w| matches!(w, What::Decoded { .. })).what,
+        What::Decoded {
+            task: task(1),
+            encoding: "gzip".into(),
+            encoded: encoded_len,
+            decoded: content_len,
+        }
+    );
+    assert!(matches!(
+        first(&o, |w| matches!(w, What::Downloaded { .. })).what,
+        What::Downloaded { bytes, .. } if bytes == encoded_len
+    ));
+    // `[expect] files` held: the file is the identity content (checked by `run`); and it
+    // is not the encoded bytes.
+    assert_ne!(encoded_len, content_len);
+}
+
+#[test]
+fn with_the_knob_off_the_expected_size_of_a_gzip_body_is_its_encoded_length() {
+    let checks = check::ids();
+    let known = Known {
+        apps: &apps::NAMES,
+        checks: &checks,
+    };
+    let path = format!("{}/scenarios/{GZIP}.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = format!("{text}\n[profile]\nencoded_length_unknown = false\n");
+    let sc = scenario::parse(&text, std::path::Path::new(&path), &known).unwrap();
+    let o = run_scenario(
+        &sc,
+        &Overrides {
+            transport: Transport::Memory,
+            ..Overrides::default()
+        },
+    )
+    .unwrap();
+    assert!(o.passed(), "{:?} {:?}", o.unexpected, o.file_problems);
+    let (_, _, encoded_len) = gzip_fixture(&o, "/big.bin");
+    let sizes = expected_sizes(&o);
+    assert!(!sizes.is_empty());
+    assert!(
+        sizes.iter().all(|e| *e == encoded_len as i64),
+        "{sizes:?} vs {encoded_len}"
+    );
 }
 
 fn task(id: u64) -> bgsim_simulator::app::TaskKey {
