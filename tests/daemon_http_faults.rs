@@ -293,6 +293,36 @@ fn with_the_knob_off_the_expected_size_of_a_gzip_body_is_its_encoded_length() {
     );
 }
 
+#[test]
+fn a_retry_after_date_is_counted_from_the_responses_date() {
+    let o = run("http-1-retry-after-date");
+    let retry_at = httpdate::fmt_http_date(bgsim::server::server_date() + Duration::from_secs(120));
+    assert_eq!(
+        journal(&o),
+        [
+            (503, None, s(&format!("status 503 retry-after {retry_at}"))),
+            (200, None, None)
+        ]
+    );
+    // The 503 reached the app with both headers.
+    let finished = first(&o, |w| matches!(w, What::Downloaded { status: 503, .. }));
+    // The app's retry waits Retry-After minus Date: 2 minutes, not the 1 minute it falls
+    // back to when it cannot read the header.
+    let begins = first(&o, |w| matches!(w, What::TaskBeginsNoEarlier { .. }));
+    assert_eq!(
+        begins.what,
+        What::TaskBeginsNoEarlier {
+            task: task(2),
+            at: finished.at + Duration::from_secs(120)
+        }
+    );
+    let retry = first(
+        &o,
+        |w| matches!(w, What::RequestSent { task: t, .. } if *t == task(2)),
+    );
+    assert_eq!(retry.at, finished.at + Duration::from_secs(120));
+}
+
 fn task(id: u64) -> bgsim_simulator::app::TaskKey {
     bgsim_simulator::app::TaskKey {
         session: "com.bgsim.reference.downloads".into(),
