@@ -323,6 +323,53 @@ fn a_retry_after_date_is_counted_from_the_responses_date() {
     assert_eq!(retry.at, finished.at + Duration::from_secs(120));
 }
 
+/// An upload's response body stalls for ever after 10 bytes: the request times out (NET-2)
+/// and the daemon sends the whole file again (RES-8), on both transports alike.
+#[test]
+fn a_stalled_upload_response_times_out_and_the_upload_starts_over() {
+    let path = format!(
+        "{}/scenarios/fault-upload-cut-response-starts-over.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("kind = \"cut\"", "kind = \"stall\"");
+    let checks = check::ids();
+    let known = Known {
+        apps: &apps::NAMES,
+        checks: &checks,
+    };
+    let sc = scenario::parse(&text, std::path::Path::new(&path), &known).unwrap();
+    let on = |transport| {
+        let o = run_scenario(
+            &sc,
+            &Overrides {
+                transport,
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert!(o.passed(), "{:?}\n{}", o.unexpected, o.run.history.render());
+        o
+    };
+    let o = on(Transport::Memory);
+    assert_eq!(
+        on(Transport::Tcp).run.history.render(),
+        o.run.history.render()
+    );
+    let faults = o.run.server.journal().faults();
+    assert_eq!(faults, [s("stall at 10 forever"), None]);
+    let stalled = first(&o, |w| matches!(w, What::Stalled { bytes: 10, .. }));
+    let timed_out = first(&o, |w| matches!(w, What::RequestTimedOut { .. }));
+    assert_eq!(timed_out.at.since(stalled.at), Duration::from_secs(60));
+    // RES-8: attempt 2 sends the whole file again, and its response completes the upload.
+    let again = first(&o, |w| {
+        matches!(w, What::UploadRequestSent { attempt: 2, .. })
+    });
+    assert!(again.at > timed_out.at);
+    assert_eq!(o.run.server.journal().uploads().len(), 2);
+}
+
 fn task(id: u64) -> bgsim_simulator::app::TaskKey {
     bgsim_simulator::app::TaskKey {
         session: "com.bgsim.reference.downloads".into(),
