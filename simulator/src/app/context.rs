@@ -297,6 +297,14 @@ impl AppContext<'_> {
         Err(self.raise("uploadTask(with:from:)", "NSGenericException", reason))
     }
 
+    /// `task.delegate = …` (iOS 15+): a per-task delegate is refused for a task of a
+    /// background session (API-5), so its events can only reach the session's delegate.
+    pub fn set_task_delegate(&mut self, task: &TaskKey) -> Result<(), Exception> {
+        let _ = task;
+        let reason = "Task delegate is not supported on background session task".to_string();
+        Err(self.raise("task.delegate", "NSGenericException", reason))
+    }
+
     /// `task.resume()`.
     pub fn resume(&mut self, task: &TaskKey) {
         self.record(What::TaskResumed { task: task.clone() });

@@ -113,6 +113,10 @@ pub struct Quirks {
     /// Right after invalidating (`invalidate_first`), makes a session with the same
     /// identifier again and uses that (ID-4's trap).
     pub recreate_at_once: bool,
+    /// Uploads the URL's name from memory instead of downloading it (API-3).
+    pub upload_from_data: bool,
+    /// Gives each task its own delegate (API-5).
+    pub task_delegate: bool,
 }
 
 #[derive(Default)]
@@ -187,7 +191,14 @@ impl App for TestApp {
             let _ = ctx.download_task_with_completion_handler(session, url);
             return;
         }
+        if s.quirks.upload_from_data {
+            let _ = ctx.upload_task_from_data(session, url, url.as_bytes());
+            return;
+        }
         if let Ok(task) = ctx.download_task(session, url) {
+            if s.quirks.task_delegate {
+                let _ = ctx.set_task_delegate(&task);
+            }
             if let Some(after) = s.quirks.begin_after {
                 ctx.set_earliest_begin_date(&task, ctx.now() + after);
             }
