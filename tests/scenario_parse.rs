@@ -136,6 +136,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_initial: Duration::from_secs(60),
             rate_factor: 2,
             rate_max: None,
+            foreground_start_delay: Duration::ZERO,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,

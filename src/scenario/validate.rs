@@ -175,6 +175,7 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
     }
+    set(&mut p.foreground_start_delay, raw.foreground_start_delay);
     if let Some(cap) = raw.max_concurrent_transfers {
         if *cap.get_ref() == 0 {
             return Err(at.at(

@@ -446,7 +446,7 @@ impl Daemon {
             None => return,
         };
         let delay = if in_foreground {
-            std::time::Duration::ZERO
+            self.profile.foreground_start_delay
         } else {
             self.rate_delay
         };
@@ -471,12 +471,14 @@ impl Daemon {
         t.not_before = (env.now + delay).max(t.earliest_begin.unwrap_or(SimTime::ZERO));
         let epoch = t.epoch;
         if !delay.is_zero() {
+            let why = if in_foreground {
+                "a background session starts late even in the foreground (RATE-6):"
+            } else {
+                "created in the background: the rate limiter holds it"
+            };
             env.record(What::Waiting {
                 task: key.clone(),
-                reason: format!(
-                    "created in the background: the rate limiter holds it {}",
-                    crate::time::fmt_duration(delay)
-                ),
+                reason: format!("{why} {}", crate::time::fmt_duration(delay)),
             });
         }
         if t.not_before > env.now + delay {
