@@ -137,6 +137,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_factor: 2,
             rate_max: None,
             foreground_start_delay: Duration::ZERO,
+            post_boot_timeout: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,

@@ -35,6 +35,9 @@ pub struct Profile {
     /// foreground (one report: about 29 s between fetchStart and requestStart). Observed
     /// once, not explained; none by default.
     pub foreground_start_delay: Duration,
+    /// NET-6: the first load after the device booted (the start of the run) fails with
+    /// -1001 without sending a request, as one report saw. Off by default.
+    pub post_boot_timeout: bool,
     /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
@@ -63,6 +66,7 @@ impl Default for Profile {
             rate_factor: 2,
             rate_max: None,
             foreground_start_delay: Duration::ZERO,
+            post_boot_timeout: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,

@@ -90,6 +90,7 @@ pub(crate) struct RawProfile {
     pub rate_factor: Option<Spanned<u32>>,
     pub rate_max: Option<Dur>,
     pub foreground_start_delay: Option<Dur>,
+    pub post_boot_timeout: Option<bool>,
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,

@@ -176,6 +176,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
         p.rate_max = Some(max.0);
     }
     set(&mut p.foreground_start_delay, raw.foreground_start_delay);
+    if let Some(timeout) = raw.post_boot_timeout {
+        p.post_boot_timeout = timeout;
+    }
     if let Some(cap) = raw.max_concurrent_transfers {
         if *cap.get_ref() == 0 {
             return Err(at.at(

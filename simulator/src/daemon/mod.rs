@@ -153,6 +153,8 @@ pub(crate) struct Daemon {
     device: DeviceConfig,
     /// RATE-1: the per-app delay before tasks created in the background may start.
     rate_delay: std::time::Duration,
+    /// NET-6: the one post-boot timeout of the `post_boot_timeout` knob has happened.
+    post_boot_timeout_spent: bool,
     last_wake: Option<SimTime>,
 }
 
@@ -171,6 +173,7 @@ impl Daemon {
             network,
             device,
             rate_delay: std::time::Duration::ZERO,
+            post_boot_timeout_spent: false,
             last_wake: None,
             dialer,
             sessions: BTreeMap::new(),
@@ -928,6 +931,19 @@ impl Daemon {
             });
             return;
         }
+        if self.profile.post_boot_timeout && !self.post_boot_timeout_spent {
+            // NET-6: right after boot (the run starts with the device just booted), the
+            // first load fails with -1001 before any request goes out.
+            self.post_boot_timeout_spent = true;
+            let error = UrlError {
+                code: UrlError::TIMED_OUT,
+                cancel_reason: None,
+                resume_data: None,
+            };
+            self.complete_with_error(env, &key, error);
+            return;
+        }
+        let t = self.tasks.get_mut(&key).expect("checked above");
         t.attempt += 1;
         if t.ext.kind.method().is_some() {
             let attempt = t.attempt;
