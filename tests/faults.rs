@@ -312,6 +312,34 @@ fn error_status_with_a_body() {
     )));
 }
 
+#[test]
+fn tmp_purge_loses_the_kept_bytes() {
+    // RES-1 condition 5: after tmp/ is purged the resumed task asks for everything.
+    let o = run("res-1-resume-after-tmp-purge-restarts");
+    let ranges: Vec<Option<String>> = journal(&o).into_iter().map(|(_, r, _)| r).collect();
+    assert_eq!(ranges, [None, None]);
+    assert!(seen(
+        &o,
+        |w| matches!(w, What::TmpPurged { files } if files.len() == 1)
+    ));
+    assert!(seen(
+        &o,
+        |w| matches!(w, What::ResumeBytesGone { bytes, .. } if *bytes > 0)
+    ));
+}
+
+#[test]
+fn purged_resume_bug_is_caught_by_the_app() {
+    // RES-6 knob: the daemon asks for the rest although the kept bytes are gone; the short
+    // file is refused by the reference app, which fetches it whole again.
+    let o = run("res-6-purged-resume-gives-a-short-file");
+    let j = journal(&o);
+    assert_eq!(j.len(), 3);
+    assert_eq!((j[1].0, j[1].1.is_some()), (206, true));
+    assert_eq!((j[2].0, j[2].1.clone()), (200, None));
+    assert!(!seen(&o, |w| matches!(w, What::ResumeBytesGone { .. })));
+}
+
 fn callback(w: &What) -> Option<&Callback> {
     match w {
         What::Callback { callback, .. } => Some(callback),

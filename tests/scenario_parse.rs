@@ -138,6 +138,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_max: None,
             foreground_start_delay: Duration::ZERO,
             post_boot_timeout: false,
+            resume_after_temp_purge_corrupts: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
@@ -421,6 +422,7 @@ fn every_step_kind_maps_to_its_action() {
         ("lock", Action::Lock),
         ("unlock", Action::Unlock),
         ("container-move", Action::ContainerMove),
+        ("purge-tmp", Action::PurgeTmp),
         ("sign-out", Action::User(UserCommand::SignOut)),
         (
             "stop-after-downloads",
@@ -731,7 +733,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             5,
             6,
             "unknown step `jump`; expected one of: launch, download, home, foreground, \
-             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait, pause-download, resume-download, sign-out, stop-after-downloads, low-power-on, low-power-off, system-cancel, wifi-on, wifi-off, low-data-mode-on, low-data-mode-off, upload, fetch, suspend-task, resume-task",
+             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, purge-tmp, wait, pause-download, resume-download, sign-out, stop-after-downloads, low-power-on, low-power-off, system-cancel, wifi-on, wifi-off, low-data-mode-on, low-data-mode-off, upload, fetch, suspend-task, resume-task",
         ),
         // Bad duration.
         (

@@ -45,6 +45,9 @@ pub enum Action {
     /// An app update (TF-07): the app is terminated if it runs (its transfers go on) and
     /// its container moves to a new absolute path.
     ContainerMove,
+    /// The system frees disk space: it empties the app's tmp/, where the partial file of a
+    /// cancelled download's resume data is kept (RES-1 condition 5).
+    PurgeTmp,
     /// Nothing happens: the user waits (keeps the run going until then).
     Wait,
     /// The user acts on a download in the app's UI (foreground only). An app that has no
@@ -168,6 +171,7 @@ impl Action {
             Action::Lock => "lock",
             Action::Unlock => "unlock",
             Action::ContainerMove => "container-move",
+            Action::PurgeTmp => "purge-tmp",
             Action::Wait => "wait",
             Action::User(command) => command.name(),
             Action::LowPower { on: true } => "low-power-on",

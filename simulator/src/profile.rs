@@ -38,6 +38,9 @@ pub struct Profile {
     /// NET-6: the first load after the device booted (the start of the run) fails with
     /// -1001 without sending a request, as one report saw. Off by default.
     pub post_boot_timeout: bool,
+    /// RES-6: a resume whose kept bytes were purged asks for the rest anyway, so the file
+    /// holds only the rest (an observed bug). Off by default: iOS starts from byte 0.
+    pub resume_after_temp_purge_corrupts: bool,
     /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
@@ -67,6 +70,7 @@ impl Default for Profile {
             rate_max: None,
             foreground_start_delay: Duration::ZERO,
             post_boot_timeout: false,
+            resume_after_temp_purge_corrupts: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,

@@ -201,6 +201,8 @@ pub enum FileOp {
     CreateDir,
     /// contentsOfDirectory.
     List,
+    /// attributesOfItem(atPath:)[.size].
+    Size,
 }
 
 /// What happened.
@@ -465,6 +467,19 @@ pub enum What {
         /// The new root.
         root: String,
     },
+    /// The system freed disk space: the app's tmp/ was emptied (RES-1 condition 5).
+    TmpPurged {
+        /// The files deleted, container paths, sorted.
+        files: Vec<String>,
+    },
+    /// A task made from resume data whose kept bytes are gone (purged, RES-1): it starts
+    /// from byte 0.
+    ResumeBytesGone {
+        /// The new task.
+        task: TaskKey,
+        /// The bytes the resume data said were kept.
+        bytes: u64,
+    },
     /// Connectivity changed.
     Network {
         /// Up or down.
@@ -648,6 +663,7 @@ impl fmt::Display for FileOp {
             FileOp::Exists => "exists",
             FileOp::CreateDir => "mkdir",
             FileOp::List => "list",
+            FileOp::Size => "size",
         })
     }
 }
@@ -799,6 +815,12 @@ impl fmt::Display for What {
                 write!(f, "rate limiter delay set to {}", fmt_duration(*delay))
             }
             What::ContainerMoved { root } => write!(f, "container moved to {root}"),
+            What::TmpPurged { files } if files.is_empty() => write!(f, "tmp/ purged: empty"),
+            What::TmpPurged { files } => write!(f, "tmp/ purged: {}", files.join(", ")),
+            What::ResumeBytesGone { task, bytes } => write!(
+                f,
+                "resume data of {task} keeps {bytes} bytes that are gone: starting from 0"
+            ),
             What::Network { up } => write!(f, "network {}", if *up { "up" } else { "down" }),
             What::UploadTaskCreated {
                 task,

@@ -101,6 +101,9 @@ struct Download {
     /// suspending its task (API-7). Either way its cancellation is not a failure.
     #[serde(default)]
     user_paused: bool,
+    /// The last file was shorter than announced (RES-6): thrown away, to fetch again whole.
+    #[serde(default)]
+    short_file_discarded: bool,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -312,6 +315,21 @@ impl Core {
             self.save(ctx);
             return;
         }
+        // RES-6: a resume whose kept bytes were lost can hand over only the rest. Never
+        // keep a file shorter than the size announced; fetch it again, from byte 0.
+        let expected = task.bytes_expected;
+        let size = (expected >= 0).then(|| ctx.file_size(location));
+        if let Some(Ok(size)) = size.filter(|s| *s != Ok(expected as u64)) {
+            ctx.log(format!(
+                "{key}: file has {size} of {expected} bytes; discarded"
+            ));
+            let _ = ctx.remove_item(&resume_path(&key));
+            let d = self.store.downloads.get_mut(&key).expect("key_of found it");
+            d.short_file_discarded = true;
+            self.save(ctx);
+            return;
+        }
+        let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         let destination = d.destination.clone();
         let staging = format!("{destination}.bgsim-partial");
         if let Some((parent, _)) = destination.rsplit_once('/') {
@@ -416,6 +434,10 @@ impl Core {
             None if d.file_ready => self.set_status(ctx, &key, Status::Done),
             // Finished, but waiting for the device to unlock to be put in place.
             None if d.pending_move => self.set_status(ctx, &key, Status::Paused),
+            None if d.short_file_discarded && d.attempts < MAX_ATTEMPTS => {
+                d.short_file_discarded = false;
+                self.start_task(ctx, &key);
+            }
             None if d.retry_after_s.is_some() && d.attempts < MAX_ATTEMPTS => {
                 // The server is busy, not wrong: try again when it said to.
                 self.start_task(ctx, &key);
@@ -623,6 +645,7 @@ impl App for ReferenceApp {
                 retry_after_s: None,
                 pending_move: false,
                 user_paused: false,
+                short_file_discarded: false,
             },
         );
         let busy = core.invalidating

@@ -91,6 +91,7 @@ pub(crate) struct RawProfile {
     pub rate_max: Option<Dur>,
     pub foreground_start_delay: Option<Dur>,
     pub post_boot_timeout: Option<bool>,
+    pub resume_after_temp_purge_corrupts: Option<bool>,
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,
@@ -325,6 +326,7 @@ pub(crate) enum StepKind {
     Lock,
     Unlock,
     ContainerMove,
+    PurgeTmp,
     Wait,
     PauseDownload,
     ResumeDownload,
@@ -345,7 +347,7 @@ pub(crate) enum StepKind {
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 32] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -361,6 +363,7 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
     ("lock", StepKind::Lock),
     ("unlock", StepKind::Unlock),
     ("container-move", StepKind::ContainerMove),
+    ("purge-tmp", StepKind::PurgeTmp),
     ("wait", StepKind::Wait),
     ("pause-download", StepKind::PauseDownload),
     ("resume-download", StepKind::ResumeDownload),

@@ -179,6 +179,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(timeout) = raw.post_boot_timeout {
         p.post_boot_timeout = timeout;
     }
+    if let Some(corrupts) = raw.resume_after_temp_purge_corrupts {
+        p.resume_after_temp_purge_corrupts = corrupts;
+    }
     if let Some(cap) = raw.max_concurrent_transfers {
         if *cap.get_ref() == 0 {
             return Err(at.at(
@@ -435,6 +438,7 @@ fn action(
         StepKind::Lock => Action::Lock,
         StepKind::Unlock => Action::Unlock,
         StepKind::ContainerMove => Action::ContainerMove,
+        StepKind::PurgeTmp => Action::PurgeTmp,
         StepKind::Wait => Action::Wait,
         StepKind::Upload => steps::upload(step, at)?,
         StepKind::Fetch => {

@@ -583,6 +583,14 @@ impl AppContext<'_> {
         exists
     }
 
+    /// `attributesOfItem(atPath:)[.size]`: the file's length in bytes.
+    pub fn file_size(&mut self, path: &str) -> Result<u64, FsError> {
+        let size = self.env.sandbox.size(path);
+        let r = size.as_ref().map(|_| ()).map_err(Clone::clone);
+        self.fs(FileOp::Size, path, None, r)?;
+        size
+    }
+
     /// `createDirectory(at:withIntermediateDirectories: true)`.
     pub fn create_dir_all(&mut self, path: &str) -> Result<(), FsError> {
         let r = self.env.sandbox.create_dir_all(path);

@@ -310,17 +310,28 @@ impl Daemon {
                         task.announce_resume = true;
                         let kept = env.sandbox.size(&info.temp_path).ok() == Some(info.bytes);
                         let _ = env.sandbox.create_dir_all(&dir);
-                        if kept
+                        let moved = kept
                             && env
                                 .sandbox
                                 .move_item(&info.temp_path, &task.temp_path)
-                                .is_ok()
-                        {
+                                .is_ok();
+                        // RES-6 knob: the bug where a resume after the purge asks for the
+                        // rest anyway, and the file ends up holding only the rest.
+                        let corrupt = !moved
+                            && self.profile.resume_after_temp_purge_corrupts
+                            && env.sandbox.write(&task.temp_path, b"").is_ok();
+                        if moved || corrupt {
                             task.bytes_received = info.bytes;
                             task.validators = Some(Validators {
                                 etag: info.etag,
                                 last_modified: info.last_modified,
                                 accept_ranges: true,
+                            });
+                        } else if info.bytes > 0 {
+                            // RES-1 condition 5: the kept bytes were purged; start from 0.
+                            env.record(What::ResumeBytesGone {
+                                task: key.clone(),
+                                bytes: info.bytes,
                             });
                         }
                     }

@@ -13,9 +13,11 @@ impl Simulation {
     pub(super) fn apply(&mut self, action: Action) {
         use AppState::*;
         let actor = match action {
-            Action::SystemSuspend | Action::SystemKill | Action::Crash | Action::ContainerMove => {
-                Actor::System
-            }
+            Action::SystemSuspend
+            | Action::SystemKill
+            | Action::Crash
+            | Action::ContainerMove
+            | Action::PurgeTmp => Actor::System,
             Action::Charger { .. } => Actor::User,
             Action::NetworkDown | Action::NetworkUp => Actor::Net,
             _ => Actor::User,
@@ -42,6 +44,7 @@ impl Simulation {
             | Action::Lock
             | Action::Unlock
             | Action::ContainerMove
+            | Action::PurgeTmp
             | Action::LowPower { .. }
             | Action::Wifi { .. }
             | Action::LowDataMode { .. }
@@ -111,6 +114,10 @@ impl Simulation {
                 self.sandbox.move_container();
                 let root = self.sandbox.container_root();
                 self.record(Actor::System, What::ContainerMoved { root });
+            }
+            Action::PurgeTmp => {
+                let files = self.sandbox.purge_tmp();
+                self.record(Actor::System, What::TmpPurged { files });
             }
             Action::Charger { connected } => {
                 self.daemon.set_charging(&mut daemon_env!(self), connected);

@@ -339,6 +339,7 @@ impl Core {
                 retry_after_s: None,
                 pending_move: false,
                 user_paused: false,
+                short_file_discarded: false,
             },
         );
         self.start_task(ctx, key);
