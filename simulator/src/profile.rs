@@ -41,6 +41,10 @@ pub struct Profile {
     /// RES-6: a resume whose kept bytes were purged asks for the rest anyway, so the file
     /// holds only the rest (an observed bug). Off by default: iOS starts from byte 0.
     pub resume_after_temp_purge_corrupts: bool,
+    /// NET-5: whether a download whose connection drops mid-body fails with -1005 (and
+    /// resume data) instead of being retried inside the daemon. Undocumented for
+    /// background sessions; retried by default.
+    pub surface_connection_lost: bool,
     /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
@@ -71,6 +75,7 @@ impl Default for Profile {
             foreground_start_delay: Duration::ZERO,
             post_boot_timeout: false,
             resume_after_temp_purge_corrupts: false,
+            surface_connection_lost: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,

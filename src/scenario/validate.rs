@@ -182,6 +182,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(corrupts) = raw.resume_after_temp_purge_corrupts {
         p.resume_after_temp_purge_corrupts = corrupts;
     }
+    if let Some(surface) = raw.surface_connection_lost {
+        p.surface_connection_lost = surface;
+    }
     if let Some(cap) = raw.max_concurrent_transfers {
         if *cap.get_ref() == 0 {
             return Err(at.at(

@@ -1178,7 +1178,17 @@ impl Daemon {
             bytes,
             reason,
         });
-        // NET-5 (default retry_internally): -1005 is retried, resuming when it can.
+        if self.profile.surface_connection_lost {
+            // NET-5 knob: the -1005 reaches the app, with resume data when it can resume.
+            let error = UrlError {
+                code: UrlError::NETWORK_CONNECTION_LOST,
+                cancel_reason: None,
+                resume_data: self.make_resume_data(env, key),
+            };
+            self.complete_with_error(env, key, error);
+            return;
+        }
+        // NET-5 (default): -1005 is retried inside the daemon, resuming when it can.
         self.retry_later(env, key, "connection lost".into());
     }
 
