@@ -721,6 +721,50 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             "a `sign-out` step takes no `to`",
         ),
         ("[[step]]\nat = \"1s\"\ndo = \"pause-download\"\n", 3, 1, "a `pause-download` step needs `to`"),
+        // ID-5 / ID-6: the app extension's steps.
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nshared_container = \"yes\"\n",
+            6,
+            20,
+            "invalid type: string \"yes\", expected a boolean",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nurl = \"/a\"\n",
+            3,
+            1,
+            "an `extension-start` step needs `to`; expected `session`, `shared_container`, `url` and `to`",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nsession = \" \"\n",
+            6,
+            11,
+            "bad session ` `: expected a session identifier",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"home\"\nsession = \"s\"\n",
+            6,
+            11,
+            "a `home` step takes no `session`; expected only `at` and `do`",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-exit\"\n",
+            3,
+            1,
+            "an `extension-exit` step with no extension running; expected an `extension-start` before it",
+        ),
+        // In time order, not file order: this exit comes before the start.
+        (
+            "[[step]]\nat = \"2s\"\ndo = \"extension-start\"\n[[step]]\nat = \"1s\"\ndo = \"extension-exit\"\n",
+            6,
+            1,
+            "an `extension-exit` step with no extension running",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\n[[step]]\nat = \"2s\"\ndo = \"extension-start\"\n",
+            6,
+            1,
+            "an `extension-start` step while the extension started at line 3 still runs; expected an `extension-exit` before it",
+        ),
         // Unknown `[session]` key.
         ("[session]\nsend_launch_events = false\n", 4, 1, "unknown field `send_launch_events`"),
         // Unknown step.
@@ -729,7 +773,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             5,
             6,
             "unknown step `jump`; expected one of: launch, download, home, foreground, \
-             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait, pause-download, resume-download, sign-out, stop-after-downloads, low-power-on, low-power-off, system-cancel, wifi-on, wifi-off, low-data-mode-on, low-data-mode-off, upload, fetch, suspend-task, resume-task",
+             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait, pause-download, resume-download, sign-out, stop-after-downloads, low-power-on, low-power-off, system-cancel, wifi-on, wifi-off, low-data-mode-on, low-data-mode-off, upload, fetch, suspend-task, resume-task, extension-start, extension-exit",
         ),
         // Bad duration.
         (

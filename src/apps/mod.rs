@@ -89,6 +89,17 @@ pub fn factory(name: &str) -> Option<AppFactory> {
     factory_with(name, &SessionSettings::default())
 }
 
+/// The background session identifier of the built-in app called `name`: the default
+/// identifier of an app extension that shares it (ID-5).
+pub fn session_identifier(name: &str) -> Option<&'static str> {
+    match name {
+        "article" => Some(article::SESSION_ID),
+        "reference" => Some(reference::SESSION_ID),
+        _ if mutants::bug(name).is_some() => Some(reference::SESSION_ID),
+        _ => None,
+    }
+}
+
 /// A factory for the built-in app called `name`, asked to configure its session with
 /// `settings` (see [`SessionSettings`]).
 pub fn factory_with(name: &str, settings: &SessionSettings) -> Option<AppFactory> {

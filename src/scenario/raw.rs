@@ -116,6 +116,10 @@ pub(crate) struct RawStep {
     pub to: Option<Spanned<String>>,
     pub size: Option<Spanned<Size>>,
     pub seed: Option<Spanned<Seed>>,
+    /// `extension-start` (ID-5): the session identifier the extension uses.
+    pub session: Option<Spanned<String>>,
+    /// `extension-start` (ID-6): whether it sets a shared container.
+    pub shared_container: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -339,11 +343,13 @@ pub(crate) enum StepKind {
     Fetch,
     SuspendTask,
     ResumeTask,
+    ExtensionStart,
+    ExtensionExit,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 33] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -375,6 +381,8 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
     ("fetch", StepKind::Fetch),
     ("suspend-task", StepKind::SuspendTask),
     ("resume-task", StepKind::ResumeTask),
+    ("extension-start", StepKind::ExtensionStart),
+    ("extension-exit", StepKind::ExtensionExit),
 ];
 
 impl StepKind {

@@ -52,7 +52,8 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
     let profile = profile(raw.profile, at)?;
     let base = base_dir(at.file);
     let fixtures = fixtures(&raw.fixture.0, &base, at)?;
-    let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, at)?;
+    let app_session = crate::apps::session_identifier(app);
+    let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, app_session, at)?;
     let expect = match raw.expect {
         Some(expect) => self::expect(expect, &fixtures, &base, at, known)?,
         None => Expect::default(),
@@ -344,6 +345,7 @@ fn steps(
     raw: &[Spanned<RawStep>],
     fixtures: &[Spanned<RawFixture>],
     horizon: &Option<Spanned<Dur>>,
+    app_session: Option<&str>,
     at: &Locator,
 ) -> Result<Vec<(SimTime, Action)>> {
     if let Some(extra) = raw.get(MAX_STEPS) {
@@ -371,10 +373,13 @@ fn steps(
                 ));
             }
         }
-        out.push((when, action(step, fixtures, at)?));
+        out.push((when, action(step, fixtures, app_session, at)?));
     }
     // `sort_by_key` is stable: steps at the same instant keep their file order, which is
     // the order the user meant them to happen in.
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by_key(|&i| out[i].0);
+    steps::extension_steps_alternate(raw, &order, at)?;
     out.sort_by_key(|(when, _)| *when);
     Ok(out)
 }
@@ -382,6 +387,7 @@ fn steps(
 fn action(
     step: &Spanned<RawStep>,
     fixtures: &[Spanned<RawFixture>],
+    app_session: Option<&str>,
     at: &Locator,
 ) -> Result<Action> {
     let s = step.get_ref();
@@ -440,6 +446,14 @@ fn action(
                 destination: container_path(to, at)?,
             }
         }
+        StepKind::ExtensionStart => steps::extension_start(
+            step,
+            app_session,
+            |url| download_url(url, fixtures, at),
+            |to| container_path(to, at),
+            at,
+        )?,
+        StepKind::ExtensionExit => Action::ExtensionExit,
         StepKind::SuspendTask => Action::SuspendTask {
             url: steps::transfer_url(step, at)?,
         },

@@ -188,6 +188,28 @@ impl AppContext<'_> {
             self.record(What::InvalidatedSessionReturned { session: id });
             return SessionHandle(i);
         }
+        // ID-5: an app extension holds the identifier: this session is invalid at once, and
+        // its delegate hears it with -996. The event goes on the delegate queue, not through
+        // the daemon, whose events for the identifier belong to the extension.
+        if self.daemon.held_by_extension(&id) {
+            self.rt.sessions.push(SessionObject {
+                identifier: id.clone(),
+                delegate,
+                invalidated: true,
+                released: false,
+            });
+            let error = UrlError::new(UrlError::BACKGROUND_SESSION_IN_USE_BY_ANOTHER_PROCESS);
+            self.record(What::SessionRefused {
+                session: id.clone(),
+                error: error.clone(),
+            });
+            let ev = DelegateEvent::Invalidated {
+                session: id.clone(),
+                error: Some(error),
+            };
+            self.enqueue(Queue::Delegate(id), Duration::ZERO, Work::Deliver(ev));
+            return SessionHandle(self.rt.sessions.len() - 1);
+        }
         self.rt.sessions.push(SessionObject {
             identifier: id.clone(),
             delegate,
@@ -624,8 +646,9 @@ pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
             task: task.clone(),
             error: error.clone(),
         },
-        DelegateEvent::Invalidated { session } => Callback::DidBecomeInvalid {
+        DelegateEvent::Invalidated { session, error } => Callback::DidBecomeInvalid {
             session: session.clone(),
+            error: error.clone(),
         },
         DelegateEvent::SentBodyData {
             task,

@@ -5,6 +5,7 @@
 //! simulation routes them (live to a running process, LC-8; held otherwise, ORD-7).
 
 mod data_task;
+mod extension;
 mod resume;
 mod suspend;
 mod task;
@@ -67,8 +68,12 @@ pub(crate) enum DelegateEvent {
         task: TaskKey,
         error: Option<UrlError>,
     },
-    /// INV-1 / INV-2: the session's invalidation is complete.
-    Invalidated { session: String },
+    /// INV-1 / INV-2: the session's invalidation is complete. ID-5: `error` is -996 when
+    /// the session was refused because another process holds its identifier.
+    Invalidated {
+        session: String,
+        error: Option<UrlError>,
+    },
     /// PROG-3: request body bytes of an upload went out.
     SentBodyData {
         task: TaskKey,
@@ -98,7 +103,7 @@ impl DelegateEvent {
     pub fn session(&self) -> &str {
         match (self.task(), self) {
             (Some(t), _) => &t.session,
-            (None, DelegateEvent::Invalidated { session }) => session,
+            (None, DelegateEvent::Invalidated { session, .. }) => session,
             (None, _) => unreachable!("only session events have no task"),
         }
     }
@@ -137,6 +142,9 @@ pub(crate) struct SessionState {
     pub wake_blocked: bool,
     /// INV-1/INV-2: invalidation asked for; done once every task has completed.
     invalidating: bool,
+    /// ID-5: an app extension process holds the session; its events go there, and the
+    /// app's own connect is refused with -996 until the extension exits.
+    pub extension: bool,
 }
 
 /// The daemon.
@@ -206,6 +214,7 @@ impl Daemon {
                 wake: None,
                 wake_blocked: false,
                 invalidating: false,
+                extension: false,
             });
         s.connected = true;
         s.wake_blocked = false;
@@ -649,6 +658,7 @@ impl Daemon {
             s.invalidating = false;
             self.emit(DelegateEvent::Invalidated {
                 session: session.to_string(),
+                error: None,
             });
         }
     }
