@@ -139,6 +139,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
+            large_transfer_waits_for_wifi_bytes: None,
         },
         device: bgsim_simulator::DeviceConfig::default(),
         session: Default::default(),
@@ -232,6 +233,7 @@ request_timeout = "2m"
 retry_backoff_initial = "2s"
 retry_backoff_max = "1h"
 lose_undelivered_on_wake_kill = false
+large_transfer_waits_for_wifi = "1MiB"
 "#;
     let scenario = parse(text, Path::new("k.toml"), &KNOWN).expect("valid");
     assert_eq!(scenario.seed, 42);
@@ -255,6 +257,7 @@ lose_undelivered_on_wake_kill = false
             retry_backoff_initial: Duration::from_secs(2),
             retry_backoff_max: Duration::from_secs(3600),
             lose_undelivered_on_wake_kill: false,
+            large_transfer_waits_for_wifi_bytes: Some(1 << 20),
             ..Profile::default()
         }
     );
@@ -469,8 +472,10 @@ fn pause_and_resume_steps_name_their_download() {
 
 #[test]
 fn the_session_table_reaches_the_app_settings() {
-    let text = "name = \"s\"\napp = \"reference\"\n[session]\nsends_launch_events = false\ndiscretionary = true\nrequest_timeout = \"30s\"\nresource_timeout = \"1d\"\nallows_cellular_access = false\nallows_expensive_network_access = false\nallows_constrained_network_access = false\n";
+    let text = "name = \"s\"\napp = \"reference\"\n[session]\nsends_launch_events = false\ndiscretionary = true\nrequest_timeout = \"30s\"\nresource_timeout = \"1d\"\nallows_cellular_access = false\nallows_expensive_network_access = false\nallows_constrained_network_access = false\nexpects_to_receive = \"2MiB\"\n";
     let scenario = parse(text, Path::new("s.toml"), &KNOWN).expect("valid");
+    // SCHED-4: a task property the reference app sets, not part of the configuration.
+    assert_eq!(scenario.session.expects_to_receive_bytes, Some(2 << 20));
     let config = scenario
         .session
         .apply(bgsim::simulator::app::SessionConfig::background("x"));
@@ -721,6 +726,19 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             "a `sign-out` step takes no `to`",
         ),
         ("[[step]]\nat = \"1s\"\ndo = \"pause-download\"\n", 3, 1, "a `pause-download` step needs `to`"),
+        // SCHED-4: the knob and the expected size are sizes.
+        (
+            "[profile]\nlarge_transfer_waits_for_wifi = \"big\"\n",
+            4,
+            33,
+            "bad size `big`",
+        ),
+        (
+            "[session]\nexpects_to_receive = \"2 MiB\"\n",
+            4,
+            22,
+            "bad size `2 MiB`",
+        ),
         // ID-5 / ID-6: the app extension's steps.
         (
             "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nshared_container = \"yes\"\n",

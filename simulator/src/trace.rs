@@ -298,6 +298,15 @@ pub enum What {
         /// The earliest begin date.
         at: SimTime,
     },
+    /// SCHED-4: the app set `countOfBytesClientExpectsToReceive` or `...ToSend`.
+    TaskExpectsBytes {
+        /// The task.
+        task: TaskKey,
+        /// The property set.
+        property: &'static str,
+        /// The value (-1: NSURLSessionTransferSizeUnknown).
+        bytes: i64,
+    },
     /// `task.cancel()` / `cancel(byProducingResumeData:)`.
     TaskCancelled {
         /// The task.
@@ -752,6 +761,11 @@ impl fmt::Display for What {
                 f,
                 "task {task} cancel producing-resume-data={producing_resume_data}"
             ),
+            What::TaskExpectsBytes {
+                task,
+                property,
+                bytes,
+            } => write!(f, "task {task} {property}={bytes}"),
             What::TaskBeginsNoEarlier { task, at } => {
                 write!(f, "task {task} earliestBeginDate={at}")
             }

@@ -28,6 +28,10 @@ pub struct SessionSettings {
     pub allows_expensive_network_access: Option<bool>,
     /// SCHED-5: `allowsConstrainedNetworkAccess`.
     pub allows_constrained_network_access: Option<bool>,
+    /// SCHED-4: not a configuration property but a task's: the
+    /// `countOfBytesClientExpectsToReceive` the reference app sets on each download task
+    /// (it knows its files' sizes; the setting stands in for that knowledge).
+    pub expects_to_receive_bytes: Option<u64>,
 }
 
 impl SessionSettings {

@@ -258,6 +258,11 @@ impl Core {
             return;
         };
         ctx.set_task_description(&task, key);
+        if let Some(bytes) = self.settings.expects_to_receive_bytes {
+            // SCHED-4: a best-guess upper bound helps the system schedule the transfer.
+            let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+            ctx.set_count_of_bytes_client_expects_to_receive(&task, bytes);
+        }
         if let Some(wait_s) = self.store.downloads.get(key).and_then(|d| d.retry_after_s) {
             let at = ctx.now() + std::time::Duration::from_secs(wait_s);
             ctx.set_earliest_begin_date(&task, at);

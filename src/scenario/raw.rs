@@ -59,6 +59,7 @@ pub(crate) struct RawSession {
     pub allows_cellular_access: Option<bool>,
     pub allows_expensive_network_access: Option<bool>,
     pub allows_constrained_network_access: Option<bool>,
+    pub expects_to_receive: Option<Size>,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +93,7 @@ pub(crate) struct RawProfile {
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,
+    pub large_transfer_waits_for_wifi: Option<Size>,
 }
 
 #[derive(Deserialize)]

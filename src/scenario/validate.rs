@@ -172,6 +172,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(deliver) = raw.upload_response_on_connect {
         p.upload_response_on_connect = deliver;
     }
+    if let Some(limit) = raw.large_transfer_waits_for_wifi {
+        p.large_transfer_waits_for_wifi_bytes = Some(limit.0);
+    }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
@@ -206,6 +209,7 @@ fn session(raw: Option<RawSession>) -> SessionSettings {
         allows_cellular_access: raw.allows_cellular_access,
         allows_expensive_network_access: raw.allows_expensive_network_access,
         allows_constrained_network_access: raw.allows_constrained_network_access,
+        expects_to_receive_bytes: raw.expects_to_receive.map(|s| s.0),
     }
 }
 

@@ -336,6 +336,28 @@ impl AppContext<'_> {
         self.daemon.set_earliest_begin(task, at);
     }
 
+    /// `task.countOfBytesClientExpectsToReceive = bytes` (SCHED-4): a best-guess upper
+    /// bound, headers included; -1 (NSURLSessionTransferSizeUnknown) is the default. The
+    /// profile's `large_transfer_waits_for_wifi_bytes` decides what the system makes of it.
+    pub fn set_count_of_bytes_client_expects_to_receive(&mut self, task: &TaskKey, bytes: i64) {
+        self.record(What::TaskExpectsBytes {
+            task: task.clone(),
+            property: "countOfBytesClientExpectsToReceive",
+            bytes,
+        });
+        self.daemon.set_expected_bytes(task, Some(bytes), None);
+    }
+
+    /// `task.countOfBytesClientExpectsToSend = bytes` (SCHED-4), as for receiving.
+    pub fn set_count_of_bytes_client_expects_to_send(&mut self, task: &TaskKey, bytes: i64) {
+        self.record(What::TaskExpectsBytes {
+            task: task.clone(),
+            property: "countOfBytesClientExpectsToSend",
+            bytes,
+        });
+        self.daemon.set_expected_bytes(task, None, Some(bytes));
+    }
+
     /// `task.taskDescription = description` (TID-3: kept by the daemon across launches).
     pub fn set_task_description(&mut self, task: &TaskKey, description: &str) {
         self.record(What::TaskDescribed {

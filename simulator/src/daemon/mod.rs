@@ -5,6 +5,7 @@
 //! simulation routes them (live to a running process, LC-8; held otherwise, ORD-7).
 
 mod data_task;
+mod expected_size;
 mod extension;
 mod resume;
 mod suspend;
@@ -282,6 +283,8 @@ impl Daemon {
             current_url: url.to_string(),
             redirects: Vec::new(),
             earliest_begin: None,
+            expects_to_receive_bytes: -1,
+            expects_to_send_bytes: -1,
             description: None,
             phase: Phase::Suspended,
             epoch: 0,
@@ -901,6 +904,13 @@ impl Daemon {
             env.record(What::Waiting {
                 task: key,
                 reason: why.into(),
+            });
+            return;
+        }
+        if let Some(why) = self.large_transfer_blocker(&self.tasks[&key]) {
+            env.record(What::Waiting {
+                task: key,
+                reason: why,
             });
             return;
         }

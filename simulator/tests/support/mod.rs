@@ -113,6 +113,8 @@ pub struct Quirks {
     /// Right after invalidating (`invalidate_first`), makes a session with the same
     /// identifier again and uses that (ID-4's trap).
     pub recreate_at_once: bool,
+    /// Sets `countOfBytesClientExpectsToReceive` before resuming (SCHED-4).
+    pub expects_to_receive: Option<i64>,
 }
 
 #[derive(Default)]
@@ -190,6 +192,9 @@ impl App for TestApp {
         if let Ok(task) = ctx.download_task(session, url) {
             if let Some(after) = s.quirks.begin_after {
                 ctx.set_earliest_begin_date(&task, ctx.now() + after);
+            }
+            if let Some(bytes) = s.quirks.expects_to_receive {
+                ctx.set_count_of_bytes_client_expects_to_receive(&task, bytes);
             }
             ctx.resume(&task);
             if let Some(cancel) = s.quirks.invalidate_after_start {
