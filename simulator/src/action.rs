@@ -100,6 +100,18 @@ pub enum Action {
         /// The URL.
         url: String,
     },
+    /// An app extension process (a share extension) starts and connects to the
+    /// background session `session` (ID-5, ID-6), optionally starting one download.
+    ExtensionStart {
+        /// The session identifier it uses.
+        session: String,
+        /// Whether its configuration sets `sharedContainerIdentifier` (ID-6: else -995).
+        shared_container: bool,
+        /// A download it starts: URL and destination.
+        download: Option<(String, String)>,
+    },
+    /// The app extension process ends; the session it held is free (ID-5).
+    ExtensionExit,
 }
 
 /// What the user asks of the app's UI, beyond starting a download.
@@ -185,6 +197,8 @@ impl Action {
             Action::Fetch { .. } => "fetch",
             Action::SuspendTask { .. } => "suspend-task",
             Action::ResumeTask { .. } => "resume-task",
+            Action::ExtensionStart { .. } => "extension-start",
+            Action::ExtensionExit => "extension-exit",
         }
     }
 }
@@ -204,6 +218,20 @@ impl fmt::Display for Action {
             Action::Fetch { url, destination } => write!(f, "fetch {url} -> {destination}"),
             Action::SuspendTask { url } => write!(f, "suspend-task {url}"),
             Action::ResumeTask { url } => write!(f, "resume-task {url}"),
+            Action::ExtensionStart {
+                session,
+                shared_container,
+                download,
+            } => {
+                write!(
+                    f,
+                    "extension-start session={session} shared-container={shared_container}"
+                )?;
+                match download {
+                    Some((url, to)) => write!(f, " download {url} -> {to}"),
+                    None => Ok(()),
+                }
+            }
             other => f.write_str(other.name()),
         }
     }

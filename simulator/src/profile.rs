@@ -55,6 +55,11 @@ pub struct Profile {
     /// delivered (didReceiveData) once a process connects the session. Undocumented;
     /// delivered by default.
     pub upload_response_on_connect: bool,
+    /// SCHED-4: a task whose client-expected bytes (`countOfBytesClientExpectsToReceive`
+    /// plus `...ToSend`) exceed this does not start off Wi-Fi; it waits for Wi-Fi. iOS uses
+    /// the values to schedule but documents no algorithm, so this is one pluggable guess;
+    /// None (the default) gives them no effect.
+    pub large_transfer_waits_for_wifi_bytes: Option<u64>,
 }
 
 impl Default for Profile {
@@ -79,6 +84,7 @@ impl Default for Profile {
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
+            large_transfer_waits_for_wifi_bytes: None,
         }
     }
 }

@@ -23,6 +23,9 @@ pub enum Actor {
     App,
     /// nsurlsessiond.
     Daemon,
+    /// An app extension process (a share extension): a scripted second client of the
+    /// daemon, not the app under test (ID-5, ID-6).
+    Extension,
 }
 
 impl fmt::Display for Actor {
@@ -33,6 +36,7 @@ impl fmt::Display for Actor {
             Actor::Net => "net",
             Actor::App => "app",
             Actor::Daemon => "daemon",
+            Actor::Extension => "ext",
         })
     }
 }
@@ -107,6 +111,8 @@ pub enum Callback {
     DidBecomeInvalid {
         /// The session identifier.
         session: String,
+        /// None after INV-1 / INV-2; -996 when another process holds the session (ID-5).
+        error: Option<UrlError>,
     },
     /// `urlSessionDidFinishEvents(forBackgroundURLSession:)`.
     DidFinishEvents {
@@ -293,6 +299,15 @@ pub enum What {
         task: TaskKey,
         /// The earliest begin date.
         at: SimTime,
+    },
+    /// SCHED-4: the app set `countOfBytesClientExpectsToReceive` or `...ToSend`.
+    TaskExpectsBytes {
+        /// The task.
+        task: TaskKey,
+        /// The property set.
+        property: &'static str,
+        /// The value (-1: NSURLSessionTransferSizeUnknown).
+        bytes: i64,
     },
     /// `task.cancel()` / `cancel(byProducingResumeData:)`.
     TaskCancelled {
@@ -551,6 +566,50 @@ pub enum What {
         /// Response body bytes received.
         received: u64,
     },
+    /// ID-5: the app's session was refused because another process (an app extension)
+    /// holds its identifier; its delegate gets did-become-invalid with `error` (-996).
+    SessionRefused {
+        /// The identifier.
+        session: String,
+        /// The error (-996).
+        error: UrlError,
+    },
+    /// ID-5 / ID-6: the app extension connected a session (`Ok`: events held for it, now
+    /// flowing to the extension), or its session was invalid at once (`Err`: -995 without
+    /// a shared container, -996 while the app holds it).
+    ExtensionSession {
+        /// The identifier.
+        session: String,
+        /// Held events now delivered to the extension, or the error.
+        outcome: Result<usize, UrlError>,
+    },
+    /// The app extension started a download (`task`), or could not (None: its session is
+    /// invalid, ID-5 / ID-6).
+    ExtensionDownload {
+        /// The task it created and resumed.
+        task: Option<TaskKey>,
+        /// Its URL.
+        url: String,
+        /// Where the extension puts the file (in the shared container).
+        to: String,
+    },
+    /// A delegate callback the daemon made into the app extension, which holds the session.
+    ExtensionGot(Callback),
+    /// The app extension moved a finished download to its destination, inside its
+    /// did-finish-downloading-to.
+    ExtensionMoved {
+        /// The task.
+        task: TaskKey,
+        /// The destination.
+        to: String,
+        /// None when it succeeded, else the failure.
+        error: Option<String>,
+    },
+    /// The app extension process ended: its session is free again (ID-5).
+    ExtensionExited {
+        /// The session it held, if any.
+        session: Option<String>,
+    },
     /// A data task's response ended (API-4).
     Fetched {
         /// The task.
@@ -613,7 +672,14 @@ impl fmt::Display for Callback {
                 Some(e) => write!(f, "didCompleteWithError {task} {e}"),
             },
             Callback::DidFinishEvents { session } => write!(f, "didFinishEvents {session}"),
-            Callback::DidBecomeInvalid { session } => write!(f, "didBecomeInvalid {session}"),
+            Callback::DidBecomeInvalid {
+                session,
+                error: None,
+            } => write!(f, "didBecomeInvalid {session}"),
+            Callback::DidBecomeInvalid {
+                session,
+                error: Some(e),
+            } => write!(f, "didBecomeInvalid {session} {e}"),
             Callback::GetAllTasks { session, tasks } => {
                 let ids: Vec<String> = tasks.iter().map(|t| format!("#{}", t.task_id)).collect();
                 write!(f, "getAllTasks {session} -> [{}]", ids.join(","))
@@ -711,6 +777,11 @@ impl fmt::Display for What {
                 f,
                 "task {task} cancel producing-resume-data={producing_resume_data}"
             ),
+            What::TaskExpectsBytes {
+                task,
+                property,
+                bytes,
+            } => write!(f, "task {task} {property}={bytes}"),
             What::TaskBeginsNoEarlier { task, at } => {
                 write!(f, "task {task} earliestBeginDate={at}")
             }
@@ -877,6 +948,43 @@ impl fmt::Display for What {
                 status,
                 bytes,
             } => write!(f, "fetched {task} status={status} bytes={bytes}"),
+            What::SessionRefused { session, error } => write!(
+                f,
+                "session {session} refused: another process holds it ({error})"
+            ),
+            What::ExtensionSession {
+                session,
+                outcome: Ok(held),
+            } => write!(
+                f,
+                "extension session {session} connected held-events={held}"
+            ),
+            What::ExtensionSession {
+                session,
+                outcome: Err(e),
+            } => write!(f, "extension session {session} invalid: {e}"),
+            What::ExtensionDownload {
+                task: Some(task),
+                url,
+                to,
+            } => write!(f, "extension task {task} created {url} -> {to}; resumed"),
+            What::ExtensionDownload {
+                task: None, url, ..
+            } => {
+                write!(f, "extension could not start {url}: its session is invalid")
+            }
+            What::ExtensionGot(callback) => write!(f, "extension got {callback}"),
+            What::ExtensionMoved { task, to, error } => {
+                write!(f, "extension moved the file of {task} to {to}")?;
+                match error {
+                    None => write!(f, " ok"),
+                    Some(e) => write!(f, " FAILED {e}"),
+                }
+            }
+            What::ExtensionExited { session: Some(s) } => {
+                write!(f, "extension exited; session {s} is free")
+            }
+            What::ExtensionExited { session: None } => write!(f, "extension exited"),
         }
     }
 }

@@ -59,6 +59,7 @@ pub(crate) struct RawSession {
     pub allows_cellular_access: Option<bool>,
     pub allows_expensive_network_access: Option<bool>,
     pub allows_constrained_network_access: Option<bool>,
+    pub expects_to_receive: Option<Size>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +97,7 @@ pub(crate) struct RawProfile {
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,
+    pub large_transfer_waits_for_wifi: Option<Size>,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +122,10 @@ pub(crate) struct RawStep {
     pub to: Option<Spanned<String>>,
     pub size: Option<Spanned<Size>>,
     pub seed: Option<Spanned<Seed>>,
+    /// `extension-start` (ID-5): the session identifier the extension uses.
+    pub session: Option<Spanned<String>>,
+    /// `extension-start` (ID-6): whether it sets a shared container.
+    pub shared_container: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -344,11 +350,13 @@ pub(crate) enum StepKind {
     Fetch,
     SuspendTask,
     ResumeTask,
+    ExtensionStart,
+    ExtensionExit,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 32] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 34] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -381,6 +389,8 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 32] = [
     ("fetch", StepKind::Fetch),
     ("suspend-task", StepKind::SuspendTask),
     ("resume-task", StepKind::ResumeTask),
+    ("extension-start", StepKind::ExtensionStart),
+    ("extension-exit", StepKind::ExtensionExit),
 ];
 
 impl StepKind {

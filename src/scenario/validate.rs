@@ -52,7 +52,8 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
     let profile = profile(raw.profile, at)?;
     let base = base_dir(at.file);
     let fixtures = fixtures(&raw.fixture.0, &base, at)?;
-    let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, at)?;
+    let app_session = crate::apps::session_identifier(app);
+    let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, app_session, at)?;
     let expect = match raw.expect {
         Some(expect) => self::expect(expect, &fixtures, &base, at, known)?,
         None => Expect::default(),
@@ -171,6 +172,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(deliver) = raw.upload_response_on_connect {
         p.upload_response_on_connect = deliver;
     }
+    if let Some(limit) = raw.large_transfer_waits_for_wifi {
+        p.large_transfer_waits_for_wifi_bytes = Some(limit.0);
+    }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
@@ -215,6 +219,7 @@ fn session(raw: Option<RawSession>) -> SessionSettings {
         allows_cellular_access: raw.allows_cellular_access,
         allows_expensive_network_access: raw.allows_expensive_network_access,
         allows_constrained_network_access: raw.allows_constrained_network_access,
+        expects_to_receive_bytes: raw.expects_to_receive.map(|s| s.0),
     }
 }
 
@@ -354,6 +359,7 @@ fn steps(
     raw: &[Spanned<RawStep>],
     fixtures: &[Spanned<RawFixture>],
     horizon: &Option<Spanned<Dur>>,
+    app_session: Option<&str>,
     at: &Locator,
 ) -> Result<Vec<(SimTime, Action)>> {
     if let Some(extra) = raw.get(MAX_STEPS) {
@@ -381,10 +387,13 @@ fn steps(
                 ));
             }
         }
-        out.push((when, action(step, fixtures, at)?));
+        out.push((when, action(step, fixtures, app_session, at)?));
     }
     // `sort_by_key` is stable: steps at the same instant keep their file order, which is
     // the order the user meant them to happen in.
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by_key(|&i| out[i].0);
+    steps::extension_steps_alternate(raw, &order, at)?;
     out.sort_by_key(|(when, _)| *when);
     Ok(out)
 }
@@ -392,6 +401,7 @@ fn steps(
 fn action(
     step: &Spanned<RawStep>,
     fixtures: &[Spanned<RawFixture>],
+    app_session: Option<&str>,
     at: &Locator,
 ) -> Result<Action> {
     let s = step.get_ref();
@@ -451,6 +461,14 @@ fn action(
                 destination: container_path(to, at)?,
             }
         }
+        StepKind::ExtensionStart => steps::extension_start(
+            step,
+            app_session,
+            |url| download_url(url, fixtures, at),
+            |to| container_path(to, at),
+            at,
+        )?,
+        StepKind::ExtensionExit => Action::ExtensionExit,
         StepKind::SuspendTask => Action::SuspendTask {
             url: steps::transfer_url(step, at)?,
         },

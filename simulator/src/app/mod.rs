@@ -189,6 +189,19 @@ pub trait DownloadDelegate {
     /// delegate is released after this.
     fn did_become_invalid(&mut self, _ctx: &mut AppContext<'_>, _session: &str) {}
 
+    /// `urlSession(_:didBecomeInvalidWithError:)` with its error: None after INV-1 /
+    /// INV-2, -996 when another process (an app extension) holds the session's identifier
+    /// (ID-5). By default it calls [`DownloadDelegate::did_become_invalid`], so a delegate
+    /// that does not care about the error implements only that.
+    fn did_become_invalid_with_error(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        session: &str,
+        _error: Option<&UrlError>,
+    ) {
+        self.did_become_invalid(ctx, session)
+    }
+
     /// `urlSessionDidFinishEvents(forBackgroundURLSession:)` (ORD-4): the last event of a wake.
     fn did_finish_events(&mut self, _ctx: &mut AppContext<'_>, _session: &str) {}
 }

@@ -5,6 +5,8 @@
 //! simulation routes them (live to a running process, LC-8; held otherwise, ORD-7).
 
 mod data_task;
+mod expected_size;
+mod extension;
 mod resume;
 mod suspend;
 mod task;
@@ -67,8 +69,12 @@ pub(crate) enum DelegateEvent {
         task: TaskKey,
         error: Option<UrlError>,
     },
-    /// INV-1 / INV-2: the session's invalidation is complete.
-    Invalidated { session: String },
+    /// INV-1 / INV-2: the session's invalidation is complete. ID-5: `error` is -996 when
+    /// the session was refused because another process holds its identifier.
+    Invalidated {
+        session: String,
+        error: Option<UrlError>,
+    },
     /// PROG-3: request body bytes of an upload went out.
     SentBodyData {
         task: TaskKey,
@@ -98,7 +104,7 @@ impl DelegateEvent {
     pub fn session(&self) -> &str {
         match (self.task(), self) {
             (Some(t), _) => &t.session,
-            (None, DelegateEvent::Invalidated { session }) => session,
+            (None, DelegateEvent::Invalidated { session, .. }) => session,
             (None, _) => unreachable!("only session events have no task"),
         }
     }
@@ -137,6 +143,9 @@ pub(crate) struct SessionState {
     pub wake_blocked: bool,
     /// INV-1/INV-2: invalidation asked for; done once every task has completed.
     invalidating: bool,
+    /// ID-5: an app extension process holds the session; its events go there, and the
+    /// app's own connect is refused with -996 until the extension exits.
+    pub extension: bool,
 }
 
 /// The daemon.
@@ -209,6 +218,7 @@ impl Daemon {
                 wake: None,
                 wake_blocked: false,
                 invalidating: false,
+                extension: false,
             });
         s.connected = true;
         s.wake_blocked = false;
@@ -276,6 +286,8 @@ impl Daemon {
             current_url: url.to_string(),
             redirects: Vec::new(),
             earliest_begin: None,
+            expects_to_receive_bytes: -1,
+            expects_to_send_bytes: -1,
             description: None,
             phase: Phase::Suspended,
             epoch: 0,
@@ -665,6 +677,7 @@ impl Daemon {
             s.invalidating = false;
             self.emit(DelegateEvent::Invalidated {
                 session: session.to_string(),
+                error: None,
             });
         }
     }
@@ -907,6 +920,13 @@ impl Daemon {
             env.record(What::Waiting {
                 task: key,
                 reason: why.into(),
+            });
+            return;
+        }
+        if let Some(why) = self.large_transfer_blocker(&self.tasks[&key]) {
+            env.record(What::Waiting {
+                task: key,
+                reason: why,
             });
             return;
         }

@@ -56,6 +56,10 @@ pub(crate) struct Task {
     pub redirects: Vec<String>,
     /// SCHED-3: `earliestBeginDate`.
     pub earliest_begin: Option<crate::time::SimTime>,
+    /// SCHED-4: `countOfBytesClientExpectsToReceive` (-1: unknown).
+    pub expects_to_receive_bytes: i64,
+    /// SCHED-4: `countOfBytesClientExpectsToSend` (-1: unknown).
+    pub expects_to_send_bytes: i64,
     pub description: Option<String>,
     pub phase: Phase,
     /// Bumped whenever scheduled events for this task become stale.

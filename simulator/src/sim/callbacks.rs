@@ -145,7 +145,16 @@ impl Simulation {
                 });
             }
             Work::Tasks { session, block } => {
-                let tasks = self.daemon.live_tasks(&session);
+                // ID-5: a session refused with -996 is not connected: it has no tasks.
+                let connected = self
+                    .daemon
+                    .sessions
+                    .get(&session)
+                    .is_some_and(|s| s.connected);
+                let tasks = match connected {
+                    true => self.daemon.live_tasks(&session),
+                    false => Vec::new(),
+                };
                 let keys = tasks.iter().map(|t| t.key.clone()).collect();
                 let callback = Callback::GetAllTasks {
                     session,
@@ -172,10 +181,12 @@ impl Simulation {
             .rt
             .receiver_for(&session)
             .map(|s| s.delegate.clone());
-        if let (DelegateEvent::Invalidated { .. }, Some(delegate)) = (&ev, &delegate) {
+        if let (DelegateEvent::Invalidated { error, .. }, Some(delegate)) = (&ev, &delegate) {
             let callback = crate::app::callback_of(&ev);
             self.system_callback(queue, callback, |ctx| {
-                delegate.borrow_mut().did_become_invalid(ctx, &session)
+                delegate
+                    .borrow_mut()
+                    .did_become_invalid_with_error(ctx, &session, error.as_ref())
             });
             // The delegate is released: the identifier is free for a new session object.
             for s in self.process.rt.sessions.iter_mut() {

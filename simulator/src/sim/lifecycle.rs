@@ -48,7 +48,9 @@ impl Simulation {
             | Action::LowPower { .. }
             | Action::Wifi { .. }
             | Action::LowDataMode { .. }
-            | Action::SystemCancel => true,
+            | Action::SystemCancel
+            | Action::ExtensionStart { .. }
+            | Action::ExtensionExit => true,
         };
         if !applies {
             self.record(actor, What::Ignored { action, state });
@@ -94,6 +96,12 @@ impl Simulation {
             | Action::Fetch { .. }
             | Action::SuspendTask { .. }
             | Action::ResumeTask { .. } => self.user_transfer_action(action),
+            Action::ExtensionStart {
+                session,
+                shared_container,
+                download,
+            } => self.extension_start(session, shared_container, download),
+            Action::ExtensionExit => self.extension_exit(),
             Action::Home => self.enter_background(),
             Action::SystemSuspend => self.suspend(),
             Action::SystemKill => self.terminate(TerminatedBySystem),

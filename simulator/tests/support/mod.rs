@@ -117,6 +117,8 @@ pub struct Quirks {
     pub upload_from_data: bool,
     /// Gives each task its own delegate (API-5).
     pub task_delegate: bool,
+    /// Sets `countOfBytesClientExpectsToReceive` before resuming (SCHED-4).
+    pub expects_to_receive: Option<i64>,
 }
 
 #[derive(Default)]
@@ -201,6 +203,9 @@ impl App for TestApp {
             }
             if let Some(after) = s.quirks.begin_after {
                 ctx.set_earliest_begin_date(&task, ctx.now() + after);
+            }
+            if let Some(bytes) = s.quirks.expects_to_receive {
+                ctx.set_count_of_bytes_client_expects_to_receive(&task, bytes);
             }
             ctx.resume(&task);
             if let Some(cancel) = s.quirks.invalidate_after_start {
