@@ -55,6 +55,10 @@ pub struct Profile {
     /// delivered (didReceiveData) once a process connects the session. Undocumented;
     /// delivered by default.
     pub upload_response_on_connect: bool,
+    /// HTTP-4: the error code of a task whose authentication challenge the app never
+    /// answered (its process was suspended or died first). Undocumented; -1012
+    /// (`NSURLErrorUserCancelledAuthentication`) by default.
+    pub unanswered_challenge_error: i64,
 }
 
 impl Default for Profile {
@@ -79,6 +83,7 @@ impl Default for Profile {
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
+            unanswered_challenge_error: crate::app::UrlError::USER_CANCELLED_AUTHENTICATION,
         }
     }
 }
