@@ -28,6 +28,10 @@ pub struct SessionSettings {
     pub allows_expensive_network_access: Option<bool>,
     /// SCHED-5: `allowsConstrainedNetworkAccess`.
     pub allows_constrained_network_access: Option<bool>,
+    /// HTTP-4: not a configuration property but the `user:password` the app knows (as
+    /// from its keychain) and answers an authentication challenge with. The reference app
+    /// answers once with it and cancels if the server refuses it.
+    pub credentials: Option<String>,
 }
 
 impl SessionSettings {

@@ -59,6 +59,7 @@ pub(crate) struct RawSession {
     pub allows_cellular_access: Option<bool>,
     pub allows_expensive_network_access: Option<bool>,
     pub allows_constrained_network_access: Option<bool>,
+    pub credentials: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -96,6 +97,7 @@ pub(crate) struct RawProfile {
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,
+    pub unanswered_challenge_error: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
