@@ -17,7 +17,7 @@ const GROUPS: [&str; 11] = [
 ];
 
 /// DOC or DTS rules of those groups with no scenario yet, and why.
-const NOT_YET: [(&str, &str); 4] = [
+const NOT_YET: [(&str, &str); 3] = [
     (
         "ID-5",
         "a second process (an app extension) is not modelled",
@@ -26,10 +26,6 @@ const NOT_YET: [(&str, &str); 4] = [
     (
         "SCHED-4",
         "countOfBytesClientExpectsToReceive is not modelled",
-    ),
-    (
-        "HTTP-4",
-        "authentication challenges reach the app as a 401 response",
     ),
 ];
 
