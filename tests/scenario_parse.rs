@@ -144,6 +144,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             low_power_pauses_all: false,
             upload_response_on_connect: true,
             large_transfer_waits_for_wifi_bytes: None,
+            unanswered_challenge_error: -1012,
         },
         device: bgsim_simulator::DeviceConfig::default(),
         session: Default::default(),

@@ -60,6 +60,10 @@ pub struct Profile {
     /// the values to schedule but documents no algorithm, so this is one pluggable guess;
     /// None (the default) gives them no effect.
     pub large_transfer_waits_for_wifi_bytes: Option<u64>,
+    /// HTTP-4: the error code of a task whose authentication challenge the app never
+    /// answered (its process was suspended or died first). Undocumented; -1012
+    /// (`NSURLErrorUserCancelledAuthentication`) by default.
+    pub unanswered_challenge_error: i64,
 }
 
 impl Default for Profile {
@@ -85,6 +89,7 @@ impl Default for Profile {
             low_power_pauses_all: false,
             upload_response_on_connect: true,
             large_transfer_waits_for_wifi_bytes: None,
+            unanswered_challenge_error: crate::app::UrlError::USER_CANCELLED_AUTHENTICATION,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! determinism. It never contains ports, real paths or wall-clock times.
 
 use crate::action::Action;
-use crate::app::{AppState, Queue, TaskKey, UploadMethod, UrlError};
+use crate::app::{
+    AppState, AuthChallenge, AuthDisposition, Queue, TaskKey, UploadMethod, UrlError,
+};
 use crate::content::hex;
 use crate::seed::fnv1a64;
 use crate::time::{fmt_duration, SimTime};
@@ -183,6 +185,13 @@ pub enum Callback {
     UserTappedResumeTask {
         /// The URL.
         url: String,
+    },
+    /// `urlSession(_:task:didReceive:completionHandler:)` (HTTP-4).
+    DidReceiveChallenge {
+        /// The task.
+        task: TaskKey,
+        /// The challenge.
+        challenge: AuthChallenge,
     },
 }
 
@@ -619,6 +628,34 @@ pub enum What {
         /// Response body bytes.
         bytes: u64,
     },
+    /// HTTP-4: a 401 carried a challenge; the daemon holds the response and asks the app.
+    Challenged {
+        /// The task.
+        task: TaskKey,
+        /// The challenge.
+        challenge: AuthChallenge,
+    },
+    /// HTTP-4: the app called a challenge's completion handler.
+    ChallengeAnswered {
+        /// The task.
+        task: TaskKey,
+        /// The answer (the password is never shown).
+        disposition: AuthDisposition,
+    },
+    /// HTTP-4: the daemon gave up waiting for the answer to a challenge.
+    ChallengeUnanswered {
+        /// The task.
+        task: TaskKey,
+        /// Why no answer can come.
+        reason: String,
+    },
+    /// HTTP-4: the next request of a task carries the credential the app gave.
+    AuthorizationSent {
+        /// The task.
+        task: TaskKey,
+        /// The user of the `Basic` credential.
+        user: String,
+    },
 }
 
 fn opt(s: &Option<String>) -> &str {
@@ -713,6 +750,9 @@ impl fmt::Display for Callback {
             }
             Callback::UserTappedSuspendTask { url } => write!(f, "userTappedSuspendTask {url}"),
             Callback::UserTappedResumeTask { url } => write!(f, "userTappedResumeTask {url}"),
+            Callback::DidReceiveChallenge { task, challenge } => {
+                write!(f, "didReceiveChallenge {task} {challenge}")
+            }
         }
     }
 }
@@ -985,6 +1025,18 @@ impl fmt::Display for What {
                 write!(f, "extension exited; session {s} is free")
             }
             What::ExtensionExited { session: None } => write!(f, "extension exited"),
+            What::Challenged { task, challenge } => {
+                write!(f, "challenge {task} {challenge}: held for the app's answer")
+            }
+            What::ChallengeAnswered { task, disposition } => {
+                write!(f, "challenge {task} answered {disposition}")
+            }
+            What::ChallengeUnanswered { task, reason } => {
+                write!(f, "challenge {task} never answered: {reason}")
+            }
+            What::AuthorizationSent { task, user } => {
+                write!(f, "authorization {task} Basic user={user}")
+            }
         }
     }
 }

@@ -32,6 +32,10 @@ pub struct SessionSettings {
     /// `countOfBytesClientExpectsToReceive` the reference app sets on each download task
     /// (it knows its files' sizes; the setting stands in for that knowledge).
     pub expects_to_receive_bytes: Option<u64>,
+    /// HTTP-4: not a configuration property but the `user:password` the app knows (as
+    /// from its keychain) and answers an authentication challenge with. The reference app
+    /// answers once with it and cancels if the server refuses it.
+    pub credentials: Option<String>,
 }
 
 impl SessionSettings {

@@ -23,6 +23,10 @@
 //!   session is put where the extension meant (its `taskDescription`), and a session the
 //!   system wakes the app for that is not the app's (an extension's own) is connected so
 //!   its events are taken and its handler called.
+//! - An authentication challenge (HTTP-4) is answered with the credentials the app knows
+//!   (`[session] credentials`), once: a second challenge means the server refused them, so
+//!   the challenge is cancelled and the download fails rather than ask forever. Without
+//!   credentials the 401 arrives as the response (default handling) and fails (HTTP-1).
 //! - Uploads go from a file and delete it only after a 2xx; fetches use a data task only
 //!   while the app is in the foreground and become downloads when it leaves (API-4);
 //!   pausing suspends the task (API-7). See `reference/transfers.rs`.
@@ -32,8 +36,8 @@ mod transfers;
 use super::SessionSettings;
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::app::{
-    AppContext, CancelReason, CompletionHandler, LaunchOptions, Queue, ResumeData, SessionConfig,
-    SessionHandle, TaskInfo, UrlError,
+    AppContext, AuthChallenge, AuthDisposition, CancelReason, ChallengeHandler, CompletionHandler,
+    LaunchOptions, Queue, ResumeData, SessionConfig, SessionHandle, TaskInfo, UrlError,
 };
 use bgsim_simulator::sandbox::FsError;
 use bgsim_simulator::{App, DownloadDelegate, UserCommand};
@@ -110,6 +114,10 @@ struct Download {
     /// The last file was shorter than announced (RES-6): thrown away, to fetch again whole.
     #[serde(default)]
     short_file_discarded: bool,
+    /// HTTP-4: the server refused the app's credentials; the challenge was cancelled, so
+    /// its -999 is a failure that asking again cannot heal.
+    #[serde(default)]
+    auth_refused: bool,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -520,6 +528,39 @@ impl Core {
         }
     }
 
+    /// HTTP-4: answer with the credentials the app knows, once. A challenge with a previous
+    /// failure means the server refused them: cancel (the task fails with -999) and mark
+    /// the download failed, since the same credentials would only be refused again.
+    fn challenge(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        challenge: &AuthChallenge,
+        completion: ChallengeHandler,
+    ) {
+        let known = self.settings.credentials.as_deref();
+        let answer = match known.and_then(|c| c.split_once(':')) {
+            // No credentials: the 401 becomes the response and fails the download (HTTP-1).
+            None => AuthDisposition::PerformDefaultHandling,
+            Some((user, password)) if challenge.previous_failure_count == 0 => {
+                AuthDisposition::UseCredential {
+                    user: user.to_string(),
+                    password: password.to_string(),
+                }
+            }
+            Some(_) => {
+                if let Some(key) = self.key_of(task) {
+                    let d = self.store.downloads.get_mut(&key).expect("key_of found it");
+                    d.auth_refused = true;
+                    d.failure = Some("the server refused the credentials".into());
+                    self.save(ctx);
+                }
+                AuthDisposition::CancelAuthenticationChallenge
+            }
+        };
+        completion.call(ctx, answer);
+    }
+
     fn settle(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
         let Some(key) = self.key_of(task) else {
             return;
@@ -568,7 +609,8 @@ impl Core {
                     UrlError::HTTP_TOO_MANY_REDIRECTS,
                     UrlError::REDIRECT_TO_NON_EXISTENT_LOCATION,
                 ]
-                .contains(&e.code);
+                .contains(&e.code)
+                    || d.auth_refused;
                 let retry = d.attempts < MAX_ATTEMPTS && !permanent;
                 if force_quit {
                     // KILL-3: not a failure. Pause, then carry on from the resume data.
@@ -578,7 +620,9 @@ impl Core {
                 } else if retry {
                     self.start_task(ctx, &key);
                 } else {
-                    d.failure = Some(format!("error {e}"));
+                    if !d.auth_refused {
+                        d.failure = Some(format!("error {e}"));
+                    }
                     self.set_status(ctx, &key, Status::Failed);
                 }
             }
@@ -755,6 +799,7 @@ impl App for ReferenceApp {
                 pending_move: false,
                 user_paused: false,
                 short_file_discarded: false,
+                auth_refused: false,
             },
         );
         let busy = core.invalidating
@@ -886,6 +931,18 @@ impl DownloadDelegate for Delegate {
             }
             c.save(ctx);
         });
+    }
+
+    fn did_receive_challenge(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        challenge: &AuthChallenge,
+        completion: ChallengeHandler,
+    ) {
+        self.core
+            .borrow_mut()
+            .challenge(ctx, task, challenge, completion);
     }
 
     fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, session: &str) {

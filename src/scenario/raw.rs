@@ -60,6 +60,7 @@ pub(crate) struct RawSession {
     pub allows_expensive_network_access: Option<bool>,
     pub allows_constrained_network_access: Option<bool>,
     pub expects_to_receive: Option<Size>,
+    pub credentials: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -98,6 +99,7 @@ pub(crate) struct RawProfile {
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,
     pub large_transfer_waits_for_wifi: Option<Size>,
+    pub unanswered_challenge_error: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]

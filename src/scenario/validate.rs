@@ -74,7 +74,7 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         network,
         profile,
         device: device(raw.device),
-        session: session(raw.session),
+        session: session(raw.session, at)?,
         faults: super::faults::faults(&raw.fault.0, at)?,
         fixtures,
         steps,
@@ -175,6 +175,19 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(limit) = raw.large_transfer_waits_for_wifi {
         p.large_transfer_waits_for_wifi_bytes = Some(limit.0);
     }
+    if let Some(code) = raw.unanswered_challenge_error {
+        // NSURLErrorDomain codes are negative; a positive one is a sign slip.
+        if *code.get_ref() >= 0 {
+            return Err(at.at(
+                code.span(),
+                format!(
+                    "`unanswered_challenge_error` is {}; expected a negative NSURLError code such as -1012",
+                    code.get_ref()
+                ),
+            ));
+        }
+        p.unanswered_challenge_error = code.into_inner();
+    }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
@@ -207,11 +220,25 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     Ok(p)
 }
 
-fn session(raw: Option<RawSession>) -> SessionSettings {
+fn session(raw: Option<RawSession>, at: &Locator) -> Result<SessionSettings> {
     let Some(raw) = raw else {
-        return SessionSettings::default();
+        return Ok(SessionSettings::default());
     };
-    SessionSettings {
+    let credentials = match raw.credentials {
+        None => None,
+        Some(c) => {
+            // RFC 7617, as for the `unauthorized` fault: the first colon ends the user.
+            let text = c.get_ref();
+            if text.chars().any(char::is_control) || !text.contains(':') {
+                return Err(at.at(
+                    c.span(),
+                    format!("bad credentials `{text}`: expected `user:password`, printable, with a colon after the user"),
+                ));
+            }
+            Some(c.into_inner())
+        }
+    };
+    Ok(SessionSettings {
         sends_launch_events: raw.sends_launch_events,
         discretionary: raw.discretionary,
         request_timeout: raw.request_timeout.map(|d| d.0),
@@ -220,7 +247,8 @@ fn session(raw: Option<RawSession>) -> SessionSettings {
         allows_expensive_network_access: raw.allows_expensive_network_access,
         allows_constrained_network_access: raw.allows_constrained_network_access,
         expects_to_receive_bytes: raw.expects_to_receive.map(|s| s.0),
-    }
+        credentials,
+    })
 }
 
 fn device(raw: Option<RawDevice>) -> DeviceConfig {

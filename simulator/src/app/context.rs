@@ -699,6 +699,12 @@ pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
             total: *total,
             expected: *expected,
         },
+        DelegateEvent::Challenge {
+            task, challenge, ..
+        } => Callback::DidReceiveChallenge {
+            task: task.clone(),
+            challenge: challenge.clone(),
+        },
         DelegateEvent::ReceivedData { task, data } => {
             let mut h = crate::content::Fnv1a64::new();
             h.update(data);

@@ -6,10 +6,12 @@
 //! simulator drops it, and a relaunch builds a new one from the factory. Only what the
 //! app wrote to its container survives.
 
+mod auth;
 mod context;
 mod transfers;
 mod types;
 
+pub use auth::{AuthChallenge, AuthDisposition, ChallengeHandler};
 pub(crate) use context::{callback_of, HandlerRecord, ProcessRuntime, Work};
 pub use context::{AppContext, CompletionHandler};
 pub use types::*;
@@ -183,6 +185,21 @@ pub trait DownloadDelegate {
         _task: &TaskInfo,
         _error: Option<&UrlError>,
     ) {
+    }
+
+    /// `urlSession(_:task:didReceive:completionHandler:)` (HTTP-4): the server answered
+    /// with a 401 challenge. Answer through `completion`, now or later but before the app
+    /// is suspended; unanswered, the task fails (-1012 by default). This event wakes or
+    /// relaunches the app (LC-6). By default: `.performDefaultHandling`, which with no
+    /// stored credential makes the 401 the task's response (HTTP-1).
+    fn did_receive_challenge(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        _task: &TaskInfo,
+        _challenge: &AuthChallenge,
+        completion: ChallengeHandler,
+    ) {
+        completion.call(ctx, AuthDisposition::PerformDefaultHandling);
     }
 
     /// `urlSession(_:didBecomeInvalidWithError:)` (INV-1, INV-2): the session is gone; the

@@ -282,6 +282,9 @@ impl UrlError {
     pub const REDIRECT_TO_NON_EXISTENT_LOCATION: i64 = -1010;
     /// NSURLErrorFileDoesNotExist: the file of an upload task is missing at `resume()`.
     pub const FILE_DOES_NOT_EXIST: i64 = -1100;
+    /// NSURLErrorUserCancelledAuthentication: the default code of a task whose
+    /// authentication challenge the app never answered (HTTP-4; undocumented, a profile knob).
+    pub const USER_CANCELLED_AUTHENTICATION: i64 = -1012;
     /// NSURLErrorBackgroundSessionWasDisconnected: "Lost connection to background transfer
     /// service", the end of a data task or streamed upload when its app stops (API-4, API-6).
     pub const BACKGROUND_SESSION_WAS_DISCONNECTED: i64 = -997;
@@ -303,6 +306,7 @@ impl UrlError {
             -1007 => "too-many-redirects",
             -1009 => "not-connected",
             -1010 => "redirect-without-location",
+            -1012 => "user-cancelled-authentication",
             -1100 => "file-does-not-exist",
             -997 => "background-session-was-disconnected",
             -996 => "background-session-in-use-by-another-process",

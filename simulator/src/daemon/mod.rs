@@ -4,6 +4,7 @@
 //! The daemon never talks to the app directly: it emits [`DelegateEvent`]s and the
 //! simulation routes them (live to a running process, LC-8; held otherwise, ORD-7).
 
+mod auth;
 mod data_task;
 mod expected_size;
 mod extension;
@@ -30,7 +31,7 @@ use resume::ResumeInfo;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use task::{Phase, Task, Validators};
-use transfer::{End, Url};
+use transfer::{End, Head, Transfer, Url};
 
 /// What the daemon needs from the world for one operation.
 pub(crate) struct Env<'a> {
@@ -84,6 +85,12 @@ pub(crate) enum DelegateEvent {
     },
     /// API-4 / HTTP-3: response body bytes of a data task or an upload.
     ReceivedData { task: TaskKey, data: Vec<u8> },
+    /// HTTP-4: a 401 challenge waits for the app's answer (daemon/auth.rs).
+    Challenge {
+        task: TaskKey,
+        challenge: crate::app::AuthChallenge,
+        id: u64,
+    },
 }
 
 impl DelegateEvent {
@@ -95,7 +102,8 @@ impl DelegateEvent {
             | DelegateEvent::Finished { task, .. }
             | DelegateEvent::Completed { task, .. }
             | DelegateEvent::SentBodyData { task, .. }
-            | DelegateEvent::ReceivedData { task, .. } => Some(task),
+            | DelegateEvent::ReceivedData { task, .. }
+            | DelegateEvent::Challenge { task, .. } => Some(task),
             DelegateEvent::Invalidated { .. } => None,
         }
     }
@@ -306,6 +314,7 @@ impl Daemon {
             error: None,
             completion_delivered: false,
             ext: upload::TaskExt::default(),
+            auth: auth::AuthState::default(),
         };
         match resume {
             None => match Url::parse(url) {
@@ -607,6 +616,8 @@ impl Daemon {
         t.phase = Phase::Completed;
         t.epoch += 1;
         t.error = Some(error.clone());
+        self.forget_challenge(key);
+        let t = self.tasks.get_mut(key).expect("found above");
         if error.resume_data.is_none() {
             let _ = env.sandbox.remove_item(&t.temp_path);
         }
@@ -730,6 +741,9 @@ impl Daemon {
 
     /// An event that will never be delivered (FILE-5): its temp file goes too.
     pub fn lost(&mut self, env: &mut Env<'_>, ev: &DelegateEvent) {
+        if let DelegateEvent::Challenge { task, id, .. } = ev {
+            self.challenge_lost(env, task, *id);
+        }
         if let DelegateEvent::Finished { location, .. } = ev {
             let _ = env.sandbox.remove_item(location);
         }
@@ -988,6 +1002,7 @@ impl Daemon {
                 headers.push(("if-range", v));
             }
         }
+        auth::add_credentials(env, t, &mut headers);
         let get = |n: &str| {
             headers
                 .iter()
@@ -1041,6 +1056,25 @@ impl Daemon {
             return;
         }
         t.redirects.clear();
+        if Self::is_challenge(t, &head) {
+            return self.challenge(env, key, head, transfer);
+        }
+        self.response_arrived(env, key, head, transfer);
+    }
+
+    /// The final response of an attempt (after redirects and challenges).
+    fn response_arrived(
+        &mut self,
+        env: &mut Env<'_>,
+        key: TaskKey,
+        head: Head,
+        transfer: Transfer,
+    ) {
+        let content_length = head.content_length.map_or(-1, |n| n as i64);
+        let t = self
+            .tasks
+            .get_mut(&key)
+            .expect("a task whose response arrived");
         if !t.ext.kind.is_download() {
             return self.body_response(env, &key, head, transfer);
         }

@@ -16,6 +16,9 @@ pub(crate) enum Phase {
     Sending(Box<super::upload::Sending>),
     /// Receiving the body.
     Receiving(Box<Transfer>),
+    /// HTTP-4: a 401 challenge waits for the app's answer; its response is kept in case
+    /// the answer makes it the task's response.
+    Challenged(Box<(Head, Transfer)>),
     /// Finished or failed. The temp file waits for delivery of did-finish-downloading-to.
     Completed,
 }
@@ -88,6 +91,8 @@ pub(crate) struct Task {
     pub completion_delivered: bool,
     /// The task's kind and what only uploads, data tasks and suspended tasks need.
     pub ext: super::upload::TaskExt,
+    /// HTTP-4: the credential the app gave and the challenge waiting for an answer.
+    pub auth: super::auth::AuthState,
 }
 
 impl Task {

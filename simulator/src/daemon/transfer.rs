@@ -72,6 +72,8 @@ pub(crate) struct Head {
     pub location: Option<String>,
     /// `Retry-After`, verbatim.
     pub retry_after: Option<String>,
+    /// `WWW-Authenticate` of a 401, verbatim (HTTP-4).
+    pub www_authenticate: Option<String>,
 }
 
 /// How a body ended.
@@ -161,6 +163,7 @@ fn parse_head(resp: &http::Response<Incoming>) -> Head {
             .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes"))),
         location: header(resp, "location"),
         retry_after: header(resp, "retry-after"),
+        www_authenticate: header(resp, "www-authenticate"),
     }
 }
 

@@ -196,6 +196,13 @@ impl Simulation {
             }
             return;
         }
+        if let DelegateEvent::Challenge { task, id, .. } = &ev {
+            // HTTP-4: the task stopped waiting for this answer meanwhile (cancelled, timed
+            // out): iOS does not ask.
+            if !self.daemon.challenge_pending(task, *id) {
+                return;
+            }
+        }
         let info = ev.task().and_then(|t| self.daemon.task_info(t));
         let (Some(delegate), Some(info)) = (delegate, info) else {
             // No session object to take it (invalidated meanwhile): the daemon keeps it.
@@ -230,6 +237,19 @@ impl Simulation {
                     ..
                 } => d.did_send_body_data(ctx, &info, *sent, *total, *expected),
                 DelegateEvent::ReceivedData { data, .. } => d.did_receive_data(ctx, &info, data),
+                DelegateEvent::Challenge {
+                    task,
+                    challenge,
+                    id,
+                } => {
+                    // From here only this process can answer it (HTTP-4).
+                    ctx.daemon.challenge_handed_over(task, *id);
+                    let handler = crate::app::ChallengeHandler {
+                        task: task.clone(),
+                        id: *id,
+                    };
+                    d.did_receive_challenge(ctx, &info, challenge, handler)
+                }
                 DelegateEvent::Invalidated { .. } => {}
             }
         });

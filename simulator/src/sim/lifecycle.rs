@@ -224,6 +224,9 @@ impl Simulation {
             .clock
             .extract(|e| matches!(e, Event::App { generation: g, .. } if *g == generation));
         self.process.frozen.extend(held.into_iter().map(|(_, e)| e));
+        // HTTP-4: a challenge the app was handed and did not answer can no longer be.
+        self.daemon
+            .orphan_challenges(&mut daemon_env!(self), false, false);
         // API-4 / API-6: data tasks and streamed uploads die with the running process.
         self.daemon.process_stopped(&mut daemon_env!(self));
         self.route();
@@ -322,6 +325,10 @@ impl Simulation {
         }
         self.daemon.disconnect_all();
         self.set_state(to);
+        // HTTP-4: before KILL-2's cancellations, as a challenge nobody can answer fails.
+        let force_quit = to == AppState::TerminatedByUser;
+        self.daemon
+            .orphan_challenges(&mut daemon_env!(self), true, force_quit);
         // API-4 / API-6: before anything else happens to the tasks (KILL-2's cancellations).
         self.daemon.process_stopped(&mut daemon_env!(self));
         if to == AppState::TerminatedByUser {

@@ -361,7 +361,8 @@ impl Simulation {
                     && !self.wakes_scheduled.contains(*id)
             })
             .map(|(id, _)| id.clone())
-            .filter(|id| self.daemon.all_tasks_done(id))
+            // LC-6 / HTTP-4: a challenge wakes the app even while other tasks still run.
+            .filter(|id| self.daemon.all_tasks_done(id) || self.daemon.has_auth_challenge(id))
             .collect();
         for id in due {
             self.wakes_scheduled.insert(id.clone());

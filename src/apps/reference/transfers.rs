@@ -340,6 +340,7 @@ impl Core {
                 pending_move: false,
                 user_paused: false,
                 short_file_discarded: false,
+                auth_refused: false,
             },
         );
         self.start_task(ctx, key);
