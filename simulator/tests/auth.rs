@@ -103,9 +103,6 @@ fn a_challenge_wakes_a_suspended_app_and_its_credential_is_sent() {
         .filter(|r| matches!(r.what, What::RateLimiter { .. }))
         .count();
     assert_eq!(delays, 2, "{}", h.render());
-    if std::env::var_os("SHOW").is_some() {
-        eprintln!("{}", h.render());
-    }
 }
 
 /// A challenge handed to a process that is suspended before answering cannot be answered.
@@ -199,6 +196,37 @@ fn cancelling_the_challenge_fails_the_task_with_999() {
         !files.iter().any(|f| f.contains("CFNetworkDownload")),
         "{files:?}"
     );
+}
+
+/// ORD-4: a challenge cancelled while the app handles a background wake makes a -999
+/// during the wake; it is delivered before did-finish-events, which comes last.
+#[test]
+fn a_cancel_during_a_wake_is_delivered_before_did_finish_events() {
+    let quirks = Quirks {
+        challenge: ChallengeQuirk::Cancel,
+        ..Quirks::default()
+    };
+    let (h, ..) = run(
+        quirks,
+        guarded(),
+        vec![
+            (secs(0.0), Action::Launch),
+            (secs(0.5), Action::NetworkDown),
+            (secs(1.0), download("Documents/secret")),
+            (secs(2.0), Action::Home),
+            (secs(30.0), Action::NetworkUp),
+        ],
+    );
+    let completed = position(&h, |w| {
+        matches!(
+            cb(w),
+            Some(Callback::DidCompleteWithError { error: Some(e), .. }) if e.code == UrlError::CANCELLED
+        )
+    });
+    let finished = position(&h, |w| {
+        matches!(cb(w), Some(Callback::DidFinishEvents { .. }))
+    });
+    assert!(completed < finished, "{}", h.render());
 }
 
 /// Default handling: the held 401 becomes the task's response (HTTP-1).

@@ -135,6 +135,10 @@ pub(crate) struct WakeState {
     pub handler: u64,
     /// Whether did-finish-events is queued behind the wake's events (ORD-4).
     pub finish_queued: bool,
+    /// Events handed to the delegate queue and not yet delivered. An event made while the
+    /// app handles the wake (a cancel's -999) is queued behind did-finish-events, which
+    /// then waits for it: did-finish-events comes after the last event (ORD-4).
+    pub deliveries_pending: usize,
 }
 
 /// A session as the daemon keeps it, by identifier, across app launches.

@@ -124,11 +124,34 @@ impl Simulation {
                 }
                 self.with_ctx(queue, block);
             }
-            Work::Deliver(ev) => self.deliver(queue, ev),
+            Work::Deliver(ev) => {
+                let wake = self.daemon.sessions.get_mut(ev.session());
+                if let Some(w) = wake.and_then(|s| s.wake.as_mut()) {
+                    w.deliveries_pending = w.deliveries_pending.saturating_sub(1);
+                }
+                self.deliver(queue, ev)
+            }
             Work::FinishEvents => {
                 let Queue::Delegate(session) = queue.clone() else {
                     return;
                 };
+                let wake = self.daemon.sessions.get(&session);
+                if wake
+                    .and_then(|s| s.wake.as_ref())
+                    .is_some_and(|w| w.deliveries_pending > 0)
+                {
+                    // ORD-4: events made during the wake were queued behind this; they
+                    // come first, and every such event is run before this comes again.
+                    let generation = self.process.generation;
+                    let (now, work) = (self.clock.now(), Work::FinishEvents);
+                    let event = super::Event::App {
+                        generation,
+                        queue,
+                        work,
+                    };
+                    self.clock.schedule(now, event);
+                    return;
+                }
                 let Some(delegate) = self
                     .process
                     .rt

@@ -357,6 +357,7 @@ impl Simulation {
             s.wake = Some(crate::daemon::WakeState {
                 handler,
                 finish_queued: false,
+                deliveries_pending: 0,
             });
         }
         self.record(

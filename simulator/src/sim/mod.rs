@@ -388,6 +388,9 @@ pub(crate) fn flush_held_events(
         return;
     }
     let queue = Queue::Delegate(session.to_string());
+    if let Some(w) = s.wake.as_mut() {
+        w.deliveries_pending += s.outbox.len();
+    }
     for ev in s.outbox.drain(..) {
         clock.schedule(
             now,
