@@ -175,7 +175,7 @@ fn list_shows_apps_checks_and_the_rules_each_scenario_demonstrates() {
         "{stdout}"
     );
     // A rule no scenario shows yet is listed too, with a dash.
-    assert!(stdout.contains("ID-6     DOC          -"), "{stdout}");
+    assert!(stdout.contains("ORD-2    DOC          -"), "{stdout}");
 }
 
 #[test]

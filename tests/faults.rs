@@ -237,6 +237,109 @@ fn unauthorized() {
     ));
 }
 
+#[test]
+fn accept_ranges_none() {
+    // RES-1: `Accept-Ranges: none`; the network drops mid-body and the retry takes it all.
+    let o = run("res-1-no-range-support-restarts");
+    assert_eq!(journal(&o), [(200, None, None), (200, None, None)]);
+    assert!(!o.run.journal[0].body_complete && o.run.journal[1].body_complete);
+    assert!(seen(
+        &o,
+        |w| matches!(w, What::Interrupted { bytes, .. } if *bytes > 0)
+    ));
+}
+
+#[test]
+fn accept_ranges_absent() {
+    // RES-1: no Accept-Ranges header at all: the daemon does not try a Range either.
+    let o = run("res-1-accept-ranges-absent-restarts");
+    assert_eq!(
+        journal(&o),
+        [(200, None, s("cut at 512000")), (200, None, None)]
+    );
+    assert_eq!(o.run.journal[1].body_bytes_sent, 2 << 20);
+}
+
+#[test]
+fn chunked() {
+    // PROG-2: chunked framing, no Content-Length: the expected size is -1, the file whole.
+    let o = run("prog-2-unknown-length");
+    assert_eq!(journal(&o), [(200, None, None)]);
+    assert!(o.run.journal[0].body_complete);
+    assert!(seen(&o, |w| matches!(
+        callback(w),
+        Some(Callback::DidWriteData { expected: -1, .. })
+    )));
+}
+
+#[test]
+fn redirect_statuses() {
+    // NET-7: 302, 303 and 308 are followed like 301 and 307.
+    let o = run("fault-redirect-302-303-308");
+    let hops: Vec<(u16, &str)> = o
+        .run
+        .journal
+        .iter()
+        .map(|e| (e.status, e.path.as_str()))
+        .collect();
+    assert_eq!(
+        hops,
+        [
+            (302, "/a/big.bin"),
+            (303, "/b/big.bin"),
+            (308, "/c/big.bin"),
+            (200, "/big.bin")
+        ]
+    );
+    assert!(o.run.journal.iter().all(|e| e.method == "GET"));
+    for status in [302, 303, 308] {
+        assert!(seen(
+            &o,
+            |w| matches!(w, What::Redirected { status: st, .. } if *st == status)
+        ));
+    }
+}
+
+#[test]
+fn error_status_with_a_body() {
+    // HTTP-1: a 404 with an HTML body is a finished download; the app keeps no file.
+    let o = run("http-1-an-error-status-is-a-download");
+    assert_eq!(journal(&o), [(404, None, None)]);
+    assert!(o.run.journal[0].body_complete && o.run.journal[0].body_bytes_sent > 0);
+    assert!(seen(&o, |w| matches!(
+        callback(w),
+        Some(Callback::DidFinishDownloadingTo { status: 404, .. })
+    )));
+}
+
+#[test]
+fn tmp_purge_loses_the_kept_bytes() {
+    // RES-1 condition 5: after tmp/ is purged the resumed task asks for everything.
+    let o = run("res-1-resume-after-tmp-purge-restarts");
+    let ranges: Vec<Option<String>> = journal(&o).into_iter().map(|(_, r, _)| r).collect();
+    assert_eq!(ranges, [None, None]);
+    assert!(seen(
+        &o,
+        |w| matches!(w, What::TmpPurged { files } if files.len() == 1)
+    ));
+    assert!(seen(
+        &o,
+        |w| matches!(w, What::ResumeBytesGone { bytes, .. } if *bytes > 0)
+    ));
+}
+
+#[test]
+fn purged_resume_bug_is_caught_by_the_app() {
+    // RES-6 knob: the daemon asks for the rest although the kept bytes are gone; the short
+    // file is refused by the reference app, which fetches it whole again.
+    let o = run("res-6-purged-resume-gives-a-short-file");
+    let j = journal(&o);
+    assert_eq!(j.len(), 3);
+    assert_eq!((j[1].0, j[1].1.is_some()), (206, true));
+    assert_eq!((j[2].0, j[2].1.clone()), (200, None));
+    assert!(!seen(&o, |w| matches!(w, What::ResumeBytesGone { .. })));
+}
+
 fn callback(w: &What) -> Option<&Callback> {
     match w {
         What::Callback { callback, .. } => Some(callback),

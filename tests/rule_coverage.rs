@@ -17,21 +17,7 @@ const GROUPS: [&str; 11] = [
 ];
 
 /// DOC or DTS rules of those groups with no scenario yet, and why.
-const NOT_YET: [(&str, &str); 4] = [
-    (
-        "ID-5",
-        "a second process (an app extension) is not modelled",
-    ),
-    ("ID-6", "app extensions are not modelled"),
-    (
-        "SCHED-4",
-        "countOfBytesClientExpectsToReceive is not modelled",
-    ),
-    (
-        "HTTP-4",
-        "authentication challenges reach the app as a 401 response",
-    ),
-];
+const NOT_YET: [(&str, &str); 0] = [];
 
 fn cited() -> BTreeSet<String> {
     let checks = check::ids();

@@ -136,10 +136,16 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             rate_initial: Duration::from_secs(60),
             rate_factor: 2,
             rate_max: None,
+            foreground_start_delay: Duration::ZERO,
+            post_boot_timeout: false,
+            resume_after_temp_purge_corrupts: false,
+            surface_connection_lost: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
             encoded_length_unknown: true,
+            large_transfer_waits_for_wifi_bytes: None,
+            unanswered_challenge_error: -1012,
         },
         device: bgsim_simulator::DeviceConfig::default(),
         session: Default::default(),
@@ -233,6 +239,7 @@ request_timeout = "2m"
 retry_backoff_initial = "2s"
 retry_backoff_max = "1h"
 lose_undelivered_on_wake_kill = false
+large_transfer_waits_for_wifi = "1MiB"
 "#;
     let scenario = parse(text, Path::new("k.toml"), &KNOWN).expect("valid");
     assert_eq!(scenario.seed, 42);
@@ -256,6 +263,7 @@ lose_undelivered_on_wake_kill = false
             retry_backoff_initial: Duration::from_secs(2),
             retry_backoff_max: Duration::from_secs(3600),
             lose_undelivered_on_wake_kill: false,
+            large_transfer_waits_for_wifi_bytes: Some(1 << 20),
             ..Profile::default()
         }
     );
@@ -420,6 +428,7 @@ fn every_step_kind_maps_to_its_action() {
         ("lock", Action::Lock),
         ("unlock", Action::Unlock),
         ("container-move", Action::ContainerMove),
+        ("purge-tmp", Action::PurgeTmp),
         ("sign-out", Action::User(UserCommand::SignOut)),
         (
             "stop-after-downloads",
@@ -470,8 +479,10 @@ fn pause_and_resume_steps_name_their_download() {
 
 #[test]
 fn the_session_table_reaches_the_app_settings() {
-    let text = "name = \"s\"\napp = \"reference\"\n[session]\nsends_launch_events = false\ndiscretionary = true\nrequest_timeout = \"30s\"\nresource_timeout = \"1d\"\nallows_cellular_access = false\nallows_expensive_network_access = false\nallows_constrained_network_access = false\n";
+    let text = "name = \"s\"\napp = \"reference\"\n[session]\nsends_launch_events = false\ndiscretionary = true\nrequest_timeout = \"30s\"\nresource_timeout = \"1d\"\nallows_cellular_access = false\nallows_expensive_network_access = false\nallows_constrained_network_access = false\nexpects_to_receive = \"2MiB\"\n";
     let scenario = parse(text, Path::new("s.toml"), &KNOWN).expect("valid");
+    // SCHED-4: a task property the reference app sets, not part of the configuration.
+    assert_eq!(scenario.session.expects_to_receive_bytes, Some(2 << 20));
     let config = scenario
         .session
         .apply(bgsim::simulator::app::SessionConfig::background("x"));
@@ -722,6 +733,63 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             "a `sign-out` step takes no `to`",
         ),
         ("[[step]]\nat = \"1s\"\ndo = \"pause-download\"\n", 3, 1, "a `pause-download` step needs `to`"),
+        // SCHED-4: the knob and the expected size are sizes.
+        (
+            "[profile]\nlarge_transfer_waits_for_wifi = \"big\"\n",
+            4,
+            33,
+            "bad size `big`",
+        ),
+        (
+            "[session]\nexpects_to_receive = \"2 MiB\"\n",
+            4,
+            22,
+            "bad size `2 MiB`",
+        ),
+        // ID-5 / ID-6: the app extension's steps.
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nshared_container = \"yes\"\n",
+            6,
+            20,
+            "invalid type: string \"yes\", expected a boolean",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nurl = \"/a\"\n",
+            3,
+            1,
+            "an `extension-start` step needs `to`; expected `session`, `shared_container`, `url` and `to`",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nsession = \" \"\n",
+            6,
+            11,
+            "bad session ` `: expected a session identifier",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"home\"\nsession = \"s\"\n",
+            6,
+            11,
+            "a `home` step takes no `session`; expected only `at` and `do`",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-exit\"\n",
+            3,
+            1,
+            "an `extension-exit` step with no extension running; expected an `extension-start` before it",
+        ),
+        // In time order, not file order: this exit comes before the start.
+        (
+            "[[step]]\nat = \"2s\"\ndo = \"extension-start\"\n[[step]]\nat = \"1s\"\ndo = \"extension-exit\"\n",
+            6,
+            1,
+            "an `extension-exit` step with no extension running",
+        ),
+        (
+            "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\n[[step]]\nat = \"2s\"\ndo = \"extension-start\"\n",
+            6,
+            1,
+            "an `extension-start` step while the extension started at line 3 still runs; expected an `extension-exit` before it",
+        ),
         // Unknown `[session]` key.
         ("[session]\nsend_launch_events = false\n", 4, 1, "unknown field `send_launch_events`"),
         // Unknown step.
@@ -730,7 +798,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
             5,
             6,
             "unknown step `jump`; expected one of: launch, download, home, foreground, \
-             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, wait, pause-download, resume-download, sign-out, stop-after-downloads, low-power-on, low-power-off, system-cancel, wifi-on, wifi-off, low-data-mode-on, low-data-mode-off, upload, fetch, suspend-task, resume-task",
+             system-suspend, system-kill, force-quit, crash, network-down, network-up, plug-in, unplug, lock, unlock, container-move, purge-tmp, wait, pause-download, resume-download, sign-out, stop-after-downloads, low-power-on, low-power-off, system-cancel, wifi-on, wifi-off, low-data-mode-on, low-data-mode-off, upload, fetch, suspend-task, resume-task, extension-start, extension-exit",
         ),
         // Bad duration.
         (

@@ -176,3 +176,51 @@ fn the_http_3_knob_is_a_profile_key() {
     let s = parse(HEAD, Path::new("x.toml"), &KNOWN).unwrap();
     assert!(s.profile.upload_response_on_connect, "on by default");
 }
+
+#[test]
+fn extension_steps_parse_with_the_apps_identifier_by_default() {
+    // ID-5: without `session` the extension shares the app's identifier; ID-6: a shared
+    // container unless told otherwise.
+    let got = steps(
+        "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nurl = \"/feed.json\"\nto = \"Documents/Shared/feed.json\"\n\
+         [[step]]\nat = \"2s\"\ndo = \"extension-exit\"\n\
+         [[step]]\nat = \"3s\"\ndo = \"extension-start\"\nsession = \"com.example.share\"\nshared_container = false\n\
+         [[step]]\nat = \"4s\"\ndo = \"extension-exit\"\n",
+    );
+    assert_eq!(
+        got,
+        vec![
+            (
+                SimTime::from_secs(1),
+                Action::ExtensionStart {
+                    session: "com.bgsim.reference.downloads".into(),
+                    shared_container: true,
+                    download: Some((
+                        "http://fixtures.bgsim.test/feed.json".into(),
+                        "Documents/Shared/feed.json".into()
+                    )),
+                }
+            ),
+            (SimTime::from_secs(2), Action::ExtensionExit),
+            (
+                SimTime::from_secs(3),
+                Action::ExtensionStart {
+                    session: "com.example.share".into(),
+                    shared_container: false,
+                    download: None,
+                }
+            ),
+            (SimTime::from_secs(4), Action::ExtensionExit),
+        ]
+    );
+}
+
+#[test]
+fn an_extension_download_goes_to_a_container_path() {
+    assert_error(
+        "[[step]]\nat = \"1s\"\ndo = \"extension-start\"\nurl = \"/feed.json\"\nto = \"/etc/x\"\n",
+        11,
+        6,
+        "bad container path `/etc/x`: expected a path relative to the app's container, like `Documents/xamarin.png`, without `..`",
+    );
+}

@@ -45,6 +45,9 @@ pub enum Action {
     /// An app update (TF-07): the app is terminated if it runs (its transfers go on) and
     /// its container moves to a new absolute path.
     ContainerMove,
+    /// The system frees disk space: it empties the app's tmp/, where the partial file of a
+    /// cancelled download's resume data is kept (RES-1 condition 5).
+    PurgeTmp,
     /// Nothing happens: the user waits (keeps the run going until then).
     Wait,
     /// The user acts on a download in the app's UI (foreground only). An app that has no
@@ -97,6 +100,18 @@ pub enum Action {
         /// The URL.
         url: String,
     },
+    /// An app extension process (a share extension) starts and connects to the
+    /// background session `session` (ID-5, ID-6), optionally starting one download.
+    ExtensionStart {
+        /// The session identifier it uses.
+        session: String,
+        /// Whether its configuration sets `sharedContainerIdentifier` (ID-6: else -995).
+        shared_container: bool,
+        /// A download it starts: URL and destination.
+        download: Option<(String, String)>,
+    },
+    /// The app extension process ends; the session it held is free (ID-5).
+    ExtensionExit,
 }
 
 /// What the user asks of the app's UI, beyond starting a download.
@@ -168,6 +183,7 @@ impl Action {
             Action::Lock => "lock",
             Action::Unlock => "unlock",
             Action::ContainerMove => "container-move",
+            Action::PurgeTmp => "purge-tmp",
             Action::Wait => "wait",
             Action::User(command) => command.name(),
             Action::LowPower { on: true } => "low-power-on",
@@ -181,6 +197,8 @@ impl Action {
             Action::Fetch { .. } => "fetch",
             Action::SuspendTask { .. } => "suspend-task",
             Action::ResumeTask { .. } => "resume-task",
+            Action::ExtensionStart { .. } => "extension-start",
+            Action::ExtensionExit => "extension-exit",
         }
     }
 }
@@ -200,6 +218,20 @@ impl fmt::Display for Action {
             Action::Fetch { url, destination } => write!(f, "fetch {url} -> {destination}"),
             Action::SuspendTask { url } => write!(f, "suspend-task {url}"),
             Action::ResumeTask { url } => write!(f, "resume-task {url}"),
+            Action::ExtensionStart {
+                session,
+                shared_container,
+                download,
+            } => {
+                write!(
+                    f,
+                    "extension-start session={session} shared-container={shared_container}"
+                )?;
+                match download {
+                    Some((url, to)) => write!(f, " download {url} -> {to}"),
+                    None => Ok(()),
+                }
+            }
             other => f.write_str(other.name()),
         }
     }

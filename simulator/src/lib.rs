@@ -29,6 +29,6 @@ pub use app::{App, AppContext, AppFactory, AppState, CompletionHandler, Download
 pub use device::DeviceConfig;
 pub use network::{Dialer, NetworkConfig};
 pub use profile::Profile;
-pub use sim::{RunEnd, SimConfig, Simulation};
+pub use sim::{RunEnd, SimConfig, Simulation, EXTENSION_DESCRIPTION_PREFIX};
 pub use time::SimTime;
 pub use trace::History;

@@ -31,6 +31,20 @@ pub struct Profile {
     pub rate_factor: u32,
     /// RATE-2: a cap on the delay (none is documented).
     pub rate_max: Option<Duration>,
+    /// RATE-6: how late a task of a background session starts while the app is in the
+    /// foreground (one report: about 29 s between fetchStart and requestStart). Observed
+    /// once, not explained; none by default.
+    pub foreground_start_delay: Duration,
+    /// NET-6: the first load after the device booted (the start of the run) fails with
+    /// -1001 without sending a request, as one report saw. Off by default.
+    pub post_boot_timeout: bool,
+    /// RES-6: a resume whose kept bytes were purged asks for the rest anyway, so the file
+    /// holds only the rest (an observed bug). Off by default: iOS starts from byte 0.
+    pub resume_after_temp_purge_corrupts: bool,
+    /// NET-5: whether a download whose connection drops mid-body fails with -1005 (and
+    /// resume data) instead of being retried inside the daemon. Undocumented for
+    /// background sessions; retried by default.
+    pub surface_connection_lost: bool,
     /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
@@ -46,6 +60,15 @@ pub struct Profile {
     /// Content-Encoding is -1: its Content-Length counts encoded bytes, not the size of the
     /// file the app gets. Undocumented; -1 by default. Off: the encoded length.
     pub encoded_length_unknown: bool,
+    /// SCHED-4: a task whose client-expected bytes (`countOfBytesClientExpectsToReceive`
+    /// plus `...ToSend`) exceed this does not start off Wi-Fi; it waits for Wi-Fi. iOS uses
+    /// the values to schedule but documents no algorithm, so this is one pluggable guess;
+    /// None (the default) gives them no effect.
+    pub large_transfer_waits_for_wifi_bytes: Option<u64>,
+    /// HTTP-4: the error code of a task whose authentication challenge the app never
+    /// answered (its process was suspended or died first). Undocumented; -1012
+    /// (`NSURLErrorUserCancelledAuthentication`) by default.
+    pub unanswered_challenge_error: i64,
 }
 
 impl Default for Profile {
@@ -63,10 +86,16 @@ impl Default for Profile {
             rate_initial: Duration::from_secs(60),
             rate_factor: 2,
             rate_max: None,
+            foreground_start_delay: Duration::ZERO,
+            post_boot_timeout: false,
+            resume_after_temp_purge_corrupts: false,
+            surface_connection_lost: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
             encoded_length_unknown: true,
+            large_transfer_waits_for_wifi_bytes: None,
+            unanswered_challenge_error: crate::app::UrlError::USER_CANCELLED_AUTHENTICATION,
         }
     }
 }

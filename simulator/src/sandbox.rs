@@ -249,6 +249,20 @@ impl Sandbox {
         Ok(names)
     }
 
+    /// Deletes every file under the app's tmp/ (disk-space pressure) and returns their
+    /// container paths, sorted. The directory itself stays.
+    pub fn purge_tmp(&self) -> Vec<String> {
+        let mut files = Vec::new();
+        if let Ok(tmp) = self.resolve("tmp") {
+            collect_files(&tmp, "tmp", &mut files);
+        }
+        files.sort();
+        for f in &files {
+            let _ = self.remove_item(f);
+        }
+        files
+    }
+
     /// Every file in the container as a relative path, sorted (for checks and reports).
     pub fn all_files(&self) -> Vec<String> {
         let mut out = Vec::new();

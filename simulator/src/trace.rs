@@ -3,7 +3,9 @@
 //! determinism. It never contains ports, real paths or wall-clock times.
 
 use crate::action::Action;
-use crate::app::{AppState, Queue, TaskKey, UploadMethod, UrlError};
+use crate::app::{
+    AppState, AuthChallenge, AuthDisposition, Queue, TaskKey, UploadMethod, UrlError,
+};
 use crate::content::hex;
 use crate::seed::fnv1a64;
 use crate::time::{fmt_duration, SimTime};
@@ -23,6 +25,9 @@ pub enum Actor {
     App,
     /// nsurlsessiond.
     Daemon,
+    /// An app extension process (a share extension): a scripted second client of the
+    /// daemon, not the app under test (ID-5, ID-6).
+    Extension,
 }
 
 impl fmt::Display for Actor {
@@ -33,6 +38,7 @@ impl fmt::Display for Actor {
             Actor::Net => "net",
             Actor::App => "app",
             Actor::Daemon => "daemon",
+            Actor::Extension => "ext",
         })
     }
 }
@@ -107,6 +113,8 @@ pub enum Callback {
     DidBecomeInvalid {
         /// The session identifier.
         session: String,
+        /// None after INV-1 / INV-2; -996 when another process holds the session (ID-5).
+        error: Option<UrlError>,
     },
     /// `urlSessionDidFinishEvents(forBackgroundURLSession:)`.
     DidFinishEvents {
@@ -178,6 +186,13 @@ pub enum Callback {
         /// The URL.
         url: String,
     },
+    /// `urlSession(_:task:didReceive:completionHandler:)` (HTTP-4).
+    DidReceiveChallenge {
+        /// The task.
+        task: TaskKey,
+        /// The challenge.
+        challenge: AuthChallenge,
+    },
 }
 
 /// A file operation the app made, through the SDK.
@@ -201,6 +216,8 @@ pub enum FileOp {
     CreateDir,
     /// contentsOfDirectory.
     List,
+    /// attributesOfItem(atPath:)[.size].
+    Size,
 }
 
 /// What happened.
@@ -291,6 +308,15 @@ pub enum What {
         task: TaskKey,
         /// The earliest begin date.
         at: SimTime,
+    },
+    /// SCHED-4: the app set `countOfBytesClientExpectsToReceive` or `...ToSend`.
+    TaskExpectsBytes {
+        /// The task.
+        task: TaskKey,
+        /// The property set.
+        property: &'static str,
+        /// The value (-1: NSURLSessionTransferSizeUnknown).
+        bytes: i64,
     },
     /// `task.cancel()` / `cancel(byProducingResumeData:)`.
     TaskCancelled {
@@ -501,6 +527,19 @@ pub enum What {
         /// The new root.
         root: String,
     },
+    /// The system freed disk space: the app's tmp/ was emptied (RES-1 condition 5).
+    TmpPurged {
+        /// The files deleted, container paths, sorted.
+        files: Vec<String>,
+    },
+    /// A task made from resume data whose kept bytes are gone (purged, RES-1): it starts
+    /// from byte 0.
+    ResumeBytesGone {
+        /// The new task.
+        task: TaskKey,
+        /// The bytes the resume data said were kept.
+        bytes: u64,
+    },
     /// Connectivity changed.
     Network {
         /// Up or down.
@@ -572,6 +611,50 @@ pub enum What {
         /// Response body bytes received.
         received: u64,
     },
+    /// ID-5: the app's session was refused because another process (an app extension)
+    /// holds its identifier; its delegate gets did-become-invalid with `error` (-996).
+    SessionRefused {
+        /// The identifier.
+        session: String,
+        /// The error (-996).
+        error: UrlError,
+    },
+    /// ID-5 / ID-6: the app extension connected a session (`Ok`: events held for it, now
+    /// flowing to the extension), or its session was invalid at once (`Err`: -995 without
+    /// a shared container, -996 while the app holds it).
+    ExtensionSession {
+        /// The identifier.
+        session: String,
+        /// Held events now delivered to the extension, or the error.
+        outcome: Result<usize, UrlError>,
+    },
+    /// The app extension started a download (`task`), or could not (None: its session is
+    /// invalid, ID-5 / ID-6).
+    ExtensionDownload {
+        /// The task it created and resumed.
+        task: Option<TaskKey>,
+        /// Its URL.
+        url: String,
+        /// Where the extension puts the file (in the shared container).
+        to: String,
+    },
+    /// A delegate callback the daemon made into the app extension, which holds the session.
+    ExtensionGot(Callback),
+    /// The app extension moved a finished download to its destination, inside its
+    /// did-finish-downloading-to.
+    ExtensionMoved {
+        /// The task.
+        task: TaskKey,
+        /// The destination.
+        to: String,
+        /// None when it succeeded, else the failure.
+        error: Option<String>,
+    },
+    /// The app extension process ended: its session is free again (ID-5).
+    ExtensionExited {
+        /// The session it held, if any.
+        session: Option<String>,
+    },
     /// A data task's response ended (API-4).
     Fetched {
         /// The task.
@@ -580,6 +663,34 @@ pub enum What {
         status: u16,
         /// Response body bytes.
         bytes: u64,
+    },
+    /// HTTP-4: a 401 carried a challenge; the daemon holds the response and asks the app.
+    Challenged {
+        /// The task.
+        task: TaskKey,
+        /// The challenge.
+        challenge: AuthChallenge,
+    },
+    /// HTTP-4: the app called a challenge's completion handler.
+    ChallengeAnswered {
+        /// The task.
+        task: TaskKey,
+        /// The answer (the password is never shown).
+        disposition: AuthDisposition,
+    },
+    /// HTTP-4: the daemon gave up waiting for the answer to a challenge.
+    ChallengeUnanswered {
+        /// The task.
+        task: TaskKey,
+        /// Why no answer can come.
+        reason: String,
+    },
+    /// HTTP-4: the next request of a task carries the credential the app gave.
+    AuthorizationSent {
+        /// The task.
+        task: TaskKey,
+        /// The user of the `Basic` credential.
+        user: String,
     },
 }
 
@@ -634,7 +745,14 @@ impl fmt::Display for Callback {
                 Some(e) => write!(f, "didCompleteWithError {task} {e}"),
             },
             Callback::DidFinishEvents { session } => write!(f, "didFinishEvents {session}"),
-            Callback::DidBecomeInvalid { session } => write!(f, "didBecomeInvalid {session}"),
+            Callback::DidBecomeInvalid {
+                session,
+                error: None,
+            } => write!(f, "didBecomeInvalid {session}"),
+            Callback::DidBecomeInvalid {
+                session,
+                error: Some(e),
+            } => write!(f, "didBecomeInvalid {session} {e}"),
             Callback::GetAllTasks { session, tasks } => {
                 let ids: Vec<String> = tasks.iter().map(|t| format!("#{}", t.task_id)).collect();
                 write!(f, "getAllTasks {session} -> [{}]", ids.join(","))
@@ -668,6 +786,9 @@ impl fmt::Display for Callback {
             }
             Callback::UserTappedSuspendTask { url } => write!(f, "userTappedSuspendTask {url}"),
             Callback::UserTappedResumeTask { url } => write!(f, "userTappedResumeTask {url}"),
+            Callback::DidReceiveChallenge { task, challenge } => {
+                write!(f, "didReceiveChallenge {task} {challenge}")
+            }
         }
     }
 }
@@ -684,6 +805,7 @@ impl fmt::Display for FileOp {
             FileOp::Exists => "exists",
             FileOp::CreateDir => "mkdir",
             FileOp::List => "list",
+            FileOp::Size => "size",
         })
     }
 }
@@ -731,6 +853,11 @@ impl fmt::Display for What {
                 f,
                 "task {task} cancel producing-resume-data={producing_resume_data}"
             ),
+            What::TaskExpectsBytes {
+                task,
+                property,
+                bytes,
+            } => write!(f, "task {task} {property}={bytes}"),
             What::TaskBeginsNoEarlier { task, at } => {
                 write!(f, "task {task} earliestBeginDate={at}")
             }
@@ -855,6 +982,12 @@ impl fmt::Display for What {
                 write!(f, "rate limiter delay set to {}", fmt_duration(*delay))
             }
             What::ContainerMoved { root } => write!(f, "container moved to {root}"),
+            What::TmpPurged { files } if files.is_empty() => write!(f, "tmp/ purged: empty"),
+            What::TmpPurged { files } => write!(f, "tmp/ purged: {}", files.join(", ")),
+            What::ResumeBytesGone { task, bytes } => write!(
+                f,
+                "resume data of {task} keeps {bytes} bytes that are gone: starting from 0"
+            ),
             What::Network { up } => write!(f, "network {}", if *up { "up" } else { "down" }),
             What::UploadTaskCreated {
                 task,
@@ -911,6 +1044,55 @@ impl fmt::Display for What {
                 status,
                 bytes,
             } => write!(f, "fetched {task} status={status} bytes={bytes}"),
+            What::SessionRefused { session, error } => write!(
+                f,
+                "session {session} refused: another process holds it ({error})"
+            ),
+            What::ExtensionSession {
+                session,
+                outcome: Ok(held),
+            } => write!(
+                f,
+                "extension session {session} connected held-events={held}"
+            ),
+            What::ExtensionSession {
+                session,
+                outcome: Err(e),
+            } => write!(f, "extension session {session} invalid: {e}"),
+            What::ExtensionDownload {
+                task: Some(task),
+                url,
+                to,
+            } => write!(f, "extension task {task} created {url} -> {to}; resumed"),
+            What::ExtensionDownload {
+                task: None, url, ..
+            } => {
+                write!(f, "extension could not start {url}: its session is invalid")
+            }
+            What::ExtensionGot(callback) => write!(f, "extension got {callback}"),
+            What::ExtensionMoved { task, to, error } => {
+                write!(f, "extension moved the file of {task} to {to}")?;
+                match error {
+                    None => write!(f, " ok"),
+                    Some(e) => write!(f, " FAILED {e}"),
+                }
+            }
+            What::ExtensionExited { session: Some(s) } => {
+                write!(f, "extension exited; session {s} is free")
+            }
+            What::ExtensionExited { session: None } => write!(f, "extension exited"),
+            What::Challenged { task, challenge } => {
+                write!(f, "challenge {task} {challenge}: held for the app's answer")
+            }
+            What::ChallengeAnswered { task, disposition } => {
+                write!(f, "challenge {task} answered {disposition}")
+            }
+            What::ChallengeUnanswered { task, reason } => {
+                write!(f, "challenge {task} never answered: {reason}")
+            }
+            What::AuthorizationSent { task, user } => {
+                write!(f, "authorization {task} Basic user={user}")
+            }
         }
     }
 }

@@ -400,6 +400,24 @@ fn assert_raises_then_crashes(quirks: Quirks, reason: &str) {
 }
 
 #[test]
+fn api_3_an_upload_from_memory_is_refused() {
+    let quirks = Quirks {
+        upload_from_data: true,
+        ..Quirks::default()
+    };
+    assert_raises_then_crashes(quirks, "Upload tasks from NSData are not supported");
+}
+
+#[test]
+fn api_5_a_per_task_delegate_is_refused() {
+    let quirks = Quirks {
+        task_delegate: true,
+        ..Quirks::default()
+    };
+    assert_raises_then_crashes(quirks, "Task delegate is not supported");
+}
+
+#[test]
 fn a_call_ios_refuses_is_recorded_and_crashes_the_app() {
     let quirks = Quirks {
         invalidate_first: true,

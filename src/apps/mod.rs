@@ -28,6 +28,14 @@ pub struct SessionSettings {
     pub allows_expensive_network_access: Option<bool>,
     /// SCHED-5: `allowsConstrainedNetworkAccess`.
     pub allows_constrained_network_access: Option<bool>,
+    /// SCHED-4: not a configuration property but a task's: the
+    /// `countOfBytesClientExpectsToReceive` the reference app sets on each download task
+    /// (it knows its files' sizes; the setting stands in for that knowledge).
+    pub expects_to_receive_bytes: Option<u64>,
+    /// HTTP-4: not a configuration property but the `user:password` the app knows (as
+    /// from its keychain) and answers an authentication challenge with. The reference app
+    /// answers once with it and cancels if the server refuses it.
+    pub credentials: Option<String>,
 }
 
 impl SessionSettings {
@@ -87,6 +95,17 @@ pub fn describe(name: &str) -> &'static str {
 /// A factory for the built-in app called `name`, with the app's own session configuration.
 pub fn factory(name: &str) -> Option<AppFactory> {
     factory_with(name, &SessionSettings::default())
+}
+
+/// The background session identifier of the built-in app called `name`: the default
+/// identifier of an app extension that shares it (ID-5).
+pub fn session_identifier(name: &str) -> Option<&'static str> {
+    match name {
+        "article" => Some(article::SESSION_ID),
+        "reference" => Some(reference::SESSION_ID),
+        _ if mutants::bug(name).is_some() => Some(reference::SESSION_ID),
+        _ => None,
+    }
 }
 
 /// A factory for the built-in app called `name`, asked to configure its session with

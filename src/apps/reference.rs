@@ -17,6 +17,16 @@
 //!   staged in an unprotected cache folder and moved into place once the app runs unlocked.
 //! - The completion handler is stored (CH-1), and called once, on the main queue, after
 //!   `urlSessionDidFinishEvents` (CH-2).
+//! - When an app extension holds the session's identifier, the session is refused with
+//!   -996 (ID-5): the app notes it, queues new downloads, and makes its session again when
+//!   it is next foregrounded, woken or launched; a download the extension left in the
+//!   session is put where the extension meant (its `taskDescription`), and a session the
+//!   system wakes the app for that is not the app's (an extension's own) is connected so
+//!   its events are taken and its handler called.
+//! - An authentication challenge (HTTP-4) is answered with the credentials the app knows
+//!   (`[session] credentials`), once: a second challenge means the server refused them, so
+//!   the challenge is cancelled and the download fails rather than ask forever. Without
+//!   credentials the 401 arrives as the response (default handling) and fails (HTTP-1).
 //! - Uploads go from a file and delete it only after a 2xx; fetches use a data task only
 //!   while the app is in the foreground and become downloads when it leaves (API-4);
 //!   pausing suspends the task (API-7). See `reference/transfers.rs`.
@@ -26,8 +36,8 @@ mod transfers;
 use super::SessionSettings;
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::app::{
-    AppContext, CancelReason, CompletionHandler, LaunchOptions, Queue, ResumeData, SessionConfig,
-    SessionHandle, TaskInfo, UrlError,
+    AppContext, AuthChallenge, AuthDisposition, CancelReason, ChallengeHandler, CompletionHandler,
+    LaunchOptions, Queue, ResumeData, SessionConfig, SessionHandle, TaskInfo, UrlError,
 };
 use bgsim_simulator::sandbox::FsError;
 use bgsim_simulator::{App, DownloadDelegate, UserCommand};
@@ -101,6 +111,13 @@ struct Download {
     /// suspending its task (API-7). Either way its cancellation is not a failure.
     #[serde(default)]
     user_paused: bool,
+    /// The last file was shorter than announced (RES-6): thrown away, to fetch again whole.
+    #[serde(default)]
+    short_file_discarded: bool,
+    /// HTTP-4: the server refused the app's credentials; the challenge was cancelled, so
+    /// its -999 is a failure that asking again cannot heal.
+    #[serde(default)]
+    auth_refused: bool,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -126,6 +143,14 @@ struct Core {
     settings: SessionSettings,
     /// Response bytes of uploads and fetches, until their task completes (memory only).
     buffers: BTreeMap<String, Vec<u8>>,
+    /// ID-5: the session was refused with -996 (an app extension holds the identifier);
+    /// it is made again at the next foreground, wake or launch.
+    refused: bool,
+    /// The session was just made again after a refusal: once it reconciles, the downloads
+    /// queued meanwhile start.
+    recovering: bool,
+    /// Sessions of other identifiers (an app extension's own) the system woke the app for.
+    foreign_sessions: BTreeMap<String, SessionHandle>,
 }
 
 /// The reference app (see the module documentation).
@@ -150,6 +175,14 @@ impl ReferenceApp {
 
 struct Delegate {
     core: Rc<RefCell<Core>>,
+}
+
+/// ID-5: where an app extension meant a download of its own to go, from the
+/// `taskDescription` it set.
+fn extension_destination(task: &TaskInfo) -> Option<&str> {
+    task.task_description
+        .as_deref()?
+        .strip_prefix(bgsim_simulator::EXTENSION_DESCRIPTION_PREFIX)
 }
 
 fn resume_path(key: &str) -> String {
@@ -236,6 +269,11 @@ impl Core {
             return;
         };
         ctx.set_task_description(&task, key);
+        if let Some(bytes) = self.settings.expects_to_receive_bytes {
+            // SCHED-4: a best-guess upper bound helps the system schedule the transfer.
+            let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
+            ctx.set_count_of_bytes_client_expects_to_receive(&task, bytes);
+        }
         if let Some(wait_s) = self.store.downloads.get(key).and_then(|d| d.retry_after_s) {
             let at = ctx.now() + std::time::Duration::from_secs(wait_s);
             ctx.set_earliest_begin_date(&task, at);
@@ -252,6 +290,11 @@ impl Core {
 
     /// LC-2 / LC-5 / TID-4: make the store and the daemon agree after a launch.
     fn reconcile(&mut self, ctx: &mut AppContext<'_>, tasks: Vec<TaskInfo>) {
+        if self.refused {
+            // ID-5: the session was refused; its tasks are not ours to see until it is
+            // made again.
+            return;
+        }
         let mut claimed = Vec::new();
         for t in &tasks {
             let ours = t.task_description.as_deref().and_then(|k| {
@@ -262,6 +305,8 @@ impl Core {
                 Some(k) => claimed.push(k.to_string()),
                 // An upload, a fetch or a paused download of ours (transfers.rs).
                 None if self.claims(t) => {}
+                // ID-5: an app extension's download left in our session: it finishes here.
+                None if extension_destination(t).is_some() => {}
                 // A task nobody tracks would be a duplicate transfer: cancel it.
                 None if t.state != bgsim_simulator::app::TaskState::Completed => ctx.cancel(&t.key),
                 None => {}
@@ -279,7 +324,82 @@ impl Core {
             self.start_task(ctx, &key);
         }
         self.reconcile_transfers(ctx, &tasks);
+        if std::mem::take(&mut self.recovering) {
+            for key in self.queued() {
+                self.start_task(ctx, &key);
+            }
+        }
         self.save(ctx);
+    }
+
+    /// ID-5: makes the session again after a -996, then reconciles; the refusal, if the
+    /// extension still holds it, arrives before the reconciliation on the delegate queue.
+    fn reopen_if_refused(&mut self, ctx: &mut AppContext<'_>, core: &Rc<RefCell<Core>>) {
+        if !self.refused {
+            return;
+        }
+        self.refused = false;
+        self.recovering = true;
+        let settings = self.settings.clone();
+        let session = open_session(ctx, core, &settings);
+        self.session = Some(session);
+        let core = Rc::clone(core);
+        ctx.get_all_tasks(session, move |ctx, tasks| {
+            core.borrow_mut().reconcile(ctx, tasks)
+        });
+    }
+
+    /// LC-3: the system woke the app for `identifier`, not the app's own session (an app
+    /// extension's): connect it so its events come, and the handler is called after them.
+    fn open_foreign(&mut self, ctx: &mut AppContext<'_>, core: &Rc<RefCell<Core>>, id: &str) {
+        if id == SESSION_ID || self.foreign_sessions.contains_key(id) {
+            return;
+        }
+        let delegate = Rc::new(RefCell::new(Delegate {
+            core: Rc::clone(core),
+        }));
+        let config = self.settings.apply(SessionConfig::background(id));
+        let session = ctx.create_background_session(config, delegate);
+        self.foreign_sessions.insert(id.to_string(), session);
+    }
+
+    /// ID-5: a download an app extension started and this process inherited: the file
+    /// goes where the extension meant.
+    fn finished_for_extension(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        location: &str,
+    ) {
+        let Some(to) = extension_destination(task) else {
+            ctx.log(format!(
+                "{}: not ours; its file is left to the system",
+                task.key
+            ));
+            return;
+        };
+        let status = task.response.as_ref().map_or(0, |r| r.status);
+        if !(200..300).contains(&status) {
+            ctx.log(format!(
+                "{}: the extension's download got HTTP {status}",
+                task.key
+            ));
+            return;
+        }
+        if let Some((parent, _)) = to.rsplit_once('/') {
+            let _ = ctx.create_dir_all(parent);
+        }
+        let staging = format!("{to}.bgsim-partial");
+        let _ = ctx.remove_item(&staging);
+        if let Err(e) = ctx
+            .move_item(location, &staging)
+            .and_then(|()| ctx.replace_item(to, &staging))
+        {
+            ctx.log(format!(
+                "{}: could not place the extension's file: {e}",
+                task.key
+            ));
+        }
     }
 
     fn key_of(&self, task: &TaskInfo) -> Option<String> {
@@ -290,10 +410,7 @@ impl Core {
 
     fn finished(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, location: &str) {
         let Some(key) = self.key_of(task) else {
-            ctx.log(format!(
-                "{}: not ours; its file is left to the system",
-                task.key
-            ));
+            self.finished_for_extension(ctx, task, location);
             return;
         };
         let status = task.response.as_ref().map_or(0, |r| r.status);
@@ -307,6 +424,21 @@ impl Core {
             self.save(ctx);
             return;
         }
+        // RES-6: a resume whose kept bytes were lost can hand over only the rest. Never
+        // keep a file shorter than the size announced; fetch it again, from byte 0.
+        let expected = task.bytes_expected;
+        let size = (expected >= 0).then(|| ctx.file_size(location));
+        if let Some(Ok(size)) = size.filter(|s| *s != Ok(expected as u64)) {
+            ctx.log(format!(
+                "{key}: file has {size} of {expected} bytes; discarded"
+            ));
+            let _ = ctx.remove_item(&resume_path(&key));
+            let d = self.store.downloads.get_mut(&key).expect("key_of found it");
+            d.short_file_discarded = true;
+            self.save(ctx);
+            return;
+        }
+        let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         let destination = d.destination.clone();
         let staging = format!("{destination}.bgsim-partial");
         if let Some((parent, _)) = destination.rsplit_once('/') {
@@ -391,6 +523,39 @@ impl Core {
         }
     }
 
+    /// HTTP-4: answer with the credentials the app knows, once. A challenge with a previous
+    /// failure means the server refused them: cancel (the task fails with -999) and mark
+    /// the download failed, since the same credentials would only be refused again.
+    fn challenge(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        challenge: &AuthChallenge,
+        completion: ChallengeHandler,
+    ) {
+        let known = self.settings.credentials.as_deref();
+        let answer = match known.and_then(|c| c.split_once(':')) {
+            // No credentials: the 401 becomes the response and fails the download (HTTP-1).
+            None => AuthDisposition::PerformDefaultHandling,
+            Some((user, password)) if challenge.previous_failure_count == 0 => {
+                AuthDisposition::UseCredential {
+                    user: user.to_string(),
+                    password: password.to_string(),
+                }
+            }
+            Some(_) => {
+                if let Some(key) = self.key_of(task) {
+                    let d = self.store.downloads.get_mut(&key).expect("key_of found it");
+                    d.auth_refused = true;
+                    d.failure = Some("the server refused the credentials".into());
+                    self.save(ctx);
+                }
+                AuthDisposition::CancelAuthenticationChallenge
+            }
+        };
+        completion.call(ctx, answer);
+    }
+
     fn settle(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
         let Some(key) = self.key_of(task) else {
             return;
@@ -411,6 +576,10 @@ impl Core {
             None if d.file_ready => self.set_status(ctx, &key, Status::Done),
             // Finished, but waiting for the device to unlock to be put in place.
             None if d.pending_move => self.set_status(ctx, &key, Status::Paused),
+            None if d.short_file_discarded && d.attempts < MAX_ATTEMPTS => {
+                d.short_file_discarded = false;
+                self.start_task(ctx, &key);
+            }
             None if d.retry_after_s.is_some() && d.attempts < MAX_ATTEMPTS => {
                 // The server is busy, not wrong: try again when it said to.
                 self.start_task(ctx, &key);
@@ -435,7 +604,8 @@ impl Core {
                     UrlError::HTTP_TOO_MANY_REDIRECTS,
                     UrlError::REDIRECT_TO_NON_EXISTENT_LOCATION,
                 ]
-                .contains(&e.code);
+                .contains(&e.code)
+                    || d.auth_refused;
                 let retry = d.attempts < MAX_ATTEMPTS && !permanent;
                 if force_quit {
                     // KILL-3: not a failure. Pause, then carry on from the resume data.
@@ -445,7 +615,9 @@ impl Core {
                 } else if retry {
                     self.start_task(ctx, &key);
                 } else {
-                    d.failure = Some(format!("error {e}"));
+                    if !d.auth_refused {
+                        d.failure = Some(format!("error {e}"));
+                    }
                     self.set_status(ctx, &key, Status::Failed);
                 }
             }
@@ -565,7 +737,9 @@ impl App for ReferenceApp {
     }
 
     fn will_enter_foreground(&mut self, ctx: &mut AppContext<'_>) {
-        self.core.borrow_mut().finish_pending_moves(ctx);
+        let mut core = self.core.borrow_mut();
+        core.finish_pending_moves(ctx);
+        core.reopen_if_refused(ctx, &self.core);
     }
 
     fn did_enter_background(&mut self, ctx: &mut AppContext<'_>) {
@@ -590,14 +764,15 @@ impl App for ReferenceApp {
 
     fn handle_events_for_background_session(
         &mut self,
-        _ctx: &mut AppContext<'_>,
+        ctx: &mut AppContext<'_>,
         identifier: &str,
         completion: CompletionHandler,
     ) {
-        self.core
-            .borrow_mut()
-            .handlers
-            .insert(identifier.to_string(), completion);
+        let mut core = self.core.borrow_mut();
+        core.handlers.insert(identifier.to_string(), completion);
+        // The events flow only to a connected session (LC-4, ID-5).
+        core.reopen_if_refused(ctx, &self.core);
+        core.open_foreign(ctx, &self.core, identifier);
     }
 
     fn user_tapped_download(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
@@ -618,9 +793,12 @@ impl App for ReferenceApp {
                 retry_after_s: None,
                 pending_move: false,
                 user_paused: false,
+                short_file_discarded: false,
+                auth_refused: false,
             },
         );
         let busy = core.invalidating
+            || core.refused
             || core.bug == Some(Bug::OneAtATime)
                 && core
                     .store
@@ -705,6 +883,33 @@ impl DownloadDelegate for Delegate {
         self.core.borrow_mut().completed(ctx, task, error);
     }
 
+    /// ID-5: -996 means an app extension holds the identifier. Making the session again
+    /// now would only be refused again: note it; downloads wait in `queued`, and the
+    /// session is made again at the next foreground, wake or launch.
+    fn did_become_invalid_with_error(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        session: &str,
+        error: Option<&UrlError>,
+    ) {
+        let in_use =
+            error.is_some_and(|e| e.code == UrlError::BACKGROUND_SESSION_IN_USE_BY_ANOTHER_PROCESS);
+        if !in_use {
+            return self.did_become_invalid(ctx, session);
+        }
+        ctx.log(format!(
+            "session {session} is in use by another process; downloads wait for it"
+        ));
+        let mut core = self.core.borrow_mut();
+        if session == SESSION_ID {
+            core.refused = true;
+            core.recovering = false;
+            core.session = None;
+        } else {
+            core.foreign_sessions.remove(session);
+        }
+    }
+
     /// The old session is gone (INV-1, INV-2). iOS releases it once this callback
     /// returns, and only then may a session with its identifier be made again (ID-4): so
     /// the new one is made on the main queue, after; downloads tapped meanwhile start in it.
@@ -721,6 +926,18 @@ impl DownloadDelegate for Delegate {
             }
             c.save(ctx);
         });
+    }
+
+    fn did_receive_challenge(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        challenge: &AuthChallenge,
+        completion: ChallengeHandler,
+    ) {
+        self.core
+            .borrow_mut()
+            .challenge(ctx, task, challenge, completion);
     }
 
     fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, session: &str) {

@@ -59,6 +59,8 @@ pub(crate) struct RawSession {
     pub allows_cellular_access: Option<bool>,
     pub allows_expensive_network_access: Option<bool>,
     pub allows_constrained_network_access: Option<bool>,
+    pub expects_to_receive: Option<Size>,
+    pub credentials: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -89,10 +91,16 @@ pub(crate) struct RawProfile {
     pub rate_initial: Option<Dur>,
     pub rate_factor: Option<Spanned<u32>>,
     pub rate_max: Option<Dur>,
+    pub foreground_start_delay: Option<Dur>,
+    pub post_boot_timeout: Option<bool>,
+    pub resume_after_temp_purge_corrupts: Option<bool>,
+    pub surface_connection_lost: Option<bool>,
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,
     pub encoded_length_unknown: Option<bool>,
+    pub large_transfer_waits_for_wifi: Option<Size>,
+    pub unanswered_challenge_error: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +125,10 @@ pub(crate) struct RawStep {
     pub to: Option<Spanned<String>>,
     pub size: Option<Spanned<Size>>,
     pub seed: Option<Spanned<Seed>>,
+    /// `extension-start` (ID-5): the session identifier the extension uses.
+    pub session: Option<Spanned<String>>,
+    /// `extension-start` (ID-6): whether it sets a shared container.
+    pub shared_container: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -324,6 +336,7 @@ pub(crate) enum StepKind {
     Lock,
     Unlock,
     ContainerMove,
+    PurgeTmp,
     Wait,
     PauseDownload,
     ResumeDownload,
@@ -340,11 +353,13 @@ pub(crate) enum StepKind {
     Fetch,
     SuspendTask,
     ResumeTask,
+    ExtensionStart,
+    ExtensionExit,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 34] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -360,6 +375,7 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
     ("lock", StepKind::Lock),
     ("unlock", StepKind::Unlock),
     ("container-move", StepKind::ContainerMove),
+    ("purge-tmp", StepKind::PurgeTmp),
     ("wait", StepKind::Wait),
     ("pause-download", StepKind::PauseDownload),
     ("resume-download", StepKind::ResumeDownload),
@@ -376,6 +392,8 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 31] = [
     ("fetch", StepKind::Fetch),
     ("suspend-task", StepKind::SuspendTask),
     ("resume-task", StepKind::ResumeTask),
+    ("extension-start", StepKind::ExtensionStart),
+    ("extension-exit", StepKind::ExtensionExit),
 ];
 
 impl StepKind {

@@ -52,7 +52,8 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
     let profile = profile(raw.profile, at)?;
     let base = base_dir(at.file);
     let fixtures = fixtures(&raw.fixture.0, &base, at)?;
-    let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, at)?;
+    let app_session = crate::apps::session_identifier(app);
+    let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, app_session, at)?;
     let expect = match raw.expect {
         Some(expect) => self::expect(expect, &fixtures, &base, at, known)?,
         None => Expect::default(),
@@ -73,7 +74,7 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         network,
         profile,
         device: device(raw.device),
-        session: session(raw.session),
+        session: session(raw.session, at)?,
         faults: super::faults::faults(&raw.fault.0, at)?,
         fixtures,
         steps,
@@ -174,9 +175,35 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(unknown) = raw.encoded_length_unknown {
         p.encoded_length_unknown = unknown;
     }
+    if let Some(limit) = raw.large_transfer_waits_for_wifi {
+        p.large_transfer_waits_for_wifi_bytes = Some(limit.0);
+    }
+    if let Some(code) = raw.unanswered_challenge_error {
+        // NSURLErrorDomain codes are negative; a positive one is a sign slip.
+        if *code.get_ref() >= 0 {
+            return Err(at.at(
+                code.span(),
+                format!(
+                    "`unanswered_challenge_error` is {}; expected a negative NSURLError code such as -1012",
+                    code.get_ref()
+                ),
+            ));
+        }
+        p.unanswered_challenge_error = code.into_inner();
+    }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);
+    }
+    set(&mut p.foreground_start_delay, raw.foreground_start_delay);
+    if let Some(timeout) = raw.post_boot_timeout {
+        p.post_boot_timeout = timeout;
+    }
+    if let Some(corrupts) = raw.resume_after_temp_purge_corrupts {
+        p.resume_after_temp_purge_corrupts = corrupts;
+    }
+    if let Some(surface) = raw.surface_connection_lost {
+        p.surface_connection_lost = surface;
     }
     if let Some(cap) = raw.max_concurrent_transfers {
         if *cap.get_ref() == 0 {
@@ -196,11 +223,25 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     Ok(p)
 }
 
-fn session(raw: Option<RawSession>) -> SessionSettings {
+fn session(raw: Option<RawSession>, at: &Locator) -> Result<SessionSettings> {
     let Some(raw) = raw else {
-        return SessionSettings::default();
+        return Ok(SessionSettings::default());
     };
-    SessionSettings {
+    let credentials = match raw.credentials {
+        None => None,
+        Some(c) => {
+            // RFC 7617, as for the `unauthorized` fault: the first colon ends the user.
+            let text = c.get_ref();
+            if text.chars().any(char::is_control) || !text.contains(':') {
+                return Err(at.at(
+                    c.span(),
+                    format!("bad credentials `{text}`: expected `user:password`, printable, with a colon after the user"),
+                ));
+            }
+            Some(c.into_inner())
+        }
+    };
+    Ok(SessionSettings {
         sends_launch_events: raw.sends_launch_events,
         discretionary: raw.discretionary,
         request_timeout: raw.request_timeout.map(|d| d.0),
@@ -208,7 +249,9 @@ fn session(raw: Option<RawSession>) -> SessionSettings {
         allows_cellular_access: raw.allows_cellular_access,
         allows_expensive_network_access: raw.allows_expensive_network_access,
         allows_constrained_network_access: raw.allows_constrained_network_access,
-    }
+        expects_to_receive_bytes: raw.expects_to_receive.map(|s| s.0),
+        credentials,
+    })
 }
 
 fn device(raw: Option<RawDevice>) -> DeviceConfig {
@@ -347,6 +390,7 @@ fn steps(
     raw: &[Spanned<RawStep>],
     fixtures: &[Spanned<RawFixture>],
     horizon: &Option<Spanned<Dur>>,
+    app_session: Option<&str>,
     at: &Locator,
 ) -> Result<Vec<(SimTime, Action)>> {
     if let Some(extra) = raw.get(MAX_STEPS) {
@@ -374,10 +418,13 @@ fn steps(
                 ));
             }
         }
-        out.push((when, action(step, fixtures, at)?));
+        out.push((when, action(step, fixtures, app_session, at)?));
     }
     // `sort_by_key` is stable: steps at the same instant keep their file order, which is
     // the order the user meant them to happen in.
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by_key(|&i| out[i].0);
+    steps::extension_steps_alternate(raw, &order, at)?;
     out.sort_by_key(|(when, _)| *when);
     Ok(out)
 }
@@ -385,6 +432,7 @@ fn steps(
 fn action(
     step: &Spanned<RawStep>,
     fixtures: &[Spanned<RawFixture>],
+    app_session: Option<&str>,
     at: &Locator,
 ) -> Result<Action> {
     let s = step.get_ref();
@@ -434,6 +482,7 @@ fn action(
         StepKind::Lock => Action::Lock,
         StepKind::Unlock => Action::Unlock,
         StepKind::ContainerMove => Action::ContainerMove,
+        StepKind::PurgeTmp => Action::PurgeTmp,
         StepKind::Wait => Action::Wait,
         StepKind::Upload => steps::upload(step, at)?,
         StepKind::Fetch => {
@@ -443,6 +492,14 @@ fn action(
                 destination: container_path(to, at)?,
             }
         }
+        StepKind::ExtensionStart => steps::extension_start(
+            step,
+            app_session,
+            |url| download_url(url, fixtures, at),
+            |to| container_path(to, at),
+            at,
+        )?,
+        StepKind::ExtensionExit => Action::ExtensionExit,
         StepKind::SuspendTask => Action::SuspendTask {
             url: steps::transfer_url(step, at)?,
         },

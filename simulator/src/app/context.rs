@@ -188,6 +188,28 @@ impl AppContext<'_> {
             self.record(What::InvalidatedSessionReturned { session: id });
             return SessionHandle(i);
         }
+        // ID-5: an app extension holds the identifier: this session is invalid at once, and
+        // its delegate hears it with -996. The event goes on the delegate queue, not through
+        // the daemon, whose events for the identifier belong to the extension.
+        if self.daemon.held_by_extension(&id) {
+            self.rt.sessions.push(SessionObject {
+                identifier: id.clone(),
+                delegate,
+                invalidated: true,
+                released: false,
+            });
+            let error = UrlError::new(UrlError::BACKGROUND_SESSION_IN_USE_BY_ANOTHER_PROCESS);
+            self.record(What::SessionRefused {
+                session: id.clone(),
+                error: error.clone(),
+            });
+            let ev = DelegateEvent::Invalidated {
+                session: id.clone(),
+                error: Some(error),
+            };
+            self.enqueue(Queue::Delegate(id), Duration::ZERO, Work::Deliver(ev));
+            return SessionHandle(self.rt.sessions.len() - 1);
+        }
         self.rt.sessions.push(SessionObject {
             identifier: id.clone(),
             delegate,
@@ -297,6 +319,14 @@ impl AppContext<'_> {
         Err(self.raise("uploadTask(with:from:)", "NSGenericException", reason))
     }
 
+    /// `task.delegate = …` (iOS 15+): a per-task delegate is refused for a task of a
+    /// background session (API-5), so its events can only reach the session's delegate.
+    pub fn set_task_delegate(&mut self, task: &TaskKey) -> Result<(), Exception> {
+        let _ = task;
+        let reason = "Task delegate is not supported on background session task".to_string();
+        Err(self.raise("task.delegate", "NSGenericException", reason))
+    }
+
     /// `task.resume()`.
     pub fn resume(&mut self, task: &TaskKey) {
         self.record(What::TaskResumed { task: task.clone() });
@@ -312,6 +342,28 @@ impl AppContext<'_> {
             at,
         });
         self.daemon.set_earliest_begin(task, at);
+    }
+
+    /// `task.countOfBytesClientExpectsToReceive = bytes` (SCHED-4): a best-guess upper
+    /// bound, headers included; -1 (NSURLSessionTransferSizeUnknown) is the default. The
+    /// profile's `large_transfer_waits_for_wifi_bytes` decides what the system makes of it.
+    pub fn set_count_of_bytes_client_expects_to_receive(&mut self, task: &TaskKey, bytes: i64) {
+        self.record(What::TaskExpectsBytes {
+            task: task.clone(),
+            property: "countOfBytesClientExpectsToReceive",
+            bytes,
+        });
+        self.daemon.set_expected_bytes(task, Some(bytes), None);
+    }
+
+    /// `task.countOfBytesClientExpectsToSend = bytes` (SCHED-4), as for receiving.
+    pub fn set_count_of_bytes_client_expects_to_send(&mut self, task: &TaskKey, bytes: i64) {
+        self.record(What::TaskExpectsBytes {
+            task: task.clone(),
+            property: "countOfBytesClientExpectsToSend",
+            bytes,
+        });
+        self.daemon.set_expected_bytes(task, None, Some(bytes));
     }
 
     /// `task.taskDescription = description` (TID-3: kept by the daemon across launches).
@@ -575,6 +627,14 @@ impl AppContext<'_> {
         exists
     }
 
+    /// `attributesOfItem(atPath:)[.size]`: the file's length in bytes.
+    pub fn file_size(&mut self, path: &str) -> Result<u64, FsError> {
+        let size = self.env.sandbox.size(path);
+        let r = size.as_ref().map(|_| ()).map_err(Clone::clone);
+        self.fs(FileOp::Size, path, None, r)?;
+        size
+    }
+
     /// `createDirectory(at:withIntermediateDirectories: true)`.
     pub fn create_dir_all(&mut self, path: &str) -> Result<(), FsError> {
         let r = self.env.sandbox.create_dir_all(path);
@@ -624,8 +684,9 @@ pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
             task: task.clone(),
             error: error.clone(),
         },
-        DelegateEvent::Invalidated { session } => Callback::DidBecomeInvalid {
+        DelegateEvent::Invalidated { session, error } => Callback::DidBecomeInvalid {
             session: session.clone(),
+            error: error.clone(),
         },
         DelegateEvent::SentBodyData {
             task,
@@ -637,6 +698,12 @@ pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
             sent: *sent,
             total: *total,
             expected: *expected,
+        },
+        DelegateEvent::Challenge {
+            task, challenge, ..
+        } => Callback::DidReceiveChallenge {
+            task: task.clone(),
+            challenge: challenge.clone(),
         },
         DelegateEvent::ReceivedData { task, data } => {
             let mut h = crate::content::Fnv1a64::new();

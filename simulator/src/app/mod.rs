@@ -6,10 +6,12 @@
 //! simulator drops it, and a relaunch builds a new one from the factory. Only what the
 //! app wrote to its container survives.
 
+mod auth;
 mod context;
 mod transfers;
 mod types;
 
+pub use auth::{AuthChallenge, AuthDisposition, ChallengeHandler};
 pub(crate) use context::{callback_of, HandlerRecord, ProcessRuntime, Work};
 pub use context::{AppContext, CompletionHandler};
 pub use types::*;
@@ -185,9 +187,37 @@ pub trait DownloadDelegate {
     ) {
     }
 
+    /// `urlSession(_:task:didReceive:completionHandler:)` (HTTP-4): the server answered
+    /// with a 401 challenge. Answer through `completion`, now or later but before the app
+    /// is suspended; unanswered, the task fails (-1012 by default). This event wakes or
+    /// relaunches the app (LC-6). By default: `.performDefaultHandling`, which with no
+    /// stored credential makes the 401 the task's response (HTTP-1).
+    fn did_receive_challenge(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        _task: &TaskInfo,
+        _challenge: &AuthChallenge,
+        completion: ChallengeHandler,
+    ) {
+        completion.call(ctx, AuthDisposition::PerformDefaultHandling);
+    }
+
     /// `urlSession(_:didBecomeInvalidWithError:)` (INV-1, INV-2): the session is gone; the
     /// delegate is released after this.
     fn did_become_invalid(&mut self, _ctx: &mut AppContext<'_>, _session: &str) {}
+
+    /// `urlSession(_:didBecomeInvalidWithError:)` with its error: None after INV-1 /
+    /// INV-2, -996 when another process (an app extension) holds the session's identifier
+    /// (ID-5). By default it calls [`DownloadDelegate::did_become_invalid`], so a delegate
+    /// that does not care about the error implements only that.
+    fn did_become_invalid_with_error(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        session: &str,
+        _error: Option<&UrlError>,
+    ) {
+        self.did_become_invalid(ctx, session)
+    }
 
     /// `urlSessionDidFinishEvents(forBackgroundURLSession:)` (ORD-4): the last event of a wake.
     fn did_finish_events(&mut self, _ctx: &mut AppContext<'_>, _session: &str) {}

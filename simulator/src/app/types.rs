@@ -259,6 +259,15 @@ pub struct UrlError {
 }
 
 impl UrlError {
+    /// An error with `code` alone: no cancel reason, no resume data.
+    pub fn new(code: i64) -> UrlError {
+        UrlError {
+            code,
+            cancel_reason: None,
+            resume_data: None,
+        }
+    }
+
     /// NSURLErrorCancelled.
     pub const CANCELLED: i64 = -999;
     /// NSURLErrorTimedOut.
@@ -281,9 +290,18 @@ impl UrlError {
     pub const CANNOT_DECODE_CONTENT_DATA: i64 = -1016;
     /// NSURLErrorFileDoesNotExist: the file of an upload task is missing at `resume()`.
     pub const FILE_DOES_NOT_EXIST: i64 = -1100;
+    /// NSURLErrorUserCancelledAuthentication: the default code of a task whose
+    /// authentication challenge the app never answered (HTTP-4; undocumented, a profile knob).
+    pub const USER_CANCELLED_AUTHENTICATION: i64 = -1012;
     /// NSURLErrorBackgroundSessionWasDisconnected: "Lost connection to background transfer
     /// service", the end of a data task or streamed upload when its app stops (API-4, API-6).
     pub const BACKGROUND_SESSION_WAS_DISCONNECTED: i64 = -997;
+    /// NSURLErrorBackgroundSessionInUseByAnotherProcess: another process (an app extension,
+    /// or the app) is connected to the session's identifier (ID-5).
+    pub const BACKGROUND_SESSION_IN_USE_BY_ANOTHER_PROCESS: i64 = -996;
+    /// NSURLErrorBackgroundSessionRequiresSharedContainer: an app extension's background
+    /// configuration has no `sharedContainerIdentifier` (ID-6).
+    pub const BACKGROUND_SESSION_REQUIRES_SHARED_CONTAINER: i64 = -995;
 
     /// The error's short name, for histories and messages.
     pub fn name(&self) -> &'static str {
@@ -298,8 +316,11 @@ impl UrlError {
             -1010 => "redirect-without-location",
             -1015 => "cannot-decode-raw-data",
             -1016 => "cannot-decode-content-data",
+            -1012 => "user-cancelled-authentication",
             -1100 => "file-does-not-exist",
             -997 => "background-session-was-disconnected",
+            -996 => "background-session-in-use-by-another-process",
+            -995 => "background-session-requires-shared-container",
             -3003 => "cannot-write-to-file",
             _ => "error",
         }

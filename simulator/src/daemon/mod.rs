@@ -4,8 +4,11 @@
 //! The daemon never talks to the app directly: it emits [`DelegateEvent`]s and the
 //! simulation routes them (live to a running process, LC-8; held otherwise, ORD-7).
 
+mod auth;
 mod data_task;
 mod encoding;
+mod expected_size;
+mod extension;
 mod idle;
 mod resume;
 mod suspend;
@@ -30,7 +33,7 @@ use resume::ResumeInfo;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use task::{Phase, Task, Validators};
-use transfer::{End, Url};
+use transfer::{End, Head, Transfer, Url};
 
 /// What the daemon needs from the world for one operation.
 pub(crate) struct Env<'a> {
@@ -69,8 +72,12 @@ pub(crate) enum DelegateEvent {
         task: TaskKey,
         error: Option<UrlError>,
     },
-    /// INV-1 / INV-2: the session's invalidation is complete.
-    Invalidated { session: String },
+    /// INV-1 / INV-2: the session's invalidation is complete. ID-5: `error` is -996 when
+    /// the session was refused because another process holds its identifier.
+    Invalidated {
+        session: String,
+        error: Option<UrlError>,
+    },
     /// PROG-3: request body bytes of an upload went out.
     SentBodyData {
         task: TaskKey,
@@ -80,6 +87,12 @@ pub(crate) enum DelegateEvent {
     },
     /// API-4 / HTTP-3: response body bytes of a data task or an upload.
     ReceivedData { task: TaskKey, data: Vec<u8> },
+    /// HTTP-4: a 401 challenge waits for the app's answer (daemon/auth.rs).
+    Challenge {
+        task: TaskKey,
+        challenge: crate::app::AuthChallenge,
+        id: u64,
+    },
 }
 
 impl DelegateEvent {
@@ -91,7 +104,8 @@ impl DelegateEvent {
             | DelegateEvent::Finished { task, .. }
             | DelegateEvent::Completed { task, .. }
             | DelegateEvent::SentBodyData { task, .. }
-            | DelegateEvent::ReceivedData { task, .. } => Some(task),
+            | DelegateEvent::ReceivedData { task, .. }
+            | DelegateEvent::Challenge { task, .. } => Some(task),
             DelegateEvent::Invalidated { .. } => None,
         }
     }
@@ -100,7 +114,7 @@ impl DelegateEvent {
     pub fn session(&self) -> &str {
         match (self.task(), self) {
             (Some(t), _) => &t.session,
-            (None, DelegateEvent::Invalidated { session }) => session,
+            (None, DelegateEvent::Invalidated { session, .. }) => session,
             (None, _) => unreachable!("only session events have no task"),
         }
     }
@@ -127,6 +141,10 @@ pub(crate) struct WakeState {
     pub handler: u64,
     /// Whether did-finish-events is queued behind the wake's events (ORD-4).
     pub finish_queued: bool,
+    /// Events handed to the delegate queue and not yet delivered. An event made while the
+    /// app handles the wake (a cancel's -999) is queued behind did-finish-events, which
+    /// then waits for it: did-finish-events comes after the last event (ORD-4).
+    pub deliveries_pending: usize,
 }
 
 /// A session as the daemon keeps it, by identifier, across app launches.
@@ -143,6 +161,9 @@ pub(crate) struct SessionState {
     pub wake_blocked: bool,
     /// INV-1/INV-2: invalidation asked for; done once every task has completed.
     invalidating: bool,
+    /// ID-5: an app extension process holds the session; its events go there, and the
+    /// app's own connect is refused with -996 until the extension exits.
+    pub extension: bool,
 }
 
 /// The daemon.
@@ -159,6 +180,8 @@ pub(crate) struct Daemon {
     device: DeviceConfig,
     /// RATE-1: the per-app delay before tasks created in the background may start.
     rate_delay: std::time::Duration,
+    /// NET-6: the one post-boot timeout of the `post_boot_timeout` knob has happened.
+    post_boot_timeout_spent: bool,
     last_wake: Option<SimTime>,
 }
 
@@ -177,6 +200,7 @@ impl Daemon {
             network,
             device,
             rate_delay: std::time::Duration::ZERO,
+            post_boot_timeout_spent: false,
             last_wake: None,
             dialer,
             sessions: BTreeMap::new(),
@@ -212,6 +236,7 @@ impl Daemon {
                 wake: None,
                 wake_blocked: false,
                 invalidating: false,
+                extension: false,
             });
         s.connected = true;
         s.wake_blocked = false;
@@ -279,6 +304,8 @@ impl Daemon {
             current_url: url.to_string(),
             redirects: Vec::new(),
             earliest_begin: None,
+            expects_to_receive_bytes: -1,
+            expects_to_send_bytes: -1,
             description: None,
             phase: Phase::Suspended,
             epoch: 0,
@@ -298,6 +325,7 @@ impl Daemon {
             error: None,
             completion_delivered: false,
             ext: upload::TaskExt::default(),
+            auth: auth::AuthState::default(),
         };
         match resume {
             None => match Url::parse(url) {
@@ -314,17 +342,28 @@ impl Daemon {
                         task.announce_resume = true;
                         let kept = env.sandbox.size(&info.temp_path).ok() == Some(info.bytes);
                         let _ = env.sandbox.create_dir_all(&dir);
-                        if kept
+                        let moved = kept
                             && env
                                 .sandbox
                                 .move_item(&info.temp_path, &task.temp_path)
-                                .is_ok()
-                        {
+                                .is_ok();
+                        // RES-6 knob: the bug where a resume after the purge asks for the
+                        // rest anyway, and the file ends up holding only the rest.
+                        let corrupt = !moved
+                            && self.profile.resume_after_temp_purge_corrupts
+                            && env.sandbox.write(&task.temp_path, b"").is_ok();
+                        if moved || corrupt {
                             task.bytes_received = info.bytes;
                             task.validators = Some(Validators {
                                 etag: info.etag,
                                 last_modified: info.last_modified,
                                 accept_ranges: true,
+                            });
+                        } else if info.bytes > 0 {
+                            // RES-1 condition 5: the kept bytes were purged; start from 0.
+                            env.record(What::ResumeBytesGone {
+                                task: key.clone(),
+                                bytes: info.bytes,
                             });
                         }
                     }
@@ -453,7 +492,7 @@ impl Daemon {
             None => return,
         };
         let delay = if in_foreground {
-            std::time::Duration::ZERO
+            self.profile.foreground_start_delay
         } else {
             self.rate_delay
         };
@@ -478,12 +517,14 @@ impl Daemon {
         t.not_before = (env.now + delay).max(t.earliest_begin.unwrap_or(SimTime::ZERO));
         let epoch = t.epoch;
         if !delay.is_zero() {
+            let why = if in_foreground {
+                "a background session starts late even in the foreground (RATE-6):"
+            } else {
+                "created in the background: the rate limiter holds it"
+            };
             env.record(What::Waiting {
                 task: key.clone(),
-                reason: format!(
-                    "created in the background: the rate limiter holds it {}",
-                    crate::time::fmt_duration(delay)
-                ),
+                reason: format!("{why} {}", crate::time::fmt_duration(delay)),
             });
         }
         if t.not_before > env.now + delay {
@@ -586,6 +627,8 @@ impl Daemon {
         t.phase = Phase::Completed;
         t.epoch += 1;
         t.error = Some(error.clone());
+        self.forget_challenge(key);
+        let t = self.tasks.get_mut(key).expect("found above");
         if error.resume_data.is_none() {
             let _ = env.sandbox.remove_item(&t.temp_path);
         }
@@ -656,6 +699,7 @@ impl Daemon {
             s.invalidating = false;
             self.emit(DelegateEvent::Invalidated {
                 session: session.to_string(),
+                error: None,
             });
         }
     }
@@ -708,6 +752,9 @@ impl Daemon {
 
     /// An event that will never be delivered (FILE-5): its temp file goes too.
     pub fn lost(&mut self, env: &mut Env<'_>, ev: &DelegateEvent) {
+        if let DelegateEvent::Challenge { task, id, .. } = ev {
+            self.challenge_lost(env, task, *id);
+        }
         if let DelegateEvent::Finished { location, .. } = ev {
             let _ = env.sandbox.remove_item(location);
         }
@@ -905,6 +952,13 @@ impl Daemon {
             });
             return;
         }
+        if let Some(why) = self.large_transfer_blocker(&self.tasks[&key]) {
+            env.record(What::Waiting {
+                task: key,
+                reason: why,
+            });
+            return;
+        }
         let t = self.tasks.get_mut(&key).expect("checked above");
         if let Some(why) = self
             .device
@@ -937,6 +991,19 @@ impl Daemon {
             });
             return;
         }
+        if self.profile.post_boot_timeout && !self.post_boot_timeout_spent {
+            // NET-6: right after boot (the run starts with the device just booted), the
+            // first load fails with -1001 before any request goes out.
+            self.post_boot_timeout_spent = true;
+            let error = UrlError {
+                code: UrlError::TIMED_OUT,
+                cancel_reason: None,
+                resume_data: None,
+            };
+            self.complete_with_error(env, &key, error);
+            return;
+        }
+        let t = self.tasks.get_mut(&key).expect("checked above");
         t.attempt += 1;
         if t.ext.kind.method().is_some() {
             let attempt = t.attempt;
@@ -955,6 +1022,7 @@ impl Daemon {
             // file it hands over is decoded (see `encoding`).
             headers.push(("accept-encoding", encoding::ACCEPTED.to_string()));
         }
+        auth::add_credentials(env, t, &mut headers);
         let get = |n: &str| {
             headers
                 .iter()
@@ -1008,6 +1076,25 @@ impl Daemon {
             return;
         }
         t.redirects.clear();
+        if Self::is_challenge(t, &head) {
+            return self.challenge(env, key, head, transfer);
+        }
+        self.response_arrived(env, key, head, transfer);
+    }
+
+    /// The final response of an attempt (after redirects and challenges).
+    fn response_arrived(
+        &mut self,
+        env: &mut Env<'_>,
+        key: TaskKey,
+        head: Head,
+        transfer: Transfer,
+    ) {
+        let content_length = head.content_length.map_or(-1, |n| n as i64);
+        let t = self
+            .tasks
+            .get_mut(&key)
+            .expect("a task whose response arrived");
         if !t.ext.kind.is_download() {
             return self.body_response(env, &key, head, transfer);
         }
@@ -1173,7 +1260,17 @@ impl Daemon {
             bytes,
             reason,
         });
-        // NET-5 (default retry_internally): -1005 is retried, resuming when it can.
+        if self.profile.surface_connection_lost {
+            // NET-5 knob: the -1005 reaches the app, with resume data when it can resume.
+            let error = UrlError {
+                code: UrlError::NETWORK_CONNECTION_LOST,
+                cancel_reason: None,
+                resume_data: self.make_resume_data(env, key),
+            };
+            self.complete_with_error(env, key, error);
+            return;
+        }
+        // NET-5 (default): -1005 is retried inside the daemon, resuming when it can.
         self.retry_later(env, key, "connection lost".into());
     }
 

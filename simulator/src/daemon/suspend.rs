@@ -21,6 +21,9 @@ impl Daemon {
         }
         // Dropping the attempt closes its connection; stale events are ignored by epoch.
         t.phase = Phase::Suspended;
+        // HTTP-4: a held challenge goes with the attempt; resuming asks the server again.
+        self.forget_challenge(key);
+        let t = self.tasks.get_mut(key).expect("found above");
         t.epoch += 1;
         t.capped = false;
         let deadline = env.clock.extract(

@@ -16,6 +16,9 @@ pub(crate) enum Phase {
     Sending(Box<super::upload::Sending>),
     /// Receiving the body.
     Receiving(Box<Transfer>),
+    /// HTTP-4: a 401 challenge waits for the app's answer; its response is kept in case
+    /// the answer makes it the task's response.
+    Challenged(Box<(Head, Transfer)>),
     /// Finished or failed. The temp file waits for delivery of did-finish-downloading-to.
     Completed,
 }
@@ -56,6 +59,10 @@ pub(crate) struct Task {
     pub redirects: Vec<String>,
     /// SCHED-3: `earliestBeginDate`.
     pub earliest_begin: Option<crate::time::SimTime>,
+    /// SCHED-4: `countOfBytesClientExpectsToReceive` (-1: unknown).
+    pub expects_to_receive_bytes: i64,
+    /// SCHED-4: `countOfBytesClientExpectsToSend` (-1: unknown).
+    pub expects_to_send_bytes: i64,
     pub description: Option<String>,
     pub phase: Phase,
     /// Bumped whenever scheduled events for this task become stale.
@@ -87,6 +94,8 @@ pub(crate) struct Task {
     pub completion_delivered: bool,
     /// The task's kind and what only uploads, data tasks and suspended tasks need.
     pub ext: super::upload::TaskExt,
+    /// HTTP-4: the credential the app gave and the challenge waiting for an answer.
+    pub auth: super::auth::AuthState,
 }
 
 impl Task {

@@ -76,6 +76,8 @@ pub(crate) struct Head {
     pub date: Option<String>,
     /// `Content-Encoding`, verbatim (`gzip`: the body is decoded once whole).
     pub content_encoding: Option<String>,
+    /// `WWW-Authenticate` of a 401, verbatim (HTTP-4).
+    pub www_authenticate: Option<String>,
 }
 
 /// How a body ended.
@@ -180,6 +182,7 @@ fn parse_head(resp: &http::Response<Incoming>) -> Head {
         retry_after: header(resp, "retry-after"),
         date: header(resp, "date"),
         content_encoding: header(resp, "content-encoding"),
+        www_authenticate: header(resp, "www-authenticate"),
     }
 }
 

@@ -124,11 +124,34 @@ impl Simulation {
                 }
                 self.with_ctx(queue, block);
             }
-            Work::Deliver(ev) => self.deliver(queue, ev),
+            Work::Deliver(ev) => {
+                let wake = self.daemon.sessions.get_mut(ev.session());
+                if let Some(w) = wake.and_then(|s| s.wake.as_mut()) {
+                    w.deliveries_pending = w.deliveries_pending.saturating_sub(1);
+                }
+                self.deliver(queue, ev)
+            }
             Work::FinishEvents => {
                 let Queue::Delegate(session) = queue.clone() else {
                     return;
                 };
+                let wake = self.daemon.sessions.get(&session);
+                if wake
+                    .and_then(|s| s.wake.as_ref())
+                    .is_some_and(|w| w.deliveries_pending > 0)
+                {
+                    // ORD-4: events made during the wake were queued behind this; they
+                    // come first, and every such event is run before this comes again.
+                    let generation = self.process.generation;
+                    let (now, work) = (self.clock.now(), Work::FinishEvents);
+                    let event = super::Event::App {
+                        generation,
+                        queue,
+                        work,
+                    };
+                    self.clock.schedule(now, event);
+                    return;
+                }
                 let Some(delegate) = self
                     .process
                     .rt
@@ -145,7 +168,16 @@ impl Simulation {
                 });
             }
             Work::Tasks { session, block } => {
-                let tasks = self.daemon.live_tasks(&session);
+                // ID-5: a session refused with -996 is not connected: it has no tasks.
+                let connected = self
+                    .daemon
+                    .sessions
+                    .get(&session)
+                    .is_some_and(|s| s.connected);
+                let tasks = match connected {
+                    true => self.daemon.live_tasks(&session),
+                    false => Vec::new(),
+                };
                 let keys = tasks.iter().map(|t| t.key.clone()).collect();
                 let callback = Callback::GetAllTasks {
                     session,
@@ -172,10 +204,12 @@ impl Simulation {
             .rt
             .receiver_for(&session)
             .map(|s| s.delegate.clone());
-        if let (DelegateEvent::Invalidated { .. }, Some(delegate)) = (&ev, &delegate) {
+        if let (DelegateEvent::Invalidated { error, .. }, Some(delegate)) = (&ev, &delegate) {
             let callback = crate::app::callback_of(&ev);
             self.system_callback(queue, callback, |ctx| {
-                delegate.borrow_mut().did_become_invalid(ctx, &session)
+                delegate
+                    .borrow_mut()
+                    .did_become_invalid_with_error(ctx, &session, error.as_ref())
             });
             // The delegate is released: the identifier is free for a new session object.
             for s in self.process.rt.sessions.iter_mut() {
@@ -184,6 +218,13 @@ impl Simulation {
                 }
             }
             return;
+        }
+        if let DelegateEvent::Challenge { task, id, .. } = &ev {
+            // HTTP-4: the task stopped waiting for this answer meanwhile (cancelled, timed
+            // out): iOS does not ask.
+            if !self.daemon.challenge_pending(task, *id) {
+                return;
+            }
         }
         let info = ev.task().and_then(|t| self.daemon.task_info(t));
         let (Some(delegate), Some(info)) = (delegate, info) else {
@@ -219,6 +260,19 @@ impl Simulation {
                     ..
                 } => d.did_send_body_data(ctx, &info, *sent, *total, *expected),
                 DelegateEvent::ReceivedData { data, .. } => d.did_receive_data(ctx, &info, data),
+                DelegateEvent::Challenge {
+                    task,
+                    challenge,
+                    id,
+                } => {
+                    // From here only this process can answer it (HTTP-4).
+                    ctx.daemon.challenge_handed_over(task, *id);
+                    let handler = crate::app::ChallengeHandler {
+                        task: task.clone(),
+                        id: *id,
+                    };
+                    d.did_receive_challenge(ctx, &info, challenge, handler)
+                }
                 DelegateEvent::Invalidated { .. } => {}
             }
         });

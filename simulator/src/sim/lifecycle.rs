@@ -13,9 +13,11 @@ impl Simulation {
     pub(super) fn apply(&mut self, action: Action) {
         use AppState::*;
         let actor = match action {
-            Action::SystemSuspend | Action::SystemKill | Action::Crash | Action::ContainerMove => {
-                Actor::System
-            }
+            Action::SystemSuspend
+            | Action::SystemKill
+            | Action::Crash
+            | Action::ContainerMove
+            | Action::PurgeTmp => Actor::System,
             Action::Charger { .. } => Actor::User,
             Action::NetworkDown | Action::NetworkUp => Actor::Net,
             _ => Actor::User,
@@ -42,10 +44,13 @@ impl Simulation {
             | Action::Lock
             | Action::Unlock
             | Action::ContainerMove
+            | Action::PurgeTmp
             | Action::LowPower { .. }
             | Action::Wifi { .. }
             | Action::LowDataMode { .. }
-            | Action::SystemCancel => true,
+            | Action::SystemCancel
+            | Action::ExtensionStart { .. }
+            | Action::ExtensionExit => true,
         };
         if !applies {
             self.record(actor, What::Ignored { action, state });
@@ -91,6 +96,12 @@ impl Simulation {
             | Action::Fetch { .. }
             | Action::SuspendTask { .. }
             | Action::ResumeTask { .. } => self.user_transfer_action(action),
+            Action::ExtensionStart {
+                session,
+                shared_container,
+                download,
+            } => self.extension_start(session, shared_container, download),
+            Action::ExtensionExit => self.extension_exit(),
             Action::Home => self.enter_background(),
             Action::SystemSuspend => self.suspend(),
             Action::SystemKill => self.terminate(TerminatedBySystem),
@@ -111,6 +122,10 @@ impl Simulation {
                 self.sandbox.move_container();
                 let root = self.sandbox.container_root();
                 self.record(Actor::System, What::ContainerMoved { root });
+            }
+            Action::PurgeTmp => {
+                let files = self.sandbox.purge_tmp();
+                self.record(Actor::System, What::TmpPurged { files });
             }
             Action::Charger { connected } => {
                 self.daemon.set_charging(&mut daemon_env!(self), connected);
@@ -209,6 +224,9 @@ impl Simulation {
             .clock
             .extract(|e| matches!(e, Event::App { generation: g, .. } if *g == generation));
         self.process.frozen.extend(held.into_iter().map(|(_, e)| e));
+        // HTTP-4: a challenge the app was handed and did not answer can no longer be.
+        self.daemon
+            .orphan_challenges(&mut daemon_env!(self), false, false);
         // API-4 / API-6: data tasks and streamed uploads die with the running process.
         self.daemon.process_stopped(&mut daemon_env!(self));
         self.route();
@@ -307,6 +325,10 @@ impl Simulation {
         }
         self.daemon.disconnect_all();
         self.set_state(to);
+        // HTTP-4: before KILL-2's cancellations, as a challenge nobody can answer fails.
+        let force_quit = to == AppState::TerminatedByUser;
+        self.daemon
+            .orphan_challenges(&mut daemon_env!(self), true, force_quit);
         // API-4 / API-6: before anything else happens to the tasks (KILL-2's cancellations).
         self.daemon.process_stopped(&mut daemon_env!(self));
         if to == AppState::TerminatedByUser {
@@ -335,6 +357,7 @@ impl Simulation {
             s.wake = Some(crate::daemon::WakeState {
                 handler,
                 finish_queued: false,
+                deliveries_pending: 0,
             });
         }
         self.record(

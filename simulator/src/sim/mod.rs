@@ -14,7 +14,10 @@ macro_rules! daemon_env {
 }
 
 mod callbacks;
+mod extension;
 mod lifecycle;
+
+pub use extension::EXTENSION_DESCRIPTION_PREFIX;
 mod user;
 
 use crate::action::Action;
@@ -130,6 +133,8 @@ pub struct Simulation {
     next_handler: u64,
     events_run: u64,
     max_events: u64,
+    /// ID-5 / ID-6: the app extension process, while it runs.
+    extension: Option<extension::Extension>,
 }
 
 impl Simulation {
@@ -181,6 +186,7 @@ impl Simulation {
             next_handler: 1,
             events_run: 0,
             max_events: config.max_events,
+            extension: None,
         })
     }
 
@@ -307,10 +313,16 @@ impl Simulation {
     /// held otherwise (ORD-7). Then wakes whoever should be woken (LC-6).
     fn route(&mut self) {
         let running = self.process.state.is_running();
+        let mut to_extension = Vec::new();
         for (session, ev) in self.daemon.take_emitted() {
             let Some(s) = self.daemon.sessions.get_mut(&session) else {
                 continue;
             };
+            // ID-5: the process connected to the session receives its events.
+            if s.extension {
+                to_extension.push(ev);
+                continue;
+            }
             let deliverable = running && s.connected;
             // HTTP-3's knob: an upload's response body held for a later process, or not.
             let unseen_body = matches!(ev, DelegateEvent::ReceivedData { .. })
@@ -323,6 +335,9 @@ impl Simulation {
                 let (now, generation) = (self.clock.now(), self.process.generation);
                 flush_held_events(&mut self.daemon, &mut self.clock, now, generation, &session);
             }
+        }
+        for ev in to_extension {
+            self.extension_receives(ev);
         }
         self.check_wakes();
     }
@@ -346,7 +361,8 @@ impl Simulation {
                     && !self.wakes_scheduled.contains(*id)
             })
             .map(|(id, _)| id.clone())
-            .filter(|id| self.daemon.all_tasks_done(id))
+            // LC-6 / HTTP-4: a challenge wakes the app even while other tasks still run.
+            .filter(|id| self.daemon.all_tasks_done(id) || self.daemon.has_auth_challenge(id))
             .collect();
         for id in due {
             self.wakes_scheduled.insert(id.clone());
@@ -372,6 +388,9 @@ pub(crate) fn flush_held_events(
         return;
     }
     let queue = Queue::Delegate(session.to_string());
+    if let Some(w) = s.wake.as_mut() {
+        w.deliveries_pending += s.outbox.len();
+    }
     for ev in s.outbox.drain(..) {
         clock.schedule(
             now,

@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use bgsim_simulator::app::{
-    AppContext, CompletionHandler, LaunchOptions, Queue, SessionConfig, SessionHandle, TaskInfo,
-    UrlError,
+    AppContext, AuthChallenge, AuthDisposition, ChallengeHandler, CompletionHandler, LaunchOptions,
+    Queue, SessionConfig, SessionHandle, TaskInfo, UrlError,
 };
 use bgsim_simulator::network::{BoxedConnection, DialFuture};
 use bgsim_simulator::trace::{Callback, What};
@@ -113,6 +113,30 @@ pub struct Quirks {
     /// Right after invalidating (`invalidate_first`), makes a session with the same
     /// identifier again and uses that (ID-4's trap).
     pub recreate_at_once: bool,
+    /// Uploads the URL's name from memory instead of downloading it (API-3).
+    pub upload_from_data: bool,
+    /// Gives each task its own delegate (API-5).
+    pub task_delegate: bool,
+    /// Sets `countOfBytesClientExpectsToReceive` before resuming (SCHED-4).
+    pub expects_to_receive: Option<i64>,
+    /// How it answers an authentication challenge (HTTP-4).
+    pub challenge: ChallengeQuirk,
+}
+
+/// How the test app answers `didReceive challenge` (HTTP-4).
+#[derive(Clone, Copy, Default)]
+pub enum ChallengeQuirk {
+    /// `.performDefaultHandling`, the SDK's default.
+    #[default]
+    Default,
+    /// Keeps the handler and never calls it.
+    Ignore,
+    /// `.useCredential` with this user and password, from a block dispatched to main.
+    CredentialLater(&'static str, &'static str),
+    /// `.useCredential` with this user and password at once, and the same answer again.
+    CredentialTwice(&'static str, &'static str),
+    /// `.cancelAuthenticationChallenge`.
+    Cancel,
 }
 
 #[derive(Default)]
@@ -187,9 +211,19 @@ impl App for TestApp {
             let _ = ctx.download_task_with_completion_handler(session, url);
             return;
         }
+        if s.quirks.upload_from_data {
+            let _ = ctx.upload_task_from_data(session, url, url.as_bytes());
+            return;
+        }
         if let Ok(task) = ctx.download_task(session, url) {
+            if s.quirks.task_delegate {
+                let _ = ctx.set_task_delegate(&task);
+            }
             if let Some(after) = s.quirks.begin_after {
                 ctx.set_earliest_begin_date(&task, ctx.now() + after);
+            }
+            if let Some(bytes) = s.quirks.expects_to_receive {
+                ctx.set_count_of_bytes_client_expects_to_receive(&task, bytes);
             }
             ctx.resume(&task);
             if let Some(cancel) = s.quirks.invalidate_after_start {
@@ -270,6 +304,37 @@ impl DownloadDelegate for TestDelegate {
 
     fn did_become_invalid(&mut self, ctx: &mut AppContext<'_>, session: &str) {
         ctx.log(format!("{session} became invalid"));
+    }
+
+    fn did_receive_challenge(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        _: &TaskInfo,
+        _: &AuthChallenge,
+        completion: ChallengeHandler,
+    ) {
+        let credential = |user: &str, password: &str| AuthDisposition::UseCredential {
+            user: user.into(),
+            password: password.into(),
+        };
+        match self.0.borrow().quirks.challenge {
+            ChallengeQuirk::Default => {
+                completion.call(ctx, AuthDisposition::PerformDefaultHandling)
+            }
+            ChallengeQuirk::Ignore => ctx.log("keeping the challenge for later"),
+            ChallengeQuirk::CredentialLater(user, password) => {
+                ctx.dispatch(Queue::Main, "answer the challenge", move |ctx| {
+                    completion.call(ctx, credential(user, password))
+                })
+            }
+            ChallengeQuirk::CredentialTwice(user, password) => {
+                completion.call(ctx, credential(user, password));
+                completion.call(ctx, credential(user, password));
+            }
+            ChallengeQuirk::Cancel => {
+                completion.call(ctx, AuthDisposition::CancelAuthenticationChallenge)
+            }
+        }
     }
 
     fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, _: &str) {

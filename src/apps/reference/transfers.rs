@@ -351,6 +351,8 @@ impl Core {
                 retry_after_s: None,
                 pending_move: false,
                 user_paused: false,
+                short_file_discarded: false,
+                auth_refused: false,
             },
         );
         self.start_task(ctx, key);

@@ -19,6 +19,7 @@ fn keys(kind: StepKind) -> &'static [&'static str] {
         StepKind::Upload => &["url", "size", "seed"],
         StepKind::SuspendTask | StepKind::ResumeTask => &["url"],
         StepKind::PauseDownload | StepKind::ResumeDownload => &["to"],
+        StepKind::ExtensionStart => &["session", "shared_container", "url", "to"],
         _ => &[],
     }
 }
@@ -50,6 +51,11 @@ pub(super) fn check_keys(step: &Spanned<RawStep>, at: &Locator) -> Result<()> {
         ("to", s.to.as_ref().map(Spanned::span)),
         ("size", s.size.as_ref().map(Spanned::span)),
         ("seed", s.seed.as_ref().map(Spanned::span)),
+        ("session", s.session.as_ref().map(Spanned::span)),
+        (
+            "shared_container",
+            s.shared_container.as_ref().map(Spanned::span),
+        ),
     ];
     let takes = keys(s.kind);
     for (key, span) in given {
@@ -59,9 +65,10 @@ pub(super) fn check_keys(step: &Spanned<RawStep>, at: &Locator) -> Result<()> {
         }
         let name = s.kind.name();
         let expected = if takes.is_empty() {
-            "only `at` and `do` (`url` is for download, upload, fetch, suspend-task and \
-             resume-task; `to` for download, fetch, pause-download and resume-download; \
-             `size` and `seed` for upload)"
+            "only `at` and `do` (`url` is for download, upload, fetch, suspend-task, \
+             resume-task and extension-start; `to` for download, fetch, pause-download, \
+             resume-download and extension-start; `size` and `seed` for upload; `session` \
+             and `shared_container` for extension-start)"
                 .to_string()
         } else {
             let mut all = vec!["at", "do"];
@@ -155,6 +162,83 @@ pub(super) fn upload(step: &Spanned<RawStep>, at: &Locator) -> Result<Action> {
         size_bytes,
         seed: seed.get_ref().0,
     })
+}
+
+/// An `extension-start` step (ID-5, ID-6): the session identifier (by default
+/// `app_session`, the app's own), the shared container (default true), and an optional
+/// download (`url` and `to` together).
+pub(super) fn extension_start(
+    step: &Spanned<RawStep>,
+    app_session: Option<&str>,
+    download_url: impl FnOnce(&Spanned<String>) -> Result<String>,
+    container_path: impl FnOnce(&Spanned<String>) -> Result<String>,
+    at: &Locator,
+) -> Result<Action> {
+    let s = step.get_ref();
+    let session = match (&s.session, app_session) {
+        (Some(given), _) => {
+            let id = given.get_ref();
+            if id.trim().is_empty() || id.chars().any(char::is_control) {
+                return Err(at.at(
+                    given.span(),
+                    format!("bad session `{id}`: expected a session identifier like `com.example.share`"),
+                ));
+            }
+            id.clone()
+        }
+        (None, Some(own)) => own.to_string(),
+        (None, None) => {
+            return Err(at.at(
+                step.span(),
+                "an `extension-start` step needs `session` with this app, whose own identifier is not known",
+            ))
+        }
+    };
+    let download = match (&s.url, &s.to) {
+        (None, None) => None,
+        (Some(url), Some(to)) => Some((download_url(url)?, container_path(to)?)),
+        (Some(_), None) => return Err(missing(step, "to", at)),
+        (None, Some(_)) => return Err(missing(step, "url", at)),
+    };
+    Ok(Action::ExtensionStart {
+        session,
+        shared_container: s.shared_container.as_ref().is_none_or(|b| *b.get_ref()),
+        download,
+    })
+}
+
+/// ID-5: one extension process at a time. In time order, `extension-start` and
+/// `extension-exit` alternate, starting with a start (`order`: step indexes by time).
+pub(super) fn extension_steps_alternate(
+    raw: &[Spanned<RawStep>],
+    order: &[usize],
+    at: &Locator,
+) -> Result<()> {
+    let mut running: Option<&Spanned<RawStep>> = None;
+    for &i in order {
+        let step = &raw[i];
+        match (step.get_ref().kind, running) {
+            (StepKind::ExtensionStart, Some(started)) => {
+                let (line, _) = super::line_column(at.text, started.span().start);
+                return Err(at.at(
+                    step.span(),
+                    format!(
+                        "an `extension-start` step while the extension started at line {line} still runs; expected an `extension-exit` before it"
+                    ),
+                ));
+            }
+            (StepKind::ExtensionStart, None) => running = Some(step),
+            (StepKind::ExtensionExit, None) => {
+                return Err(at.at(
+                    step.span(),
+                    "an `extension-exit` step with no extension running; expected an `extension-start` before it",
+                ));
+            }
+            (StepKind::ExtensionExit, Some(_)) => running = None,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The `url` of a `suspend-task` or `resume-task` step: the URL of the transfer, written as its step
