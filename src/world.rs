@@ -1,8 +1,13 @@
 //! A world to run: an app, fixtures, a timeline, and the transport between the simulated
 //! daemon and the real hyper server. One world runs on one single-threaded tokio runtime.
 
-use crate::server::{FaultPlan, FixtureServer, FixtureSet, JournalEntry, MemoryServer, TcpServer};
-use bgsim_simulator::network::{BoxedConnection, DialFuture};
+use crate::server::{
+    ConnKey, FaultPlan, FixtureServer, FixtureSet, JournalEntry, MemoryServer, StallBoard,
+    StallWatcher, TcpServer,
+};
+use bgsim_simulator::network::{
+    BoxedConnection, DialFuture, DialWatchedFuture, Dialed, ServerStall, StallFuture, StallProbe,
+};
 use bgsim_simulator::sandbox::Sandbox;
 use bgsim_simulator::{
     Action, AppFactory, AppState, Dialer, History, RunEnd, SimConfig, SimTime, Simulation,
@@ -73,33 +78,89 @@ fn refuse(authority: &str) -> io::Error {
     )
 }
 
+/// NET-2: the daemon's view of one connection's stalls. The server of a simulation posts
+/// its stalls on a [`StallBoard::virtual_time`] board and waits for this watcher: the daemon
+/// measures the stall on the virtual clock and releases it, or times the request out and
+/// drops the connection with its watcher.
+struct WatchedStalls(StallWatcher);
+
+impl StallProbe for WatchedStalls {
+    fn stalled(&self) -> StallFuture<'_> {
+        Box::pin(async move {
+            let stall = self.0.stalled().await;
+            ServerStall {
+                sent_body_bytes: stall.sent_body_bytes,
+                duration: stall.duration,
+            }
+        })
+    }
+
+    fn release(&self) {
+        self.0.release();
+    }
+}
+
+fn watched(conn: BoxedConnection, board: &StallBoard, key: ConnKey) -> Dialed {
+    Dialed {
+        conn,
+        stalls: Some(Box::new(WatchedStalls(board.watch(key)))),
+    }
+}
+
 struct TcpDialer {
     addr: SocketAddr,
+    stalls: StallBoard,
+}
+
+impl TcpDialer {
+    async fn connect(&self, authority: &str) -> io::Result<tokio::net::TcpStream> {
+        if authority != FIXTURE_HOST {
+            return Err(refuse(authority));
+        }
+        let stream = tokio::net::TcpStream::connect(self.addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
 }
 
 impl Dialer for TcpDialer {
     fn dial(&self, authority: &str) -> DialFuture<'_> {
-        let ok = authority == FIXTURE_HOST;
-        let err = refuse(authority);
+        let authority = authority.to_string();
         Box::pin(async move {
-            if !ok {
-                return Err(err);
-            }
-            let stream = tokio::net::TcpStream::connect(self.addr).await?;
-            stream.set_nodelay(true)?;
+            let stream = self.connect(&authority).await?;
             Ok(Box::new(stream) as BoxedConnection)
+        })
+    }
+
+    fn dial_watched(&self, authority: &str) -> DialWatchedFuture<'_> {
+        let authority = authority.to_string();
+        Box::pin(async move {
+            let stream = self.connect(&authority).await?;
+            let key = ConnKey::of_tcp_client(&stream)?;
+            Ok(watched(Box::new(stream), &self.stalls, key))
         })
     }
 }
 
 struct MemoryDialer {
     server: MemoryServer,
+    stalls: StallBoard,
 }
 
 impl Dialer for MemoryDialer {
     fn dial(&self, authority: &str) -> DialFuture<'_> {
         let result = if authority == FIXTURE_HOST {
             Ok(Box::new(self.server.connect()) as BoxedConnection)
+        } else {
+            Err(refuse(authority))
+        };
+        Box::pin(async move { result })
+    }
+
+    fn dial_watched(&self, authority: &str) -> DialWatchedFuture<'_> {
+        let result = if authority == FIXTURE_HOST {
+            let (conn, key) = self.server.connect_keyed();
+            Ok(watched(Box::new(conn), &self.stalls, key))
         } else {
             Err(refuse(authority))
         };
@@ -118,7 +179,10 @@ pub fn run(world: World) -> io::Result<Run> {
 }
 
 async fn run_async(world: World) -> io::Result<Run> {
-    let server = FixtureServer::with_faults(world.fixtures, world.faults);
+    // Stalls last virtual time: the daemon releases them or gives up (NET-2).
+    let stalls = StallBoard::virtual_time();
+    let server =
+        FixtureServer::with_faults(world.fixtures, world.faults).with_stall_board(stalls.clone());
     let mut tcp = None;
     let dialer: Rc<dyn Dialer> = match world.transport {
         Transport::Tcp => {
@@ -126,10 +190,11 @@ async fn run_async(world: World) -> io::Result<Run> {
             let started = TcpServer::start(server.clone(), loopback).await?;
             let addr = started.local_addr();
             tcp = Some(started);
-            Rc::new(TcpDialer { addr })
+            Rc::new(TcpDialer { addr, stalls })
         }
         Transport::Memory => Rc::new(MemoryDialer {
             server: MemoryServer::new(server.clone()),
+            stalls,
         }),
     };
     let mut sim = Simulation::new(world.config, world.app, dialer)?;

@@ -143,6 +143,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
+            encoded_length_unknown: true,
             large_transfer_waits_for_wifi_bytes: None,
             unanswered_challenge_error: -1012,
         },

@@ -26,7 +26,55 @@ pub type DialFuture<'a> = Pin<Box<dyn Future<Output = io::Result<BoxedConnection
 pub trait Dialer {
     /// Opens a new connection to the server named by `authority`.
     fn dial(&self, authority: &str) -> DialFuture<'_>;
+
+    /// Opens a new connection, with a probe that tells when the server stalls it (NET-2),
+    /// if the lab can tell. The default has no probe: a stalled body then just waits.
+    fn dial_watched(&self, authority: &str) -> DialWatchedFuture<'_> {
+        let dial = self.dial(authority);
+        Box::pin(async move {
+            Ok(Dialed {
+                conn: dial.await?,
+                stalls: None,
+            })
+        })
+    }
 }
+
+/// A stall the server announced on a connection: it sent the head and
+/// `sent_body_bytes` body bytes, and sends nothing more for `duration` (`None`: until the
+/// client gives up). The simulated server does not keep time, so the daemon measures the
+/// stall on the virtual clock and ends it with [`StallProbe::release`] (NET-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerStall {
+    /// Body bytes of the response the server sent before stalling.
+    pub sent_body_bytes: u64,
+    /// How long the stall lasts; `None` = forever.
+    pub duration: Option<Duration>,
+}
+
+/// The future returned by [`StallProbe::stalled`].
+pub type StallFuture<'a> = Pin<Box<dyn Future<Output = ServerStall> + 'a>>;
+
+/// Watches one connection for stalls of the server. Dropping it says the client is gone
+/// (a stall without end then fails its response, so the server closes the connection).
+pub trait StallProbe {
+    /// Resolves once the server stalls the connection (at once while a stall is in
+    /// progress and not released). Cancel safe.
+    fn stalled(&self) -> StallFuture<'_>;
+    /// Ends the stall in progress: the server sends the rest of the body.
+    fn release(&self);
+}
+
+/// A connection from [`Dialer::dial_watched`], with its stall probe if any.
+pub struct Dialed {
+    /// The byte stream.
+    pub conn: BoxedConnection,
+    /// Tells when the server stalls this connection; `None` when the lab cannot tell.
+    pub stalls: Option<Box<dyn StallProbe>>,
+}
+
+/// The future returned by [`Dialer::dial_watched`].
+pub type DialWatchedFuture<'a> = Pin<Box<dyn Future<Output = io::Result<Dialed>> + 'a>>;
 
 /// Link parameters of the simulated device.
 #[derive(Clone, Debug, PartialEq)]

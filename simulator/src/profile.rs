@@ -55,6 +55,11 @@ pub struct Profile {
     /// delivered (didReceiveData) once a process connects the session. Undocumented;
     /// delivered by default.
     pub upload_response_on_connect: bool,
+    /// PROG-2: whether the expected size (`totalBytesExpectedToWrite`,
+    /// `countOfBytesExpectedToReceive`, `expectedContentLength`) of a response with a
+    /// Content-Encoding is -1: its Content-Length counts encoded bytes, not the size of the
+    /// file the app gets. Undocumented; -1 by default. Off: the encoded length.
+    pub encoded_length_unknown: bool,
     /// SCHED-4: a task whose client-expected bytes (`countOfBytesClientExpectsToReceive`
     /// plus `...ToSend`) exceed this does not start off Wi-Fi; it waits for Wi-Fi. iOS uses
     /// the values to schedule but documents no algorithm, so this is one pluggable guess;
@@ -88,6 +93,7 @@ impl Default for Profile {
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,
+            encoded_length_unknown: true,
             large_transfer_waits_for_wifi_bytes: None,
             unanswered_challenge_error: crate::app::UrlError::USER_CANCELLED_AUTHENTICATION,
         }

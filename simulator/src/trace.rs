@@ -439,6 +439,42 @@ pub enum What {
         /// Why.
         reason: String,
     },
+    /// NET-2: the server stopped sending mid-body; the request's idle timer runs.
+    Stalled {
+        /// The task.
+        task: TaskKey,
+        /// Bytes of the body held so far.
+        bytes: u64,
+    },
+    /// NET-2: data flows again after a stall shorter than the request timeout.
+    StallOver {
+        /// The task.
+        task: TaskKey,
+        /// How long nothing came.
+        after: Duration,
+    },
+    /// NET-2: no data for `timeoutIntervalForRequest`: the attempt fails inside the daemon
+    /// with -1001 (a background session retries it; the app is not told).
+    RequestTimedOut {
+        /// The task.
+        task: TaskKey,
+        /// Bytes of the body held so far.
+        bytes: u64,
+        /// The request timeout that ran out.
+        after: Duration,
+    },
+    /// The body came with a Content-Encoding and was decoded whole into the file handed
+    /// to the app.
+    Decoded {
+        /// The task.
+        task: TaskKey,
+        /// The content coding (`gzip`).
+        encoding: String,
+        /// Bytes received (encoded).
+        encoded: u64,
+        /// Bytes of the decoded file.
+        decoded: u64,
+    },
     /// NET-7: the daemon followed a redirect.
     Redirected {
         /// The task.
@@ -903,6 +939,26 @@ impl fmt::Display for What {
                 bytes,
                 reason,
             } => write!(f, "interrupted {task} at {bytes} bytes: {reason}"),
+            What::Stalled { task, bytes } => {
+                write!(f, "stalled {task} after {bytes} bytes: no data")
+            }
+            What::StallOver { task, after } => {
+                write!(f, "data flows again {task} after {}", fmt_duration(*after))
+            }
+            What::RequestTimedOut { task, bytes, after } => write!(
+                f,
+                "request timed out {task} after {} at {bytes} bytes (-1001)",
+                fmt_duration(*after)
+            ),
+            What::Decoded {
+                task,
+                encoding,
+                encoded,
+                decoded,
+            } => write!(
+                f,
+                "decoded {task} {encoding}: {encoded} bytes received, {decoded} bytes of content"
+            ),
             What::Redirected { task, status, to } => {
                 write!(f, "redirect {task} {status} -> {to}")
             }

@@ -418,13 +418,8 @@ impl Core {
         if !(200..300).contains(&status) {
             d.http_status = Some(status);
             if matches!(status, 429 | 503) {
-                // Delay-seconds, or (for the HTTP-date form, which needs a wall clock the
-                // app does not trust) a minute.
-                let header = task
-                    .response
-                    .as_ref()
-                    .and_then(|r| r.retry_after.as_deref());
-                d.retry_after_s = Some(header.and_then(|v| v.trim().parse().ok()).unwrap_or(60));
+                // Delay-seconds, or an HTTP-date counted from the response's Date.
+                d.retry_after_s = Some(transfers::retry_after(task));
             }
             self.save(ctx);
             return;

@@ -98,6 +98,7 @@ pub(crate) struct RawProfile {
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,
+    pub encoded_length_unknown: Option<bool>,
     pub large_transfer_waits_for_wifi: Option<Size>,
     pub unanswered_challenge_error: Option<Spanned<i64>>,
 }

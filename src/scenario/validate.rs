@@ -172,6 +172,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(deliver) = raw.upload_response_on_connect {
         p.upload_response_on_connect = deliver;
     }
+    if let Some(unknown) = raw.encoded_length_unknown {
+        p.encoded_length_unknown = unknown;
+    }
     if let Some(limit) = raw.large_transfer_waits_for_wifi {
         p.large_transfer_waits_for_wifi_bytes = Some(limit.0);
     }

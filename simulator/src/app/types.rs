@@ -116,6 +116,8 @@ pub struct HttpResponse {
     pub last_modified: Option<String>,
     /// The Retry-After header, verbatim (503, 429).
     pub retry_after: Option<String>,
+    /// The Date header, verbatim: what a Retry-After in HTTP-date form counts from.
+    pub date: Option<String>,
 }
 
 /// A snapshot of a task as the app sees it. Objects are new after a relaunch but the
@@ -280,6 +282,12 @@ impl UrlError {
     pub const HTTP_TOO_MANY_REDIRECTS: i64 = -1007;
     /// NSURLErrorRedirectToNonExistentLocation: a 3xx without Location.
     pub const REDIRECT_TO_NON_EXISTENT_LOCATION: i64 = -1010;
+    /// NSURLErrorCannotDecodeRawData: a body in a known content coding (gzip) that does not
+    /// decode (http-side.md §3).
+    pub const CANNOT_DECODE_RAW_DATA: i64 = -1015;
+    /// NSURLErrorCannotDecodeContentData: a body in a content coding the daemon cannot
+    /// decode.
+    pub const CANNOT_DECODE_CONTENT_DATA: i64 = -1016;
     /// NSURLErrorFileDoesNotExist: the file of an upload task is missing at `resume()`.
     pub const FILE_DOES_NOT_EXIST: i64 = -1100;
     /// NSURLErrorUserCancelledAuthentication: the default code of a task whose
@@ -306,6 +314,8 @@ impl UrlError {
             -1007 => "too-many-redirects",
             -1009 => "not-connected",
             -1010 => "redirect-without-location",
+            -1015 => "cannot-decode-raw-data",
+            -1016 => "cannot-decode-content-data",
             -1012 => "user-cancelled-authentication",
             -1100 => "file-does-not-exist",
             -997 => "background-session-was-disconnected",

@@ -6,8 +6,10 @@
 
 mod auth;
 mod data_task;
+mod encoding;
 mod expected_size;
 mod extension;
+mod idle;
 mod resume;
 mod suspend;
 mod task;
@@ -128,6 +130,10 @@ pub(crate) enum DaemonEvent {
     Step,
     /// NET-3: the resource timeout of a task.
     ResourceTimeout { task: TaskKey },
+    /// NET-2: a stall shorter than the request timeout is over: release it.
+    StallOver { task: TaskKey, epoch: u64 },
+    /// NET-2: no data for the request timeout: the attempt fails with -1001.
+    RequestTimeout { task: TaskKey, epoch: u64 },
 }
 
 /// A wake in progress for a session (LC-2, LC-3).
@@ -309,6 +315,7 @@ impl Daemon {
             expected: -1,
             response: None,
             validators: None,
+            content_encoding: None,
             temp_path,
             announce_resume: false,
             discretionary: false,
@@ -898,6 +905,10 @@ impl Daemon {
             DaemonEvent::Start { task, epoch } => self.start_attempt(env, task, epoch).await,
             DaemonEvent::Headers { task, epoch } => self.headers_arrived(env, task, epoch),
             DaemonEvent::Step => self.step(env).await,
+            DaemonEvent::StallOver { task, epoch } => self.stall_over(env, &task, epoch),
+            DaemonEvent::RequestTimeout { task, epoch } => {
+                self.request_timed_out(env, &task, epoch)
+            }
             DaemonEvent::ResourceTimeout { task } => {
                 if self.tasks.get(&task).is_some_and(|t| !t.is_completed()) {
                     // NET-3: -1001 with resume data when the download can resume.
@@ -1006,6 +1017,11 @@ impl Daemon {
                 headers.push(("if-range", v));
             }
         }
+        if t.ext.kind.is_download() {
+            // http-side.md §2 "gzip": NSURLSession advertises the codings it decodes; the
+            // file it hands over is decoded (see `encoding`).
+            headers.push(("accept-encoding", encoding::ACCEPTED.to_string()));
+        }
         auth::add_credentials(env, t, &mut headers);
         let get = |n: &str| {
             headers
@@ -1106,6 +1122,8 @@ impl Daemon {
             && head
                 .content_range
                 .is_some_and(|(first, _, _)| first == asked_from);
+        let encoded_unknown =
+            self.profile.encoded_length_unknown && head.content_encoding.is_some();
         if continues {
             // RES-4: the server kept the bytes; append the rest.
             let total = head.content_range.and_then(|(_, _, total)| total);
@@ -1134,12 +1152,21 @@ impl Daemon {
                 accept_ranges: head.accept_ranges_bytes,
             });
         }
+        // A range of an encoded representation is a range of its encoded bytes (RFC 9110
+        // §8.4), so the kept bytes and the rest are decoded together at the end.
+        t.content_encoding = head.content_encoding.clone();
+        if encoded_unknown {
+            // PROG-2 (knob `encoded_length_unknown`): the length of an encoded body is
+            // not the size of the file the app gets.
+            t.expected = -1;
+        }
         t.response = Some(HttpResponse {
             status: head.status,
             expected_content_length: t.expected,
             etag: head.etag.clone(),
             last_modified: head.last_modified.clone(),
             retry_after: head.retry_after.clone(),
+            date: head.date.clone(),
         });
         t.backoff = self.profile.retry_backoff_initial;
         t.phase = Phase::Receiving(Box::new(transfer));
@@ -1176,7 +1203,7 @@ impl Daemon {
         let active: Vec<TaskKey> = self
             .tasks
             .values()
-            .filter(|t| matches!(t.phase, Phase::Sending(_) | Phase::Receiving(_)))
+            .filter(|t| t.is_moving())
             .map(|t| t.key.clone())
             .collect();
         let grants = self.network.grant_bytes(self.step_length(), active.len());
@@ -1218,13 +1245,10 @@ impl Daemon {
                     self.interrupted(env, &key, reason);
                 }
                 Some(End::Error(reason)) => self.interrupted(env, &key, reason),
+                Some(End::Stalled(stall)) => self.stalled(env, &key, stall),
             }
         }
-        if self
-            .tasks
-            .values()
-            .any(|t| matches!(t.phase, Phase::Sending(_) | Phase::Receiving(_)))
-        {
+        if self.tasks.values().any(Task::is_moving) {
             self.ensure_step(env);
         }
     }
@@ -1253,6 +1277,9 @@ impl Daemon {
     /// ORD-1: the body is complete; did-finish-downloading-to then did-complete(nil),
     /// whatever the status (HTTP-1, HTTP-2).
     fn finish(&mut self, env: &mut Env<'_>, key: &TaskKey) {
+        if !self.decode_body(env, key) {
+            return;
+        }
         Self::drop_deadline(env, key);
         let t = self.tasks.get_mut(key).expect("finishing task");
         t.phase = Phase::Completed;

@@ -73,6 +73,9 @@ pub(crate) struct Task {
     pub expected: i64,
     pub response: Option<HttpResponse>,
     pub validators: Option<Validators>,
+    /// The Content-Encoding of the body being received (`gzip`): the temp file holds
+    /// encoded bytes until the body is complete.
+    pub content_encoding: Option<String>,
     /// The temp file (container path), written as bytes arrive.
     pub temp_path: String,
     /// ORD-3: the offset to announce with did-resume-at-offset, for a task created from
@@ -98,6 +101,16 @@ pub(crate) struct Task {
 impl Task {
     pub fn is_completed(&self) -> bool {
         matches!(self.phase, Phase::Completed)
+    }
+
+    /// Sending or receiving bytes now: takes a share of the bandwidth at each step. A
+    /// stalled response does not (NET-2).
+    pub fn is_moving(&self) -> bool {
+        match &self.phase {
+            Phase::Sending(_) => true,
+            Phase::Receiving(transfer) => transfer.stalled_since.is_none(),
+            _ => false,
+        }
     }
 
     pub fn info(&self) -> TaskInfo {

@@ -2,7 +2,7 @@
 //! pulls body bytes in exactly the amounts the bandwidth model grants, buffering what
 //! the socket happens to deliver beyond that, so socket chunking never shows.
 
-use crate::network::Dialer;
+use crate::network::{Dialer, ServerStall, StallProbe};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
@@ -72,6 +72,10 @@ pub(crate) struct Head {
     pub location: Option<String>,
     /// `Retry-After`, verbatim.
     pub retry_after: Option<String>,
+    /// `Date`, verbatim (the base of a Retry-After in date form).
+    pub date: Option<String>,
+    /// `Content-Encoding`, verbatim (`gzip`: the body is decoded once whole).
+    pub content_encoding: Option<String>,
     /// `WWW-Authenticate` of a 401, verbatim (HTTP-4).
     pub www_authenticate: Option<String>,
 }
@@ -83,6 +87,8 @@ pub(crate) enum End {
     Eof,
     /// The connection failed mid-body.
     Error(String),
+    /// NET-2: the server stopped sending; every byte it sent before has been taken.
+    Stalled(ServerStall),
 }
 
 /// A response body being received.
@@ -91,6 +97,13 @@ pub(crate) struct Transfer {
     leftover: Bytes,
     // Keeps the connection's request side alive for the length of the transfer.
     _sender: Box<dyn std::any::Any>,
+    /// Tells when the server stalls the connection (NET-2); dropped with the transfer.
+    stalls: Option<Box<dyn StallProbe>>,
+    /// Body bytes of this response that came off the connection (taken or left over).
+    arrived_bytes: u64,
+    /// Since when the server has stalled, while the daemon waits out the stall or the
+    /// request timeout: the transfer takes no bandwidth meanwhile.
+    pub stalled_since: Option<crate::time::SimTime>,
 }
 
 /// Opens a connection, sends a GET with `headers`, and waits for the response headers.
@@ -99,11 +112,11 @@ pub(crate) async fn open(
     url: &Url,
     headers: &[(&'static str, String)],
 ) -> Result<(Head, Transfer), String> {
-    let io = dialer
-        .dial(&url.authority)
+    let dialed = dialer
+        .dial_watched(&url.authority)
         .await
         .map_err(|e| format!("connect failed: {}", e.kind()))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(dialed.conn))
         .await
         .map_err(|e| format!("handshake failed: {e}"))?;
     // The connection future must be polled for anything to move; when the transfer is
@@ -125,7 +138,8 @@ pub(crate) async fn open(
         .send_request(req)
         .await
         .map_err(|e| format!("no response: {e}"))?;
-    Ok(received(resp, Box::new(sender)))
+    let (head, transfer) = received(resp, Box::new(sender));
+    Ok((head, transfer.watched(dialed.stalls)))
 }
 
 /// The head and body of a response that arrived; `keep` holds the connection's request
@@ -141,6 +155,9 @@ pub(crate) fn received(
             body: resp.into_body(),
             leftover: Bytes::new(),
             _sender: keep,
+            stalls: None,
+            arrived_bytes: 0,
+            stalled_since: None,
         },
     )
 }
@@ -163,6 +180,8 @@ fn parse_head(resp: &http::Response<Incoming>) -> Head {
             .is_some_and(|v| v.split(',').any(|u| u.trim().eq_ignore_ascii_case("bytes"))),
         location: header(resp, "location"),
         retry_after: header(resp, "retry-after"),
+        date: header(resp, "date"),
+        content_encoding: header(resp, "content-encoding"),
         www_authenticate: header(resp, "www-authenticate"),
     }
 }
@@ -195,11 +214,16 @@ impl Transfer {
             if out.len() == want && !self.leftover.is_empty() {
                 return (out, None);
             }
-            match self.body.frame().await {
+            let frame = match self.next_frame().await {
+                Ok(frame) => frame,
+                Err(stall) => return (out, Some(End::Stalled(stall))),
+            };
+            match frame {
                 None => return (out, Some(End::Eof)),
                 Some(Err(e)) => return (out, Some(End::Error(describe(&e)))),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
+                        self.arrived_bytes += data.len() as u64;
                         self.leftover = data;
                     }
                     if out.len() == want && !self.leftover.is_empty() {
@@ -207,6 +231,42 @@ impl Transfer {
                     }
                 }
             }
+        }
+    }
+}
+
+impl Transfer {
+    /// The transfer, told when the server stalls its connection by `stalls`.
+    pub fn watched(mut self, stalls: Option<Box<dyn StallProbe>>) -> Transfer {
+        self.stalls = stalls;
+        self
+    }
+
+    /// The next frame of the body, or the stall that stops it (NET-2). A stall counts only
+    /// once every byte the server sent before it has arrived (on TCP they may still be on
+    /// their way when the stall is announced), so the bytes taken before a stall are the
+    /// same on every transport and every run.
+    async fn next_frame(
+        &mut self,
+    ) -> Result<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>, ServerStall> {
+        if let Some(probe) = &self.stalls {
+            let stall = tokio::select! {
+                biased;
+                frame = self.body.frame() => return Ok(frame),
+                stall = probe.stalled() => stall,
+            };
+            if self.arrived_bytes >= stall.sent_body_bytes {
+                return Err(stall);
+            }
+        }
+        Ok(self.body.frame().await)
+    }
+
+    /// Lets the server send the rest of the body after a stall (NET-2).
+    pub fn release_stall(&mut self) {
+        self.stalled_since = None;
+        if let Some(probe) = &self.stalls {
+            probe.release();
         }
     }
 }

@@ -25,7 +25,7 @@ use super::transfer::{self, End, Transfer, Url};
 use super::{Daemon, DaemonEvent, DelegateEvent, Env};
 use crate::app::{HttpResponse, TaskKey, TaskKind, UploadMethod, UrlError};
 use crate::content::Fnv1a64;
-use crate::network::Dialer;
+use crate::network::{Dialer, StallProbe};
 use crate::sim::Event;
 use crate::trace::What;
 use bytes::Bytes;
@@ -136,6 +136,8 @@ pub(crate) struct Sending {
     /// A response that came before the body was all sent.
     early: Option<hyper::Result<http::Response<Incoming>>>,
     sender: SendRequest<UploadBody>,
+    /// Tells when the server stalls the response body (NET-2).
+    stalls: Option<Box<dyn StallProbe>>,
 }
 
 const LOST_MID_BODY: &str = "connection lost while sending the body";
@@ -175,7 +177,10 @@ impl Sending {
             }
         };
         match resp {
-            Ok(resp) => Ok(transfer::received(resp, Box::new(self.sender))),
+            Ok(resp) => {
+                let (head, body) = transfer::received(resp, Box::new(self.sender));
+                Ok((head, body.watched(self.stalls)))
+            }
             Err(e) if e.is_incomplete_message() || e.is_canceled() => {
                 Err("connection closed before the response".into())
             }
@@ -191,11 +196,11 @@ async fn open(
     method: UploadMethod,
     content_length: Option<u64>,
 ) -> Result<Sending, String> {
-    let io = dialer
-        .dial(&url.authority)
+    let dialed = dialer
+        .dial_watched(&url.authority)
         .await
         .map_err(|e| format!("connect failed: {}", e.kind()))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(dialed.conn))
         .await
         .map_err(|e| format!("handshake failed: {e}"))?;
     tokio::spawn(async move {
@@ -220,6 +225,7 @@ async fn open(
         response,
         early: None,
         sender,
+        stalls: dialed.stalls,
     })
 }
 
@@ -378,6 +384,7 @@ impl Daemon {
             etag: head.etag,
             last_modified: head.last_modified,
             retry_after: head.retry_after,
+            date: head.date,
         });
         t.backoff = backoff;
         t.phase = Phase::Receiving(Box::new(transfer));
@@ -413,6 +420,7 @@ impl Daemon {
                 self.body_interrupted(env, key, "connection closed before the body ended".into())
             }
             Some(End::Error(reason)) => self.body_interrupted(env, key, reason),
+            Some(End::Stalled(stall)) => self.stalled(env, key, stall),
         }
     }
 

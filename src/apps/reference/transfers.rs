@@ -77,14 +77,26 @@ fn one_line(reply: &[u8]) -> String {
     }
 }
 
-fn retry_after(task: &TaskInfo) -> u64 {
-    // Delay-seconds, or (for the HTTP-date form, which needs a wall clock the app does not
-    // trust) a minute.
-    task.response
-        .as_ref()
-        .and_then(|r| r.retry_after.as_deref())
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(60)
+/// How many seconds a 429 or 503 asks to wait (RFC 9110 §10.2.3): delay-seconds, or an
+/// HTTP-date counted from the response's own `Date` (the server's clock, not the phone's,
+/// which may disagree with it). A minute when there is no usable value.
+pub(super) fn retry_after(task: &TaskInfo) -> u64 {
+    const FALLBACK_S: u64 = 60;
+    let Some(response) = task.response.as_ref() else {
+        return FALLBACK_S;
+    };
+    let Some(value) = response.retry_after.as_deref().map(str::trim) else {
+        return FALLBACK_S;
+    };
+    if let Ok(seconds) = value.parse() {
+        return seconds;
+    }
+    let date = |v: &str| httpdate::parse_http_date(v.trim()).ok();
+    match (date(value), response.date.as_deref().and_then(date)) {
+        // A date at or before the response's Date: retry at once.
+        (Some(at), Some(now)) => at.duration_since(now).map_or(0, |d| d.as_secs()),
+        _ => FALLBACK_S,
+    }
 }
 
 impl Core {
