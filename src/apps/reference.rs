@@ -426,7 +426,12 @@ impl Core {
         }
         // RES-6: a resume whose kept bytes were lost can hand over only the rest. Never
         // keep a file shorter than the size announced; fetch it again, from byte 0.
-        let expected = task.bytes_expected;
+        // An encoded body's announced length counts encoded bytes, not the file's.
+        let encoded = task
+            .response
+            .as_ref()
+            .is_some_and(|r| r.content_encoding.is_some());
+        let expected = if encoded { -1 } else { task.bytes_expected };
         let size = (expected >= 0).then(|| ctx.file_size(location));
         if let Some(Ok(size)) = size.filter(|s| *s != Ok(expected as u64)) {
             ctx.log(format!(
@@ -619,6 +624,9 @@ impl Core {
                         d.failure = Some(format!("error {e}"));
                     }
                     self.set_status(ctx, &key, Status::Failed);
+                    if let Some(data) = &e.resume_data {
+                        self.discard_resume_data(ctx, &key, data);
+                    }
                 }
             }
         }
@@ -627,6 +635,19 @@ impl Core {
 }
 
 impl Core {
+    /// Giving up on a download whose resume data keeps bytes in tmp/: a task made from the
+    /// data and cancelled at once lets the daemon delete them (RES-7: the app cannot know
+    /// where they are), so no partial file is left behind.
+    fn discard_resume_data(&mut self, ctx: &mut AppContext<'_>, key: &str, data: &ResumeData) {
+        let _ = ctx.remove_item(&resume_path(key));
+        let Some(session) = self.session.filter(|_| !self.invalidating) else {
+            return;
+        };
+        if let Ok(task) = ctx.download_task_with_resume_data(session, data) {
+            ctx.cancel(&task);
+        }
+    }
+
     fn key_for_destination(&self, destination: &str) -> Option<String> {
         self.store
             .downloads

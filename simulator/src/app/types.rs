@@ -118,6 +118,9 @@ pub struct HttpResponse {
     pub retry_after: Option<String>,
     /// The Date header, verbatim: what a Retry-After in HTTP-date form counts from.
     pub date: Option<String>,
+    /// The Content-Encoding header, if any: lengths then count encoded bytes, while the
+    /// file holds the decoded content (PROG-2).
+    pub content_encoding: Option<String>,
 }
 
 /// A snapshot of a task as the app sees it. Objects are new after a relaunch but the

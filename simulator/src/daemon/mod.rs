@@ -1167,6 +1167,7 @@ impl Daemon {
             last_modified: head.last_modified.clone(),
             retry_after: head.retry_after.clone(),
             date: head.date.clone(),
+            content_encoding: head.content_encoding.clone(),
         });
         t.backoff = self.profile.retry_backoff_initial;
         t.phase = Phase::Receiving(Box::new(transfer));

@@ -385,6 +385,7 @@ impl Daemon {
             last_modified: head.last_modified,
             retry_after: head.retry_after,
             date: head.date,
+            content_encoding: head.content_encoding,
         });
         t.backoff = backoff;
         t.phase = Phase::Receiving(Box::new(transfer));
