@@ -3,49 +3,20 @@
 //! LC-6 / RATE-5; -1012 when nobody can answer; -999 when it gives up), on the three
 //! `http-4-*` scenarios; and the scenario keys that set it up.
 
-use bgsim::apps;
-use bgsim::check;
-use bgsim::runner::{run_scenario, Outcome, Overrides};
-use bgsim::scenario::{self, parse, Known};
-use bgsim::world::Transport;
+mod common;
+
+use bgsim::runner::Outcome;
+use bgsim::scenario::{parse, Known};
 use bgsim_simulator::app::{AppState, SessionConfig, UrlError};
 use bgsim_simulator::trace::{Actor, Callback, What};
 use std::path::Path;
 
-fn run(name: &str) -> Outcome {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
-    let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
-    let s = scenario::load(Path::new(&path), &known).unwrap();
-    let o = run_scenario(
-        &s,
-        &Overrides {
-            transport: Transport::Memory,
-            ..Overrides::default()
-        },
-    )
-    .unwrap();
-    assert!(
-        o.passed(),
-        "{name}: {:?} {:?} {:?}",
-        o.unexpected,
-        o.missing,
-        o.file_problems
-    );
-    o
-}
+use common::shipped::run;
 
 /// (status, fault applied) of every request the server answered, in order.
 fn journal(o: &Outcome) -> Vec<(u16, Option<String>)> {
-    let faults = o.run.server.journal().faults();
-    o.run
-        .journal
-        .iter()
-        .map(|e| (e.status, faults[e.request_index as usize].clone()))
-        .collect()
+    let entries = common::shipped::journal(o).into_iter();
+    entries.map(|(status, _, fault)| (status, fault)).collect()
 }
 
 fn what(o: &Outcome) -> Vec<&What> {

@@ -3,6 +3,8 @@
 //! (the journal), what the daemon and the app did (the history), and the file byte-exact.
 //! Every scenario runs on both transports, with the same history.
 
+mod common;
+
 use bgsim::apps;
 use bgsim::check;
 use bgsim::runner::{run_scenario, Outcome, Overrides};
@@ -13,60 +15,7 @@ use bgsim_simulator::trace::{Callback, Record, What};
 use bgsim_simulator::SimTime;
 use std::time::Duration;
 
-/// Runs a shipped scenario on the in-memory pipe and on TCP; both must pass with the same
-/// history. Returns the in-memory run.
-fn run(name: &str) -> Outcome {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
-    let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
-    let s = scenario::load(std::path::Path::new(&path), &known).unwrap();
-    let on = |transport| {
-        let o = run_scenario(
-            &s,
-            &Overrides {
-                transport,
-                ..Overrides::default()
-            },
-        )
-        .unwrap();
-        assert!(
-            o.passed(),
-            "{name} on {transport:?}: {:?} {:?} {:?}\n{}",
-            o.unexpected,
-            o.missing,
-            o.file_problems,
-            o.run.history.render()
-        );
-        o
-    };
-    let memory = on(Transport::Memory);
-    let tcp = on(Transport::Tcp);
-    assert_eq!(
-        tcp.run.history.render(),
-        memory.run.history.render(),
-        "{name}: TCP and memory differ"
-    );
-    memory
-}
-
-/// (status, Range header, fault) of every request, in order.
-fn journal(o: &Outcome) -> Vec<(u16, Option<String>, Option<String>)> {
-    let faults = o.run.server.journal().faults();
-    o.run
-        .journal
-        .iter()
-        .map(|e| {
-            (
-                e.status,
-                e.range.clone(),
-                faults[e.request_index as usize].clone(),
-            )
-        })
-        .collect()
-}
+use common::shipped::{journal, run_on_both as run};
 
 /// The first record matching `pred`.
 fn first(o: &Outcome, pred: impl Fn(&What) -> bool) -> &Record {
@@ -275,14 +224,10 @@ fn with_the_knob_off_the_expected_size_of_a_gzip_body_is_its_encoded_length() {
     let text = std::fs::read_to_string(&path).unwrap();
     let text = format!("{text}\n[profile]\nencoded_length_unknown = false\n");
     let sc = scenario::parse(&text, std::path::Path::new(&path), &known).unwrap();
-    let o = run_scenario(
-        &sc,
-        &Overrides {
-            transport: Transport::Memory,
-            ..Overrides::default()
-        },
-    )
-    .unwrap();
+    // The reference app, which checks a file against the announced size (RES-6), sees the
+    // Content-Encoding and does not hold the decoded file to the encoded length: it keeps
+    // it, and the scenario passes (`[expect] files`).
+    let o = common::shipped::run_passing(&sc, Transport::Memory);
     let (_, _, encoded_len) = gzip_fixture(&o, "/big.bin");
     let sizes = expected_sizes(&o);
     assert!(!sizes.is_empty());
@@ -290,10 +235,6 @@ fn with_the_knob_off_the_expected_size_of_a_gzip_body_is_its_encoded_length() {
         sizes.iter().all(|e| *e == encoded_len as i64),
         "{sizes:?} vs {encoded_len}"
     );
-    // The reference app, which checks a file against the announced size (RES-6), sees the
-    // Content-Encoding and does not hold the decoded file to the encoded length: it keeps
-    // it (`run_scenario` checked `[expect] files`, and the outcome passed).
-    assert!(o.passed(), "{:?} {:?}", o.unexpected, o.file_problems);
     assert!(!o.run.history.render().contains("discarded"));
 }
 

@@ -1,54 +1,11 @@
 //! One test per server fault: what the server sent (the journal) and what the app saw (the
 //! history), with the file byte-exact or the failure surfaced as iOS would.
 
-use bgsim::apps;
-use bgsim::check;
-use bgsim::runner::{run_scenario, Outcome, Overrides};
-use bgsim::scenario::{self, Known};
-use bgsim::world::Transport;
+mod common;
+
+use bgsim::runner::Outcome;
 use bgsim_simulator::trace::{Callback, What};
-
-fn run(name: &str) -> Outcome {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
-    let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
-    let s = scenario::load(std::path::Path::new(&path), &known).unwrap();
-    let o = run_scenario(
-        &s,
-        &Overrides {
-            transport: Transport::Memory,
-            ..Overrides::default()
-        },
-    )
-    .unwrap();
-    assert!(
-        o.passed(),
-        "{name}: {:?} {:?} {:?}",
-        o.unexpected,
-        o.missing,
-        o.file_problems
-    );
-    o
-}
-
-/// (status, Range header, fault) of every request, in order.
-fn journal(o: &Outcome) -> Vec<(u16, Option<String>, Option<String>)> {
-    let faults = o.run.server.journal().faults();
-    o.run
-        .journal
-        .iter()
-        .map(|e| {
-            (
-                e.status,
-                e.range.clone(),
-                faults[e.request_index as usize].clone(),
-            )
-        })
-        .collect()
-}
+use common::shipped::{journal, run};
 
 fn seen(o: &Outcome, pred: impl Fn(&What) -> bool) -> bool {
     o.run.history.records().iter().any(|r| pred(&r.what))

@@ -3,6 +3,7 @@
 
 pub mod broken;
 pub mod broken_upload;
+pub mod shipped;
 
 use bgsim::apps;
 use bgsim::server::{Content, Fixture, FixtureSet};
