@@ -120,6 +120,27 @@ struct Download {
     auth_refused: bool,
 }
 
+impl Download {
+    /// A download the user just asked for, about to get its first task.
+    fn new(url: String, destination: String) -> Download {
+        Download {
+            url,
+            destination,
+            status: Status::Running,
+            task_id: None,
+            attempts: 0,
+            http_status: None,
+            file_ready: false,
+            failure: None,
+            retry_after_s: None,
+            pending_move: false,
+            user_paused: false,
+            short_file_discarded: false,
+            auth_refused: false,
+        }
+    }
+}
+
 #[derive(Default, Serialize, Deserialize)]
 struct Store {
     next_key: u64,
@@ -802,21 +823,7 @@ impl App for ReferenceApp {
         let key = format!("d{}", core.store.next_key);
         core.store.downloads.insert(
             key.clone(),
-            Download {
-                url: url.to_string(),
-                destination: destination.to_string(),
-                status: Status::Running,
-                task_id: None,
-                attempts: 0,
-                http_status: None,
-                file_ready: false,
-                failure: None,
-                retry_after_s: None,
-                pending_move: false,
-                user_paused: false,
-                short_file_discarded: false,
-                auth_refused: false,
-            },
+            Download::new(url.to_string(), destination.to_string()),
         );
         let busy = core.invalidating
             || core.refused

@@ -4,7 +4,6 @@
 
 use super::{Daemon, SessionState};
 use crate::app::{SessionConfig, UrlError};
-use std::collections::VecDeque;
 
 impl Daemon {
     /// ID-5: whether an app extension holds `session`.
@@ -29,16 +28,7 @@ impl Daemon {
         let s = self
             .sessions
             .entry(config.identifier.clone())
-            .or_insert_with(|| SessionState {
-                config: config.clone(),
-                next_task_id: 1,
-                outbox: VecDeque::new(),
-                connected: false,
-                wake: None,
-                wake_blocked: false,
-                invalidating: false,
-                extension: false,
-            });
+            .or_insert_with(|| SessionState::new(config));
         if s.connected {
             return Err(UrlError::new(
                 UrlError::BACKGROUND_SESSION_IN_USE_BY_ANOTHER_PROCESS,

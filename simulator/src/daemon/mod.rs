@@ -166,6 +166,22 @@ pub(crate) struct SessionState {
     pub extension: bool,
 }
 
+impl SessionState {
+    /// A session the daemon has not seen before: no tasks, nothing held, nobody connected.
+    fn new(config: &SessionConfig) -> SessionState {
+        SessionState {
+            config: config.clone(),
+            next_task_id: 1,
+            outbox: VecDeque::new(),
+            connected: false,
+            wake: None,
+            wake_blocked: false,
+            invalidating: false,
+            extension: false,
+        }
+    }
+}
+
 /// The daemon.
 pub(crate) struct Daemon {
     bundle_id: String,
@@ -228,16 +244,7 @@ impl Daemon {
         let s = self
             .sessions
             .entry(config.identifier.clone())
-            .or_insert_with(|| SessionState {
-                config: config.clone(),
-                next_task_id: 1,
-                outbox: VecDeque::new(),
-                connected: false,
-                wake: None,
-                wake_blocked: false,
-                invalidating: false,
-                extension: false,
-            });
+            .or_insert_with(|| SessionState::new(config));
         s.connected = true;
         s.wake_blocked = false;
         // A session object made after an invalidation is a new session (INV-1). Its task

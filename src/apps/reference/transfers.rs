@@ -337,24 +337,9 @@ impl Core {
             return;
         };
         self.buffers.remove(key);
-        self.store.downloads.insert(
-            key.to_string(),
-            Download {
-                url: f.url,
-                destination: f.destination,
-                status: Status::Running,
-                task_id: None,
-                attempts: 0,
-                http_status: None,
-                file_ready: false,
-                failure: None,
-                retry_after_s: None,
-                pending_move: false,
-                user_paused: false,
-                short_file_discarded: false,
-                auth_refused: false,
-            },
-        );
+        self.store
+            .downloads
+            .insert(key.to_string(), Download::new(f.url, f.destination));
         self.start_task(ctx, key);
     }
 
