@@ -6,6 +6,7 @@ use crate::network::{Dialer, ServerStall, StallProbe};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
 /// A parsed `http://authority/path` URL.
@@ -106,17 +107,22 @@ pub(crate) struct Transfer {
     pub stalled_since: Option<crate::time::SimTime>,
 }
 
-/// Opens a connection, sends a GET with `headers`, and waits for the response headers.
-pub(crate) async fn open(
+/// Dials `url`'s server and makes an HTTP/1.1 connection on it, sending bodies of type
+/// `B`; with the probe that tells when the server stalls it, if the lab can tell.
+pub(crate) async fn connect<B>(
     dialer: &dyn Dialer,
     url: &Url,
-    headers: &[(&'static str, String)],
-) -> Result<(Head, Transfer), String> {
+) -> Result<(SendRequest<B>, Option<Box<dyn StallProbe>>), String>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let dialed = dialer
         .dial_watched(&url.authority)
         .await
         .map_err(|e| format!("connect failed: {}", e.kind()))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(dialed.conn))
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(dialed.conn))
         .await
         .map_err(|e| format!("handshake failed: {e}"))?;
     // The connection future must be polled for anything to move; when the transfer is
@@ -124,6 +130,16 @@ pub(crate) async fn open(
     tokio::spawn(async move {
         let _ = conn.await;
     });
+    Ok((sender, dialed.stalls))
+}
+
+/// Opens a connection, sends a GET with `headers`, and waits for the response headers.
+pub(crate) async fn open(
+    dialer: &dyn Dialer,
+    url: &Url,
+    headers: &[(&'static str, String)],
+) -> Result<(Head, Transfer), String> {
+    let (mut sender, stalls) = connect(dialer, url).await?;
     let mut req = http::Request::get(url.path_and_query.as_str())
         .header("host", url.authority.as_str())
         .header("user-agent", "bgsim-nsurlsessiond/1")
@@ -139,7 +155,7 @@ pub(crate) async fn open(
         .await
         .map_err(|e| format!("no response: {e}"))?;
     let (head, transfer) = received(resp, Box::new(sender));
-    Ok((head, transfer.watched(dialed.stalls)))
+    Ok((head, transfer.watched(stalls)))
 }
 
 /// The head and body of a response that arrived; `keep` holds the connection's request

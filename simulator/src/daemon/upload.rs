@@ -31,7 +31,6 @@ use crate::trace::What;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -196,16 +195,7 @@ async fn open(
     method: UploadMethod,
     content_length: Option<u64>,
 ) -> Result<Sending, String> {
-    let dialed = dialer
-        .dial_watched(&url.authority)
-        .await
-        .map_err(|e| format!("connect failed: {}", e.kind()))?;
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(dialed.conn))
-        .await
-        .map_err(|e| format!("handshake failed: {e}"))?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
+    let (mut sender, stalls) = transfer::connect(dialer, url).await?;
     let (tx, rx) = mpsc::channel(1);
     let mut req = http::Request::builder()
         .method(method.as_str())
@@ -225,7 +215,7 @@ async fn open(
         response,
         early: None,
         sender,
-        stalls: dialed.stalls,
+        stalls,
     })
 }
 
