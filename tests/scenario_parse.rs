@@ -140,6 +140,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             post_boot_timeout: false,
             resume_after_temp_purge_corrupts: false,
             surface_connection_lost: false,
+            invalidation_lost_after_background: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,

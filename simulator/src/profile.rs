@@ -45,6 +45,9 @@ pub struct Profile {
     /// resume data) instead of being retried inside the daemon. Undocumented for
     /// background sessions; retried by default.
     pub surface_connection_lost: bool,
+    /// INV-3: an iOS 10 bug: after finishTasksAndInvalidate, did-become-invalid was never
+    /// delivered if the app went to the background and back meanwhile. Off by default.
+    pub invalidation_lost_after_background: bool,
     /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
@@ -90,6 +93,7 @@ impl Default for Profile {
             post_boot_timeout: false,
             resume_after_temp_purge_corrupts: false,
             surface_connection_lost: false,
+            invalidation_lost_after_background: false,
             max_concurrent_transfers: None,
             low_power_pauses_all: false,
             upload_response_on_connect: true,

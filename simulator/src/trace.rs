@@ -527,6 +527,11 @@ pub enum What {
         /// The new root.
         root: String,
     },
+    /// INV-3 knob: did-become-invalid of `session` is never delivered.
+    InvalidationLost {
+        /// The session.
+        session: String,
+    },
     /// The system freed disk space: the app's tmp/ was emptied (RES-1 condition 5).
     TmpPurged {
         /// The files deleted, container paths, sorted.
@@ -982,6 +987,10 @@ impl fmt::Display for What {
                 write!(f, "rate limiter delay set to {}", fmt_duration(*delay))
             }
             What::ContainerMoved { root } => write!(f, "container moved to {root}"),
+            What::InvalidationLost { session } => write!(
+                f,
+                "session {session} invalidated; didBecomeInvalid lost (INV-3 knob)"
+            ),
             What::TmpPurged { files } if files.is_empty() => write!(f, "tmp/ purged: empty"),
             What::TmpPurged { files } => write!(f, "tmp/ purged: {}", files.join(", ")),
             What::ResumeBytesGone { task, bytes } => write!(

@@ -4,7 +4,7 @@ mod support;
 
 use bgsim_simulator::app::{AppState, Queue};
 use bgsim_simulator::trace::{Callback, What};
-use bgsim_simulator::Action;
+use bgsim_simulator::{Action, SimConfig};
 use std::sync::Arc;
 use std::time::Duration;
 use support::*;
@@ -800,6 +800,40 @@ fn inv_2_invalidate_and_cancel_cancels_then_reports_invalid() {
     });
     assert!(cancelled < invalid);
     assert!(!files.contains(&"Documents/r".to_string()));
+}
+
+/// INV-3: finishTasksAndInvalidate, then the app goes to the background and back before the
+/// task is done. iOS 10 then never called didBecomeInvalid; the knob reproduces that, and
+/// without it the callback comes.
+#[test]
+fn inv_3_the_knob_loses_did_become_invalid_after_a_trip_to_the_background() {
+    let timeline = vec![
+        (secs(0.0), Action::Launch),
+        (secs(1.0), download("Documents/r")),
+        (secs(1.1), Action::Home),
+        (secs(1.2), Action::Foreground),
+    ];
+    let quirks = || Quirks {
+        invalidate_after_start: Some(false),
+        ..Quirks::default()
+    };
+    let became_invalid = |h: &bgsim_simulator::History| {
+        has(h, |w| {
+            matches!(cb(w), Some(Callback::DidBecomeInvalid { .. }))
+        })
+    };
+    let (h, ..) = run(quirks(), serve_bytes(body(500_000)), timeline.clone());
+    assert!(became_invalid(&h), "without the knob the callback comes");
+    let mut config = SimConfig::default();
+    config.profile.invalidation_lost_after_background = true;
+    let (h, _, _, sb) = run_with(config, quirks(), serve_bytes(body(500_000)), timeline);
+    assert!(!became_invalid(&h));
+    assert!(has(
+        &h,
+        |w| matches!(w, What::InvalidationLost { session } if session == "test.session")
+    ));
+    // The task itself still finished.
+    assert_eq!(sb.read("Documents/r").unwrap(), body(500_000));
 }
 
 #[test]

@@ -95,6 +95,7 @@ pub(crate) struct RawProfile {
     pub post_boot_timeout: Option<bool>,
     pub resume_after_temp_purge_corrupts: Option<bool>,
     pub surface_connection_lost: Option<bool>,
+    pub invalidation_lost_after_background: Option<bool>,
     pub max_concurrent_transfers: Option<Spanned<usize>>,
     pub low_power_pauses_all: Option<bool>,
     pub upload_response_on_connect: Option<bool>,

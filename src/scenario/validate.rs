@@ -205,6 +205,9 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
     if let Some(surface) = raw.surface_connection_lost {
         p.surface_connection_lost = surface;
     }
+    if let Some(lost) = raw.invalidation_lost_after_background {
+        p.invalidation_lost_after_background = lost;
+    }
     if let Some(cap) = raw.max_concurrent_transfers {
         if *cap.get_ref() == 0 {
             return Err(at.at(

@@ -164,6 +164,8 @@ pub(crate) struct SessionState {
     /// ID-5: an app extension process holds the session; its events go there, and the
     /// app's own connect is refused with -996 until the extension exits.
     pub extension: bool,
+    /// INV-3: the app went to the background while this session was being invalidated.
+    pub backgrounded_while_invalidating: bool,
 }
 
 impl SessionState {
@@ -178,6 +180,7 @@ impl SessionState {
             wake_blocked: false,
             invalidating: false,
             extension: false,
+            backgrounded_while_invalidating: false,
         }
     }
 }
@@ -697,6 +700,13 @@ impl Daemon {
     }
 
     /// Completes an invalidation once the session has no unfinished task.
+    /// The app left the foreground: remembered by every session being invalidated (INV-3).
+    pub fn app_left_foreground(&mut self) {
+        for s in self.sessions.values_mut().filter(|s| s.invalidating) {
+            s.backgrounded_while_invalidating = true;
+        }
+    }
+
     fn finish_invalidation(&mut self, session: &str) {
         let idle = self.all_tasks_done(session);
         let Some(s) = self.sessions.get_mut(session) else {
@@ -704,6 +714,7 @@ impl Daemon {
         };
         if s.invalidating && idle {
             s.invalidating = false;
+            s.backgrounded_while_invalidating &= self.profile.invalidation_lost_after_background;
             self.emit(DelegateEvent::Invalidated {
                 session: session.to_string(),
                 error: None,

@@ -144,6 +144,7 @@ impl Simulation {
     /// Foreground → background; the system suspends the app after the grace period.
     fn enter_background(&mut self) {
         self.set_state(AppState::Background);
+        self.daemon.app_left_foreground();
         self.with_app(Callback::DidEnterBackground, |app, ctx| {
             app.did_enter_background(ctx)
         });

@@ -318,6 +318,15 @@ impl Simulation {
             let Some(s) = self.daemon.sessions.get_mut(&session) else {
                 continue;
             };
+            // INV-3 knob: an iOS 10 bug lost did-become-invalid after finishTasksAndInvalidate
+            // when the app had gone to the background meanwhile.
+            if matches!(ev, DelegateEvent::Invalidated { error: None, .. })
+                && std::mem::take(&mut s.backgrounded_while_invalidating)
+            {
+                let lost = crate::trace::What::InvalidationLost { session };
+                self.record(crate::trace::Actor::Daemon, lost);
+                continue;
+            }
             // ID-5: the process connected to the session receives its events.
             if s.extension {
                 to_extension.push(ev);
