@@ -6,6 +6,7 @@ pub mod reference;
 
 use bgsim_simulator::app::SessionConfig;
 use bgsim_simulator::AppFactory;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// The background session configuration a scenario asks the app to use (`[session]`):
@@ -71,24 +72,20 @@ impl SessionSettings {
 }
 
 /// The built-in apps, by name: the reference app, the article's app, then the mutants.
-pub const NAMES: [&str; 6] = [
-    "reference",
-    "article",
-    mutants::MUTANTS[0].0,
-    mutants::MUTANTS[1].0,
-    mutants::MUTANTS[2].0,
-    mutants::MUTANTS[3].0,
-];
+pub static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mutants = mutants::MUTANTS.iter().map(|m| m.name);
+    ["reference", "article"]
+        .into_iter()
+        .chain(mutants)
+        .collect()
+});
 
 /// One line about the built-in app called `name`.
 pub fn describe(name: &str) -> &'static str {
     match name {
         "reference" => "a correct download manager: the model answer",
         "article" => "a literal port of the seed article's code, bugs included",
-        _ => mutants::MUTANTS
-            .iter()
-            .find(|(n, _, _)| *n == name)
-            .map_or("", |(_, _, about)| about),
+        _ => mutants::find(name).map_or("", |m| m.about),
     }
 }
 
@@ -103,7 +100,7 @@ pub fn session_identifier(name: &str) -> Option<&'static str> {
     match name {
         "article" => Some(article::SESSION_ID),
         "reference" => Some(reference::SESSION_ID),
-        _ if mutants::bug(name).is_some() => Some(reference::SESSION_ID),
+        _ if mutants::find(name).is_some() => Some(reference::SESSION_ID),
         _ => None,
     }
 }
@@ -114,7 +111,7 @@ pub fn factory_with(name: &str, settings: &SessionSettings) -> Option<AppFactory
     let bug = match name {
         "article" => return Some(Box::new(|| Box::new(article::ArticleApp::default()))),
         "reference" => None,
-        _ => Some(mutants::bug(name)?),
+        _ => Some(mutants::find(name)?.bug),
     };
     let settings = settings.clone();
     Some(Box::new(move || {

@@ -33,6 +33,7 @@
 
 mod transfers;
 
+pub use super::mutants::Bug;
 use super::SessionSettings;
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::app::{
@@ -45,24 +46,6 @@ use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-/// One real bug to switch on in the reference app: the mutants of src/apps/mutants.rs.
-/// Without one, this is the model answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Bug {
-    /// real-bugs NL-05 / RATE-4: downloads run one at a time, the next started when one
-    /// ends, often from a background wake, where the rate limiter delays it more each time.
-    OneAtATime,
-    /// real-bugs P10 / API-2: tasks are created with the completion-handler API, which a
-    /// background session refuses with an exception.
-    CompletionHandlerApi,
-    /// real-bugs NL-04 / API-4: a fetch keeps its data task when the app leaves the
-    /// foreground, so it dies with -997 once the app is suspended.
-    DataTaskInBackground,
-    /// API-6: uploads stream the file's bytes instead of handing the daemon the file, so
-    /// they die with -997 once the app is suspended.
-    StreamedUpload,
-}
 
 /// The reference app's background session identifier.
 pub const SESSION_ID: &str = "com.bgsim.reference.downloads";

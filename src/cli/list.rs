@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// Prints the catalogue. Scenario files that do not load are named, not fatal.
 pub fn list(scenarios: &[PathBuf]) -> Result<(), CliError> {
     println!("apps:");
-    for name in apps::NAMES {
+    for &name in apps::NAMES.iter() {
         println!("  {name:<12} {}", apps::describe(name));
     }
     println!("\nchecks:");
