@@ -17,6 +17,9 @@ pub enum Bug {
     /// API-6: uploads stream the file's bytes instead of handing the daemon the file, so
     /// they die with -997 once the app is suspended.
     StreamedUpload,
+    // ---- real-bugs A (lifecycle) and B (completion handler) ----
+    // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
+    // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
 }
 
 /// A mutant: the reference app with one bug.
@@ -58,6 +61,9 @@ pub const MUTANTS: &[Mutant] = &[
         about: "uploads from a stream instead of a file (API-6)",
         caught_by: &[],
     },
+    // ---- real-bugs A (lifecycle) and B (completion handler) ----
+    // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
+    // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
 ];
 
 /// The mutant called `name`.

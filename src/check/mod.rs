@@ -80,6 +80,9 @@ pub const CATALOGUE: &[Check] = &[
     files::NO_ORPHANS,
     outcome::NO_EXCEPTION,
     upload::DELIVERED,
+    // ---- checks added for real-bugs A and B ----
+    // ---- checks added for real-bugs C and D ----
+    // ---- checks added for real-bugs E, F, G and H ----
 ];
 
 /// Compares a container file with served content: None when equal, else what differs.
