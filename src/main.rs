@@ -71,6 +71,19 @@ enum Command {
         #[arg(long, default_value = "scenarios")]
         scenarios: Vec<PathBuf>,
     },
+    /// Run every mutant (the reference app with one real bug) against the scenarios.
+    ///
+    /// Prints which scenario kills each mutant with which check. Exit code 1 when a
+    /// mutant survives, is caught only by checks its bug is not about, or the reference
+    /// app fails a scenario; 2 for bad input; else 0.
+    Mutants {
+        /// Folder (or files) of scenarios; those written for the reference app are used.
+        #[arg(long, default_value = "scenarios")]
+        scenarios: Vec<PathBuf>,
+        /// How the simulated daemon reaches the fixture server.
+        #[arg(long, value_enum, default_value = "memory")]
+        transport: TransportArg,
+    },
     /// Serve fixture files over HTTP on loopback (ranges, validators, HEAD), until Ctrl-C.
     Serve {
         /// Folder whose files are served at /<relative path>.
@@ -83,6 +96,15 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
+}
+
+impl From<TransportArg> for Transport {
+    fn from(t: TransportArg) -> Transport {
+        match t {
+            TransportArg::Tcp => Transport::Tcp,
+            TransportArg::Memory => Transport::Memory,
+        }
+    }
 }
 
 /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
@@ -105,10 +127,7 @@ fn main() -> ExitCode {
             overrides: Overrides {
                 app,
                 seed,
-                transport: match transport {
-                    TransportArg::Tcp => Transport::Tcp,
-                    TransportArg::Memory => Transport::Memory,
-                },
+                transport: transport.into(),
             },
             quiet,
             format: match format {
@@ -118,6 +137,10 @@ fn main() -> ExitCode {
             colour: colour(),
         }),
         Command::List { scenarios } => cli::list::list(&scenarios).map(|()| 0),
+        Command::Mutants {
+            scenarios,
+            transport,
+        } => cli::mutants::mutants(&scenarios, transport.into()),
         Command::Serve {
             fixtures,
             scenario,

@@ -119,6 +119,16 @@ fn cases() -> Vec<Case> {
                 (secs(1.0), upload("/uploads/photo.jpg", 100_000, 3)),
             ],
         ),
+        (
+            "task-in-foreground",
+            bgsim::apps::factory("nl-05-one-at-a-time").unwrap(),
+            vec![
+                (secs(0.0), Action::Launch),
+                (secs(1.0), download(BIG, "Documents/big")),
+                (secs(1.0), download("/notes.txt", "Documents/notes")),
+                (secs(2.0), Action::Home),
+            ],
+        ),
     ]
 }
 

@@ -194,3 +194,42 @@ fn the_articles_delete_then_copy_loses_the_file_when_the_phone_is_locked() {
         "Documents/xamarin.png held a downloaded file, was deleted, and nothing replaced it"
     ));
 }
+
+#[test]
+fn mutants_reports_survivors_with_exit_1_and_bad_files_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    // One quiet download in the foreground: too gentle to catch most bugs.
+    let gentle = "name = \"gentle\"\napp = \"reference\"\n\n[[fixture]]\npath = \"/a.bin\"\nsize = \"64KiB\"\nseed = 1\n\n[[step]]\nat = \"0s\"\ndo = \"launch\"\n[[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"/a.bin\"\nto = \"Documents/a.bin\"\n\n[expect]\nfiles = { \"Documents/a.bin\" = \"/a.bin\" }\n";
+    broken_file(dir.path(), "gentle.toml", gentle);
+    let path = dir.path().display().to_string();
+    let out = bgsim(&["mutants", "--scenarios", &path]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("SURVIVED"), "{stdout}");
+    assert!(
+        stdout.contains("reference app: passes every scenario"),
+        "{stdout}"
+    );
+    // The completion-handler API raises at once, whatever the scenario.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("p10-completion-handler-api"))
+        .unwrap();
+    assert!(
+        line.contains("gentle: ") && line.contains("no-exception"),
+        "{line}"
+    );
+
+    let file = broken_file(
+        dir.path(),
+        "broken.toml",
+        "name = \"x\"\napp = \"nobody\"\n",
+    );
+    let out = bgsim(&["mutants", "--scenarios", &path]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{file}:2:7: unknown app `nobody`")),
+        "{stderr}"
+    );
+}

@@ -41,25 +41,25 @@ pub const MUTANTS: &[Mutant] = &[
         name: "nl-05-one-at-a-time",
         bug: Bug::OneAtATime,
         about: "starts the next download only when one ends, from the background (NL-05, RATE-4)",
-        caught_by: &[],
+        caught_by: &["task-in-foreground"],
     },
     Mutant {
         name: "p10-completion-handler-api",
         bug: Bug::CompletionHandlerApi,
         about: "creates tasks with the completion-handler API (P10, API-2)",
-        caught_by: &[],
+        caught_by: &["no-exception"],
     },
     Mutant {
         name: "nl-04-data-task-in-background",
         bug: Bug::DataTaskInBackground,
         about: "keeps a fetch's data task when the app leaves the foreground (NL-04, API-4)",
-        caught_by: &[],
+        caught_by: &["one-outcome", "state-agrees"],
     },
     Mutant {
         name: "api-6-streamed-upload",
         bug: Bug::StreamedUpload,
         about: "uploads from a stream instead of a file (API-6)",
-        caught_by: &[],
+        caught_by: &["one-outcome", "state-agrees"],
     },
     // ---- real-bugs A (lifecycle) and B (completion handler) ----
     // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----

@@ -7,6 +7,7 @@ mod facts;
 mod files;
 mod handler;
 mod outcome;
+mod scheduling;
 mod upload;
 
 use crate::server::FixtureServer;
@@ -80,6 +81,7 @@ pub const CATALOGUE: &[Check] = &[
     files::NO_ORPHANS,
     outcome::NO_EXCEPTION,
     upload::DELIVERED,
+    scheduling::TASKS_IN_FOREGROUND,
     // ---- checks added for real-bugs A and B ----
     // ---- checks added for real-bugs C and D ----
     // ---- checks added for real-bugs E, F, G and H ----

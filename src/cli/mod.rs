@@ -4,6 +4,7 @@
 //! a scenario file, a fixtures folder); 3 a run did not settle within its bounds.
 
 pub mod list;
+pub mod mutants;
 pub mod run;
 pub mod serve;
 

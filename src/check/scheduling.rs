@@ -1,0 +1,82 @@
+//! When the app hands work to the daemon. Tasks created while the app runs in the
+//! background wait for the resume rate limiter, whose delay doubles at every wake (RATE-1,
+//! RATE-4): a download the user asked for in the foreground must get its task there.
+
+use super::facts::Facts;
+use super::{Check, Evidence, Violation};
+use bgsim_simulator::app::AppState;
+use bgsim_simulator::trace::{Callback, What};
+
+pub(super) const TASKS_IN_FOREGROUND: Check = Check {
+    id: "task-in-foreground",
+    statement: "a download asked for in the foreground gets its task before the app leaves the foreground, unless its session could not take one",
+    explanation: "iOS delays tasks created from the background by the resume rate limiter, \
+        which doubles at every background wake (60 s, 120 s, 240 s...): a queue that an app \
+        drains one download at a time from the background stalls for hours (RATE-4, NL-05). \
+        Create every task the user asked for while the app is in the foreground; only a \
+        session being invalidated or refused (INV-1, ID-5) is a reason to wait.",
+    run: tasks_in_foreground,
+};
+
+fn tasks_in_foreground(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for d in &f.downloads {
+        let Some(asked) = d.request else { continue };
+        if !matches!(
+            &f.records[asked].what,
+            What::Callback {
+                callback: Callback::UserTappedDownload { .. },
+                ..
+            }
+        ) {
+            continue;
+        }
+        let first_task = f
+            .tasks
+            .values()
+            .filter(|t| t.description.as_deref() == Some(d.key.as_str()))
+            .map(|t| t.created)
+            .min();
+        let Some(created) = first_task else { continue };
+        let left = f.records[asked..created].iter().position(|r| {
+            matches!(
+                r.what,
+                What::State {
+                    from: AppState::Foreground,
+                    ..
+                }
+            )
+        });
+        let Some(left) = left.map(|p| p + asked) else {
+            continue;
+        };
+        // The session could not take a task (refused at the time of asking, or meanwhile
+        // invalidated or refused), or the user paused the download.
+        let refused_when_asked = f.records[..asked].iter().rev().find_map(|r| match r.what {
+            What::SessionRefused { .. } => Some(true),
+            What::SessionCreated { .. } => Some(false),
+            _ => None,
+        });
+        let excused = refused_when_asked == Some(true)
+            || f.records[asked..created].iter().any(|r| {
+                matches!(
+                    r.what,
+                    What::SessionInvalidated { .. }
+                        | What::SessionRefused { .. }
+                        | What::InvalidatedSessionReturned { .. }
+                )
+            })
+            || d.states.iter().any(|(i, s)| *i < created && s == "paused");
+        if !excused {
+            out.push(Violation::new(
+                TASKS_IN_FOREGROUND.id,
+                format!(
+                    "download {} was asked for in the foreground but got its first task only after the app left it",
+                    d.key
+                ),
+                vec![asked, left, created],
+            ));
+        }
+    }
+    out
+}
