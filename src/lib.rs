@@ -11,6 +11,7 @@
 pub mod apps;
 pub mod check;
 pub mod cli;
+pub mod fuzz;
 pub mod kill_matrix;
 pub mod report;
 pub mod rules;

@@ -98,13 +98,25 @@ fn temp_in_callback(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 }
 
 /// The bytes the server serves for a fixture URL, if it is one.
-fn served(e: &Evidence<'_>, url: &str) -> Option<Content> {
+/// Every version the fixture at `url` had during the run, the current one first: a
+/// download that finished before the resource changed holds an older one, rightly.
+fn served(e: &Evidence<'_>, url: &str) -> Option<Vec<Content>> {
     let path = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))?
         .strip_prefix(FIXTURE_HOST)?;
-    e.server
-        .with_fixtures(|set| set.get(path).map(|fx| fx.current().content.clone()))
+    e.server.with_fixtures(|set| {
+        let fx = set.get(path)?;
+        let current = fx.current_index();
+        let mut versions = vec![fx.current().content.clone()];
+        let older = fx
+            .versions()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != current);
+        versions.extend(older.map(|(_, v)| v.content.clone()));
+        Some(versions)
+    })
 }
 
 /// Compares a container file with served content; None when equal, else what differs.
@@ -201,10 +213,15 @@ fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim> {
 fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     for (dest, claim) in claims(f) {
-        let Some(content) = served(e, &claim.url) else {
+        let Some(versions) = served(e, &claim.url) else {
             continue;
         };
-        if let Some(problem) = compare(e, &dest, &content) {
+        let problems: Vec<String> = versions
+            .iter()
+            .map_while(|content| compare(e, &dest, content))
+            .collect();
+        if problems.len() == versions.len() {
+            let problem = &problems[0];
             out.push(Violation::new(
                 DELIVERED.id,
                 format!("the app took {} as done, but {problem}", claim.label),

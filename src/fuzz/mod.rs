@@ -1,0 +1,48 @@
+//! Fuzzing lifecycles (issue 6): generate a case from a seed ([`generate`]), run it against
+//! an app, and when a check fires, shrink the case ([`shrink`]) to a small scenario file
+//! that replays the same failure with `bgsim run`.
+
+pub mod case;
+pub mod generate;
+pub mod shrink;
+
+use crate::apps;
+use crate::check;
+use crate::runner::{run_scenario, Outcome, Overrides};
+use crate::scenario::{self, Known, Scenario};
+use crate::world::Transport;
+use case::Case;
+use std::path::Path;
+
+/// What identifies a failure while shrinking: the first check that fired, in catalogue
+/// order. Shrinking keeps a smaller case only if this check still fires.
+pub type Signature = &'static str;
+
+/// `case` as a validated scenario for `app`. Generated and shrunk cases are always valid;
+/// an error here is a bug in the fuzzer, reported with the file text.
+pub fn scenario(case: &Case, app: &str) -> Result<Scenario, String> {
+    let checks = check::ids();
+    let known = Known {
+        apps: &apps::NAMES,
+        checks: &checks,
+    };
+    let text = case.to_toml(app, &format!("fuzz case (seed {})", case.seed));
+    scenario::parse(&text, Path::new("fuzz.toml"), &known)
+        .map_err(|e| format!("the fuzzer wrote an invalid scenario: {e}\n{text}"))
+}
+
+/// Runs `case` against `app` on the in-memory transport.
+pub fn run(case: &Case, app: &str) -> Result<Outcome, String> {
+    let s = scenario(case, app)?;
+    let overrides = Overrides {
+        app: None,
+        seed: None,
+        transport: Transport::Memory,
+    };
+    run_scenario(&s, &overrides).map_err(|e| format!("the run failed: {e}"))
+}
+
+/// The failure a run shows, if any: its first violated check.
+pub fn signature(o: &Outcome) -> Option<Signature> {
+    o.violations.first().map(|v| v.check)
+}

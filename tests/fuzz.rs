@@ -1,0 +1,47 @@
+//! The fuzzer's parts (issue 6): generated cases are valid scenarios, the same seed gives
+//! the same case, the reference app passes them, and shrinking ends small.
+
+use bgsim::fuzz::{self, generate, shrink};
+
+#[test]
+fn every_generated_case_is_a_valid_scenario_and_the_same_seed_gives_the_same_case() {
+    for seed in 0..300 {
+        let case = generate::case(seed, generate::Limits::default());
+        assert_eq!(case, generate::case(seed, generate::Limits::default()));
+        fuzz::scenario(&case, "reference").unwrap();
+    }
+}
+
+#[test]
+fn the_reference_app_violates_nothing_on_generated_cases() {
+    for seed in 0..40 {
+        let case = generate::case(seed, generate::Limits::default());
+        let o = fuzz::run(&case, "reference").unwrap();
+        assert!(
+            o.violations.is_empty() && !o.unbounded(),
+            "seed {seed}: {:?}\n{}",
+            o.violations,
+            case.to_toml("reference", "failing case")
+        );
+    }
+}
+
+#[test]
+fn shrinking_a_failure_of_over_100_steps_ends_at_10_steps_or_fewer() {
+    let limits = generate::Limits {
+        max_steps: 150,
+        ..generate::Limits::default()
+    };
+    let app = "p10-completion-handler-api";
+    let case = (0..)
+        .map(|seed| generate::case(seed, limits))
+        .find(|c| c.steps.len() > 100)
+        .unwrap();
+    let signature = fuzz::signature(&fuzz::run(&case, app).unwrap()).expect("it fails");
+    let fails = |c: &bgsim::fuzz::case::Case| {
+        fuzz::run(c, app).ok().as_ref().and_then(fuzz::signature) == Some(signature)
+    };
+    let small = shrink::shrink(&case, fails, 500);
+    assert!(small.steps.len() <= 10, "{}", small.to_toml(app, "shrunk"));
+    assert!(fails(&small), "the shrunk case still fails the same way");
+}
