@@ -98,7 +98,7 @@ fn temp_in_callback(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 }
 
 /// The bytes the server serves for a fixture URL, if it is one.
-fn served(e: &Evidence<'_>, url: &str) -> Option<Content> {
+pub(super) fn served(e: &Evidence<'_>, url: &str) -> Option<Content> {
     let path = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))?
@@ -130,7 +130,7 @@ pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option
 }
 
 /// A download the app accepted as done: which one, where it should be, and when.
-struct Claim {
+pub(super) struct Claim {
     label: String,
     request: Option<usize>,
     url: String,
@@ -141,7 +141,7 @@ struct Claim {
 /// requests it reports nothing about, the ones whose 2xx file and nil completion it took
 /// (its only way to accept a download). A later download to the same destination rightly
 /// replaces an earlier one, so each destination keeps only its last claim.
-fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim> {
+pub(super) fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim> {
     let mut out: std::collections::BTreeMap<String, Claim> = Default::default();
     let mut add = |dest: &str, claim: Claim| {
         let dest = f.normalise(dest);

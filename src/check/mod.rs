@@ -6,6 +6,7 @@
 mod facts;
 mod files;
 mod handler;
+mod keep;
 mod outcome;
 mod upload;
 
@@ -82,6 +83,8 @@ pub const CATALOGUE: &[Check] = &[
     upload::DELIVERED,
     // ---- checks added for real-bugs A and B ----
     // ---- checks added for real-bugs C and D ----
+    keep::FINISHED_FILE_KEPT,
+    keep::RESUME_DATA_USED,
     // ---- checks added for real-bugs E, F, G and H ----
 ];
 
