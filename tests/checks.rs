@@ -6,7 +6,7 @@ mod common;
 
 use bgsim::check::{self, Evidence, Violation, CATALOGUE};
 use bgsim::world::{Run, Transport};
-use bgsim_simulator::{Action, AppFactory, RunEnd, SimTime};
+use bgsim_simulator::{Action, AppFactory, RunEnd, SimTime, UserCommand};
 use common::broken::{self, Flaw};
 use common::broken_upload::{self, UploadFlaw};
 use common::*;
@@ -57,6 +57,39 @@ fn twice_to_one_place() -> Vec<(SimTime, Action)> {
 
 fn article() -> AppFactory {
     bgsim::apps::factory("article").unwrap()
+}
+
+/// real-bugs C and D: the reference app with one real bug.
+fn mutant(name: &str) -> AppFactory {
+    bgsim::apps::factory(name).expect("a known mutant")
+}
+
+/// The app downloads in the foreground, into a folder that does not exist yet (TF-05).
+fn foreground_into_a_folder() -> Vec<(SimTime, Action)> {
+    vec![
+        (secs(0.0), Action::Launch),
+        (secs(1.0), download("/xamarin.png", "Documents/new/file")),
+    ]
+}
+
+/// The user pauses a download, the system kills the app, the user resumes it (RD-04).
+fn paused_then_killed() -> Vec<(SimTime, Action)> {
+    let to = || "Documents/file".to_string();
+    vec![
+        (secs(0.0), Action::Launch),
+        (secs(1.0), download(BIG, &to())),
+        (
+            secs(3.0),
+            Action::User(UserCommand::Pause { destination: to() }),
+        ),
+        (secs(5.0), Action::Home),
+        (secs(15.0), Action::SystemKill),
+        (secs(30.0), Action::Launch),
+        (
+            secs(31.0),
+            Action::User(UserCommand::Resume { destination: to() }),
+        ),
+    ]
 }
 
 /// A check, the app that breaks it, and the timeline that shows it.
@@ -128,6 +161,17 @@ fn cases() -> Vec<Case> {
                 (secs(1.0), download("/notes.txt", "Documents/notes")),
                 (secs(2.0), Action::Home),
             ],
+        ),
+        // ---- checks added for real-bugs C and D ----
+        (
+            "finished-file-kept",
+            mutant("tf-05-no-parent-folder"),
+            foreground_into_a_folder(),
+        ),
+        (
+            "resume-data-used",
+            mutant("rd-04-resume-data-in-memory"),
+            paused_then_killed(),
         ),
     ]
 }

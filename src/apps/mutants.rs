@@ -1,5 +1,23 @@
 //! Mutants: the reference app with exactly one real bug each, named after the bug's ID in
 //! real-bugs.md. A harness is as good as the bugs it catches.
+//!
+//! ## real-bugs C (temp files, the move) and D (resume data, Range)
+//!
+//! Each entry has a mutant but these two:
+//! - **TF-10** (every move is a sandbox violation until reinstall): an OS bug with no
+//!   app-side mistake of its own. What it asks of the app (surface the failed move, never
+//!   report success) is what `tf-01-move-result-ignored` breaks; the model has no fault
+//!   that makes every move fail, so "does not retry forever" has nothing to run against.
+//! - **RD-07** (server-side Range misbehaviour): the app-side mistakes (appending a 200 to
+//!   the partial file, trusting an unchecked 206 start) belong to apps that send their own
+//!   Range requests, and an app in the model cannot (`AppContext` tasks take a URL, no
+//!   headers): resumes are the daemon's, whose Range handling the `fault-*` scenarios
+//!   cover. The app-side defence left, checking the handed-over file's length, is what
+//!   `rd-02-no-length-check` breaks.
+//!
+//! `tf-01-move-result-ignored` is killed where the locked device refuses the move
+//! (tf-06-device-locked-data-protection): the model has no fault that hands over a
+//! location in an old container (FILE-4), the OS bug of TF-01 itself.
 
 /// One real bug to switch on in the reference app (src/apps/reference.rs).
 /// Without one, this is the model answer.
@@ -19,6 +37,40 @@ pub enum Bug {
     StreamedUpload,
     // ---- real-bugs A (lifecycle) and B (completion handler) ----
     // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
+    /// real-bugs TF-01 / FILE-1: the result of the move is not checked; the download is
+    /// called done whether or not the file reached its destination.
+    MoveResultIgnored,
+    /// real-bugs TF-02 / FILE-1: the temporary file is moved later, from a block on the
+    /// main queue (as after a bridge round trip), when iOS has already deleted it.
+    AsyncMove,
+    /// real-bugs TF-03 / HTTP-1: the response status is not checked; an error body is
+    /// moved to the destination and the download called done.
+    ErrorBodyKept,
+    /// real-bugs TF-05 / FILE-1: the destination's parent folder is not created first, so
+    /// the move into a folder that does not exist yet fails.
+    NoParentFolder,
+    /// real-bugs TF-06 / FILE-6: a move refused by data protection (device locked) is a
+    /// failure; the file is not staged to be put in place after the unlock.
+    NoStagingWhenLocked,
+    /// real-bugs TF-07 / FILE-4: the destination is stored as an absolute path, which goes
+    /// stale when the container moves.
+    AbsoluteDestination,
+    /// real-bugs TF-09 / RES-7: giving up on a download, the app deletes its own resume
+    /// data but leaves the partial file it points to in tmp/.
+    ResumeDataLeaked,
+    /// real-bugs RD-01 / RES-2: a paused download whose pause produced no resume data
+    /// cannot be resumed: resuming it does nothing, and it stays paused.
+    PausedWithoutResumeData,
+    /// real-bugs RD-02 / RES-6: the file handed over is not checked against the announced
+    /// length, so the short (or empty) file an OS resume-data bug produces is kept.
+    NoLengthCheck,
+    /// real-bugs RD-04 / RES-4: resume data lives only in memory; a new process has none,
+    /// and a download paused before the app died starts again from byte 0.
+    ResumeDataInMemory,
+    /// real-bugs RD-06 / TID-5: a task made from resume data is not recorded against its
+    /// download (the app looks downloads up by the task's request, which such a task
+    /// lacks), so its events are dropped and the download is silently lost.
+    ResumedTaskUntracked,
     // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
 }
 
@@ -63,6 +115,73 @@ pub const MUTANTS: &[Mutant] = &[
     },
     // ---- real-bugs A (lifecycle) and B (completion handler) ----
     // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
+    Mutant {
+        name: "tf-01-move-result-ignored",
+        bug: Bug::MoveResultIgnored,
+        about: "calls a download done without checking that its file was moved (TF-01, FILE-1)",
+        caught_by: &["file-delivered"],
+    },
+    Mutant {
+        name: "tf-02-async-move",
+        bug: Bug::AsyncMove,
+        about: "moves the temporary file from a later block, after iOS deleted it (TF-02, FILE-1)",
+        caught_by: &["temp-file-in-callback"],
+    },
+    Mutant {
+        name: "tf-03-error-body-kept",
+        bug: Bug::ErrorBodyKept,
+        about: "keeps a non-2xx body as the downloaded file (TF-03, HTTP-1)",
+        caught_by: &["no-error-body"],
+    },
+    Mutant {
+        name: "tf-05-no-parent-folder",
+        bug: Bug::NoParentFolder,
+        about: "moves the file into a folder it never created (TF-05, FILE-1)",
+        caught_by: &["finished-file-kept"],
+    },
+    Mutant {
+        name: "tf-06-no-staging-when-locked",
+        bug: Bug::NoStagingWhenLocked,
+        about: "fails a download whose move the locked device refused (TF-06, FILE-6)",
+        caught_by: &["finished-file-kept"],
+    },
+    Mutant {
+        name: "tf-07-absolute-destination",
+        bug: Bug::AbsoluteDestination,
+        about:
+            "stores destinations as absolute paths, stale after a container move (TF-07, FILE-4)",
+        caught_by: &["finished-file-kept"],
+    },
+    Mutant {
+        name: "tf-09-resume-data-leaked",
+        bug: Bug::ResumeDataLeaked,
+        about: "gives up on a download but leaves its partial file in tmp/ (TF-09, RES-7)",
+        caught_by: &["no-orphan-files"],
+    },
+    Mutant {
+        name: "rd-01-paused-without-resume-data",
+        bug: Bug::PausedWithoutResumeData,
+        about: "cannot resume a download whose pause produced no resume data (RD-01, RES-2)",
+        caught_by: &["one-outcome"],
+    },
+    Mutant {
+        name: "rd-02-no-length-check",
+        bug: Bug::NoLengthCheck,
+        about: "keeps a short file an OS resume-data bug hands over (RD-02, RES-6)",
+        caught_by: &["file-delivered"],
+    },
+    Mutant {
+        name: "rd-04-resume-data-in-memory",
+        bug: Bug::ResumeDataInMemory,
+        about: "keeps resume data in memory only: after a kill it restarts from 0 (RD-04, RES-4)",
+        caught_by: &["resume-data-used"],
+    },
+    Mutant {
+        name: "rd-06-resumed-task-untracked",
+        bug: Bug::ResumedTaskUntracked,
+        about: "loses track of a task made from resume data; its events are dropped (RD-06, TID-5)",
+        caught_by: &["one-outcome", "state-agrees"],
+    },
     // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
 ];
 

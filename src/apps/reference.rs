@@ -261,6 +261,7 @@ impl Core {
         } else {
             None
         };
+        let resumed = from_resume.is_some();
         let task = match from_resume {
             Some(data) => ctx.download_task_with_resume_data(session, &data),
             None if self.bug == Some(Bug::CompletionHandlerApi) => {
@@ -284,7 +285,11 @@ impl Core {
         }
         ctx.resume(&task);
         let d = self.store.downloads.get_mut(key).expect("checked above");
-        d.task_id = Some(task.task_id);
+        // real-bugs RD-06: the mutant files a task under its request, which a task made
+        // from resume data does not have: that task is never recorded.
+        if !(resumed && self.bug == Some(Bug::ResumedTaskUntracked)) {
+            d.task_id = Some(task.task_id);
+        }
         d.attempts += 1;
         d.file_ready = false;
         d.http_status = None;
@@ -419,7 +424,8 @@ impl Core {
         };
         let status = task.response.as_ref().map_or(0, |r| r.status);
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
-        if !(200..300).contains(&status) {
+        // real-bugs TF-03: the mutant never looks at the status.
+        if !(200..300).contains(&status) && self.bug != Some(Bug::ErrorBodyKept) {
             d.http_status = Some(status);
             if matches!(status, 429 | 503) {
                 // Delay-seconds, or an HTTP-date counted from the response's Date.
@@ -436,7 +442,9 @@ impl Core {
             .as_ref()
             .is_some_and(|r| r.content_encoding.is_some());
         let expected = if encoded { -1 } else { task.bytes_expected };
-        let size = (expected >= 0).then(|| ctx.file_size(location));
+        // real-bugs RD-02: the mutant takes whatever file it is handed.
+        let checked = expected >= 0 && self.bug != Some(Bug::NoLengthCheck);
+        let size = checked.then(|| ctx.file_size(location));
         if let Some(Ok(size)) = size.filter(|s| *s != Ok(expected as u64)) {
             ctx.log(format!(
                 "{key}: file has {size} of {expected} bytes; discarded"
@@ -450,7 +458,9 @@ impl Core {
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         let destination = d.destination.clone();
         let staging = format!("{destination}.bgsim-partial");
-        if let Some((parent, _)) = destination.rsplit_once('/') {
+        // real-bugs TF-05: the mutant assumes the destination's folder exists.
+        let parent = destination.rsplit_once('/').map(|(p, _)| p);
+        if let Some(parent) = parent.filter(|_| self.bug != Some(Bug::NoParentFolder)) {
             let _ = ctx.create_dir_all(parent);
         }
         if ctx.file_exists(&staging) {
@@ -462,7 +472,8 @@ impl Core {
         let moved = match moved {
             // TF-06: Documents is closed while the device is locked. Keep the file where
             // the lock does not reach and finish the move later.
-            Err(FsError::PermissionDenied) => {
+            // (real-bugs TF-06: the mutant takes the refusal as a failure.)
+            Err(FsError::PermissionDenied) if self.bug != Some(Bug::NoStagingWhenLocked) => {
                 let _ = ctx.create_dir_all(PENDING_DIR);
                 let pending = format!("{PENDING_DIR}/{key}");
                 ctx.move_item(location, &pending).map(|()| false)
@@ -471,6 +482,8 @@ impl Core {
         };
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         match moved {
+            // real-bugs TF-01: the mutant calls the file ready whatever the move did.
+            _ if self.bug == Some(Bug::MoveResultIgnored) => d.file_ready = true,
             Ok(true) => d.file_ready = true,
             Ok(false) => d.pending_move = true,
             Err(e) => d.failure = Some(format!("could not move the file: {e}")),
@@ -629,7 +642,13 @@ impl Core {
                     }
                     self.set_status(ctx, &key, Status::Failed);
                     if let Some(data) = &e.resume_data {
-                        self.discard_resume_data(ctx, &key, data);
+                        if self.bug == Some(Bug::ResumeDataLeaked) {
+                            // real-bugs TF-09: only the app's own record goes; the
+                            // partial file the data points to stays in tmp/.
+                            let _ = ctx.remove_item(&resume_path(&key));
+                        } else {
+                            self.discard_resume_data(ctx, &key, data);
+                        }
                     }
                 }
             }
@@ -692,6 +711,12 @@ impl Core {
         if !d.user_paused {
             return;
         }
+        if self.bug == Some(Bug::PausedWithoutResumeData) && !ctx.file_exists(&resume_path(&key)) {
+            // real-bugs RD-01: the pause gave no resume data, and the mutant has nothing to
+            // resume from; the download stays paused for good.
+            ctx.log(format!("{key}: no resume data; cannot resume"));
+            return;
+        }
         d.user_paused = false;
         d.attempts = 0;
         self.start_task(ctx, &key);
@@ -751,6 +776,11 @@ impl App for ReferenceApp {
     fn did_finish_launching(&mut self, ctx: &mut AppContext<'_>, _options: &LaunchOptions) {
         let mut core = self.core.borrow_mut();
         core.load(ctx);
+        if core.bug == Some(Bug::ResumeDataInMemory) {
+            // real-bugs RD-04: the mutant kept resume data in memory only; a new process
+            // starts without any.
+            let _ = ctx.remove_item(RESUME_DIR);
+        }
         let settings = core.settings.clone();
         let session = open_session(ctx, &self.core, &settings);
         core.session = Some(session);
@@ -804,10 +834,14 @@ impl App for ReferenceApp {
         let mut core = self.core.borrow_mut();
         core.store.next_key += 1;
         let key = format!("d{}", core.store.next_key);
-        core.store.downloads.insert(
-            key.clone(),
-            Download::new(url.to_string(), destination.to_string()),
-        );
+        let destination = match core.bug {
+            // real-bugs TF-07: the mutant stores the absolute path of the destination.
+            Some(Bug::AbsoluteDestination) => format!("{}/{destination}", ctx.container_root()),
+            _ => destination.to_string(),
+        };
+        core.store
+            .downloads
+            .insert(key.clone(), Download::new(url.to_string(), destination));
         let busy = core.invalidating
             || core.refused
             || core.bug == Some(Bug::OneAtATime)
@@ -865,6 +899,26 @@ impl DownloadDelegate for Delegate {
         task: &TaskInfo,
         location: &str,
     ) {
+        let ok = task
+            .response
+            .as_ref()
+            .is_some_and(|r| (200..300).contains(&r.status));
+        if ok && self.core.borrow().bug == Some(Bug::AsyncMove) {
+            // real-bugs TF-02: the mutant moves the file from a later block on the main
+            // queue; by then iOS has deleted it, and the download fails for want of a file.
+            let to = {
+                let core = self.core.borrow();
+                core.key_of(task)
+                    .map(|k| core.store.downloads[&k].destination.clone())
+            };
+            let location = location.to_string();
+            ctx.dispatch(Queue::Main, "move the file", move |ctx| {
+                if let Some(Err(e)) = to.map(|to| ctx.move_item(&location, &to)) {
+                    ctx.log(format!("could not move the file: {e}"));
+                }
+            });
+            return;
+        }
         self.core.borrow_mut().finished(ctx, task, location);
     }
 

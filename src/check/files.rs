@@ -100,7 +100,7 @@ fn temp_in_callback(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 /// The bytes the server serves for a fixture URL, if it is one.
 /// Every version the fixture at `url` had during the run, the current one first: a
 /// download that finished before the resource changed holds an older one, rightly.
-fn served(e: &Evidence<'_>, url: &str) -> Option<Vec<Content>> {
+pub(super) fn served(e: &Evidence<'_>, url: &str) -> Option<Vec<Content>> {
     let path = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))?
@@ -141,8 +141,20 @@ pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option
     ))
 }
 
+/// Compares a container file with every version of a resource (the current one first):
+/// None when it holds one of them, else what differs from the current one.
+pub(super) fn compare_versions(
+    e: &Evidence<'_>,
+    file: &str,
+    versions: &[Content],
+) -> Option<String> {
+    let mut problems = versions.iter().map(|content| compare(e, file, content));
+    let first = problems.next()??;
+    problems.all(|p| p.is_some()).then_some(first)
+}
+
 /// A download the app accepted as done: which one, where it should be, and when.
-struct Claim {
+pub(super) struct Claim {
     label: String,
     request: Option<usize>,
     url: String,
@@ -153,7 +165,7 @@ struct Claim {
 /// requests it reports nothing about, the ones whose 2xx file and nil completion it took
 /// (its only way to accept a download). A later download to the same destination rightly
 /// replaces an earlier one, so each destination keeps only its last claim.
-fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim> {
+pub(super) fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim> {
     let mut out: std::collections::BTreeMap<String, Claim> = Default::default();
     let mut add = |dest: &str, claim: Claim| {
         let dest = f.normalise(dest);
@@ -216,12 +228,7 @@ fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
         let Some(versions) = served(e, &claim.url) else {
             continue;
         };
-        let problems: Vec<String> = versions
-            .iter()
-            .map_while(|content| compare(e, &dest, content))
-            .collect();
-        if problems.len() == versions.len() {
-            let problem = &problems[0];
+        if let Some(problem) = compare_versions(e, &dest, &versions) {
             out.push(Violation::new(
                 DELIVERED.id,
                 format!("the app took {} as done, but {problem}", claim.label),

@@ -6,6 +6,7 @@
 mod facts;
 mod files;
 mod handler;
+mod keep;
 mod outcome;
 mod scheduling;
 mod upload;
@@ -84,6 +85,8 @@ pub const CATALOGUE: &[Check] = &[
     scheduling::TASKS_IN_FOREGROUND,
     // ---- checks added for real-bugs A and B ----
     // ---- checks added for real-bugs C and D ----
+    keep::FINISHED_FILE_KEPT,
+    keep::RESUME_DATA_USED,
     // ---- checks added for real-bugs E, F, G and H ----
 ];
 
