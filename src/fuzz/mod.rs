@@ -2,7 +2,9 @@
 //! an app, and when a check fires, shrink the case ([`shrink`]) to a small scenario file
 //! that replays the same failure with `bgsim run`.
 
+pub mod campaign;
 pub mod case;
+pub mod coverage;
 pub mod generate;
 pub mod shrink;
 

@@ -1,0 +1,138 @@
+//! Coverage marks (simulation-lessons.md §5): counters for rare situations a campaign should
+//! reach. A mark never reached says the generator cannot get there, which no amount of
+//! passing runs would show.
+
+use bgsim_simulator::app::{AppState, CancelReason, UrlError};
+use bgsim_simulator::trace::{Callback, Record, What};
+use bgsim_simulator::Action;
+
+/// A rare situation, recognised in a history.
+pub struct Mark {
+    /// Its name, as reported.
+    pub name: &'static str,
+    /// Whether `records` show it.
+    pub seen: fn(&[Record]) -> bool,
+}
+
+fn callback(r: &Record) -> Option<&Callback> {
+    match &r.what {
+        What::Callback { callback, .. } => Some(callback),
+        _ => None,
+    }
+}
+
+/// Every mark, in report order.
+pub const MARKS: &[Mark] = &[
+    Mark {
+        name: "relaunch with held events",
+        seen: |rs| {
+            rs.iter().any(|r| {
+                matches!(
+                    r.what,
+                    What::Launched {
+                        in_background: true,
+                        ..
+                    }
+                )
+            })
+        },
+    },
+    Mark {
+        name: "completion during a wake",
+        seen: |rs| {
+            let mut in_wake = false;
+            rs.iter().any(|r| {
+                match &r.what {
+                    What::Wake { .. } => in_wake = true,
+                    What::State {
+                        to: AppState::Suspended,
+                        ..
+                    } => in_wake = false,
+                    _ => {}
+                }
+                in_wake
+                    && matches!(
+                        callback(r),
+                        Some(Callback::DidCompleteWithError { error: None, .. })
+                    )
+            })
+        },
+    },
+    Mark {
+        name: "force-quit mid-transfer",
+        seen: |rs| {
+            rs.iter().any(|r| {
+                matches!(&r.what, What::Failed { error, .. }
+                    if error.cancel_reason == Some(CancelReason::UserForceQuitApplication)
+                        && error.resume_data.is_some())
+            })
+        },
+    },
+    Mark {
+        name: "connection lost mid-body",
+        seen: |rs| {
+            rs.iter()
+                .any(|r| matches!(r.what, What::Interrupted { bytes, .. } if bytes > 0))
+        },
+    },
+    Mark {
+        name: "purge while resume data is held",
+        seen: |rs| {
+            rs.iter()
+                .any(|r| matches!(r.what, What::ResumeBytesGone { .. }))
+        },
+    },
+    Mark {
+        name: "resume after the resource changed",
+        seen: |rs| {
+            rs.iter().any(|r| {
+                matches!(
+                    callback(r),
+                    Some(Callback::DidResumeAtOffset { offset: 0, .. })
+                )
+            })
+        },
+    },
+    Mark {
+        name: "ranged resume",
+        seen: |rs| {
+            rs.iter()
+                .any(|r| matches!(&r.what, What::RequestSent { range: Some(_), .. }))
+        },
+    },
+    Mark {
+        name: "rate limiter at 2 minutes or more",
+        seen: |rs| {
+            rs.iter()
+                .any(|r| matches!(r.what, What::RateLimiter { delay } if delay.as_secs() >= 120))
+        },
+    },
+    Mark {
+        name: "request timed out",
+        seen: |rs| {
+            rs.iter().any(|r| {
+                matches!(&r.what, What::Failed { error, .. } if error.code == UrlError::TIMED_OUT)
+                    || matches!(&r.what, What::RequestTimedOut { .. })
+            })
+        },
+    },
+    Mark {
+        name: "step ignored in its state",
+        seen: |rs| {
+            rs.iter().any(|r| {
+                matches!(
+                    &r.what,
+                    What::Ignored {
+                        action: Action::Download { .. },
+                        ..
+                    }
+                )
+            })
+        },
+    },
+];
+
+/// Which marks `records` show, as one flag per mark of [`MARKS`].
+pub fn marks(records: &[Record]) -> Vec<bool> {
+    MARKS.iter().map(|m| (m.seen)(records)).collect()
+}
