@@ -20,6 +20,22 @@ pub enum Bug {
     // ---- real-bugs A (lifecycle) and B (completion handler) ----
     // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
     // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
+    /// real-bugs NL-02: a download whose task failed with -1005 after a network blip is
+    /// started again only when the user enqueues another download.
+    BlipNotRescheduled,
+    /// real-bugs NL-03: a -1001 that carries resume data is kept but not surfaced: no new
+    /// state, no retry.
+    TimeoutNotSurfaced,
+    /// real-bugs PR-01: progress divides by the expected length even when it is -1.
+    DividesByUnknownLength,
+    /// real-bugs PR-04: the bar restarts at 0 when a paused download resumes.
+    ProgressResetOnResume,
+    /// real-bugs ID-01: a task's download is found by its current URL, not its
+    /// `taskDescription`.
+    MatchesByUrl,
+    /// real-bugs ID-05: the user's pause lives only in memory; after a restart the download
+    /// is paused but can no longer be resumed.
+    PauseNotPersisted,
 }
 
 /// A mutant: the reference app with one bug.
@@ -64,6 +80,42 @@ pub const MUTANTS: &[Mutant] = &[
     // ---- real-bugs A (lifecycle) and B (completion handler) ----
     // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
     // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
+    Mutant {
+        name: "nl-02-blip-not-rescheduled",
+        bug: Bug::BlipNotRescheduled,
+        about: "after a -1005 the retry waits for the next enqueue: stuck running (NL-02, NET-5)",
+        caught_by: &["one-outcome", "state-agrees"],
+    },
+    Mutant {
+        name: "nl-03-timeout-not-surfaced",
+        bug: Bug::TimeoutNotSurfaced,
+        about: "keeps the resume data of a -1001 but neither retries nor reports it (NL-03, NET-3)",
+        caught_by: &["one-outcome", "state-agrees"],
+    },
+    Mutant {
+        name: "pr-01-divides-by-unknown-length",
+        bug: Bug::DividesByUnknownLength,
+        about: "divides the bytes written by an expected length of -1 (PR-01, PROG-2)",
+        caught_by: &["progress-sane"],
+    },
+    Mutant {
+        name: "pr-04-progress-resets-on-resume",
+        bug: Bug::ProgressResetOnResume,
+        about: "shows 0 when a paused download resumes from its resume data (PR-04, RES-4)",
+        caught_by: &["progress-sane"],
+    },
+    Mutant {
+        name: "id-01-matches-by-url",
+        bug: Bug::MatchesByUrl,
+        about: "finds a task's download by its current URL, which redirects change (ID-01, NET-7, TID-3)",
+        caught_by: &["one-outcome", "state-agrees"],
+    },
+    Mutant {
+        name: "id-05-pause-not-persisted",
+        bug: Bug::PauseNotPersisted,
+        about: "keeps the user's pause in memory only: after a restart it cannot be resumed (ID-05, RES-2)",
+        caught_by: &["one-outcome"],
+    },
 ];
 
 /// The mutant called `name`.

@@ -234,6 +234,12 @@ impl Core {
             Ok(Ok(store)) => self.store = store,
             _ => ctx.log("the store is unreadable; starting empty"),
         }
+        if self.bug == Some(Bug::PauseNotPersisted) {
+            // real-bugs ID-05: the pause was kept in memory only; the restart forgets it.
+            for d in self.store.downloads.values_mut() {
+                d.user_paused = false;
+            }
+        }
     }
 
     fn set_status(&mut self, ctx: &mut AppContext<'_>, key: &str, status: Status) {
@@ -261,6 +267,7 @@ impl Core {
         } else {
             None
         };
+        let resumed = from_resume.is_some();
         let task = match from_resume {
             Some(data) => ctx.download_task_with_resume_data(session, &data),
             None if self.bug == Some(Bug::CompletionHandlerApi) => {
@@ -290,6 +297,11 @@ impl Core {
         d.http_status = None;
         d.retry_after_s = None;
         self.set_status(ctx, key, Status::Running);
+        if resumed && self.bug == Some(Bug::ProgressResetOnResume) {
+            // real-bugs PR-04: a new task, so the bar starts again from 0, although the
+            // resume data keeps the bytes already written.
+            ctx.report_progress(key, 0.0);
+        }
     }
 
     /// LC-2 / LC-5 / TID-4: make the store and the daemon agree after a launch.
@@ -407,6 +419,12 @@ impl Core {
     }
 
     fn key_of(&self, task: &TaskInfo) -> Option<String> {
+        if self.bug == Some(Bug::MatchesByUrl) {
+            // real-bugs ID-01: the URL as the key; a redirect changes it (NET-7).
+            return self.store.downloads.iter().find_map(|(k, d)| {
+                (d.url == task.current_url && d.status == Status::Running).then(|| k.clone())
+            });
+        }
         let key = task.task_description.as_deref()?;
         let d = self.store.downloads.get(key)?;
         (d.task_id == Some(task.key.task_id)).then(|| key.to_string())
@@ -604,6 +622,14 @@ impl Core {
                 if let Some(data) = &e.resume_data {
                     keep_resume_data(ctx, &key, data);
                 }
+                if self.bug == Some(Bug::TimeoutNotSurfaced)
+                    && e.code == UrlError::TIMED_OUT
+                    && e.resume_data.is_some()
+                {
+                    // real-bugs NL-03: the -1001 is not surfaced: no state, no retry.
+                    self.save(ctx);
+                    return;
+                }
                 let force_quit = e.code == UrlError::CANCELLED
                     && e.cancel_reason == Some(CancelReason::UserForceQuitApplication);
                 // These cannot heal by asking again: the URL or the server's redirects
@@ -621,6 +647,14 @@ impl Core {
                     self.set_status(ctx, &key, Status::Paused);
                     self.save(ctx);
                     self.start_task(ctx, &key);
+                } else if retry
+                    && self.bug == Some(Bug::BlipNotRescheduled)
+                    && e.code == UrlError::NETWORK_CONNECTION_LOST
+                {
+                    // real-bugs NL-02: the retry waits for the next enqueue.
+                    ctx.log(format!(
+                        "{key}: connection lost; retrying with the next download"
+                    ));
                 } else if retry {
                     self.start_task(ctx, &key);
                 } else {
@@ -821,6 +855,16 @@ impl App for ReferenceApp {
         } else {
             core.start_task(ctx, &key);
         }
+        if core.bug == Some(Bug::BlipNotRescheduled) {
+            // real-bugs NL-02: only a new enqueue restarts downloads a blip left taskless.
+            let stuck: Vec<String> = (core.store.downloads.iter())
+                .filter(|(_, d)| d.status == Status::Running && d.task_id.is_none())
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in stuck {
+                core.start_task(ctx, &k);
+            }
+        }
         core.save(ctx);
     }
 
@@ -853,6 +897,10 @@ impl DownloadDelegate for Delegate {
         let Some(key) = self.core.borrow().key_of(task) else {
             return;
         };
+        if self.core.borrow().bug == Some(Bug::DividesByUnknownLength) {
+            // real-bugs PR-01: divides by -1 when the length is unknown (PROG-2).
+            return ctx.report_progress(&key, total as f64 / expected as f64);
+        }
         // PROG-2: with an unknown length (-1) the bar is indeterminate, not a fraction.
         if expected > 0 {
             ctx.report_progress(&key, (total as f64 / expected as f64).min(1.0));
