@@ -1,5 +1,35 @@
 //! Mutants: the reference app with exactly one real bug each, named after the bug's ID in
 //! real-bugs.md. A harness is as good as the bugs it catches.
+//!
+//! ## real-bugs E (network), F (progress), G (identity), H (concurrency)
+//!
+//! Each mutant below is killed by a shipped scenario (tests/mutants_eh.rs). Entries of these
+//! sections without a mutant, and why:
+//!
+//! - **NL-01** (background sessions do not fail when the network drops) is how iOS behaves,
+//!   and the daemon models it (NET-1 to NET-4). The app-side mistakes reported with it (a
+//!   short `timeoutIntervalForResource`, kiwix-apple #495) make the download fail by the
+//!   app's own configuration, which no property of the history tells apart from a
+//!   deliberate bound (the reference app itself gives up when the network never returns:
+//!   t4-no-reconnect-resource-timeout).
+//! - **PR-02** (gzip breaks progress): the model counts the bytes and the expected size of
+//!   an encoded body over encoded bytes, the expected size being -1 (PROG-2, knob
+//!   `encoded_length_unknown`), so the app-side mistake is PR-01's, whose mutant
+//!   `pr-01-divides-by-unknown-length` is also killed by prog-2-gzip-cut-resumes-decoded.
+//! - **PR-05** (progress callbacks stop after foreground/background switches) is an OS bug:
+//!   the daemon always delivers didWriteData, so an app without the suspend/resume
+//!   workaround is correct against it; there is no app-side mistake to switch on.
+//! - **ID-04** (the persistence store fails): the model's container fails writes and reads
+//!   only under data protection in Documents (TF-06); a store kept there is a candidate
+//!   (unreadable in a background relaunch while locked, so the app starts empty), not done
+//!   yet: it needs a scenario of a system kill and a relaunch while the device is locked.
+//! - **CC-01** (the database written from several threads): the model runs each queue's
+//!   blocks one at a time, so a lost update needs a stale snapshot written after a newer
+//!   one across the main and delegate queues and a kill before the next save; not done yet.
+//! - **CC-03** (bridge and runtime thread affinity) is about another platform's bridge
+//!   (React Native, Flutter), which the model has none of.
+//! - **CC-04** (burst enqueue and the watchdog): the model has no main-thread watchdog
+//!   (0x8badf00d) and creating a task takes no virtual time, so a burst cannot hurt.
 
 /// One real bug to switch on in the reference app (src/apps/reference.rs).
 /// Without one, this is the model answer.
@@ -36,6 +66,12 @@ pub enum Bug {
     /// real-bugs ID-05: the user's pause lives only in memory; after a restart the download
     /// is paused but can no longer be resumed.
     PauseNotPersisted,
+    /// real-bugs CC-02: progress is shown from the main queue, the status from the
+    /// delegate queue; the last progress lands after the download is over.
+    ProgressOnMainQueue,
+    /// real-bugs ID-02: a wrapper overwrites `taskDescription` with its own tag; the app's
+    /// key survives only in memory.
+    DescriptionOverwritten,
 }
 
 /// A mutant: the reference app with one bug.
@@ -115,6 +151,18 @@ pub const MUTANTS: &[Mutant] = &[
         bug: Bug::PauseNotPersisted,
         about: "keeps the user's pause in memory only: after a restart it cannot be resumed (ID-05, RES-2)",
         caught_by: &["one-outcome"],
+    },
+    Mutant {
+        name: "cc-02-progress-on-main-queue",
+        bug: Bug::ProgressOnMainQueue,
+        about: "updates progress on the main queue and status on the delegate queue (CC-02, ORD-1)",
+        caught_by: &["progress-sane"],
+    },
+    Mutant {
+        name: "id-02-description-overwritten",
+        bug: Bug::DescriptionOverwritten,
+        about: "a wrapper overwrites taskDescription; the app's key lives in memory only (ID-02, TID-2, TID-3)",
+        caught_by: &["no-orphan-files"],
     },
 ];
 

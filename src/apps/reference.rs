@@ -155,6 +155,8 @@ struct Core {
     recovering: bool,
     /// Sessions of other identifiers (an app extension's own) the system woke the app for.
     foreign_sessions: BTreeMap<String, SessionHandle>,
+    /// With [`Bug::DescriptionOverwritten`]: the wrapper's task-to-key map (memory only).
+    wrapper_keys: BTreeMap<u64, String>,
 }
 
 /// The reference app (see the module documentation).
@@ -280,6 +282,12 @@ impl Core {
             return;
         };
         ctx.set_task_description(&task, key);
+        if self.bug == Some(Bug::DescriptionOverwritten) {
+            // real-bugs ID-02: the wrapper stamps its own tag over taskDescription and keeps
+            // the app's key in its memory, which a relaunch empties.
+            ctx.set_task_description(&task, "AFURLSessionManager 0x600003c1c000");
+            self.wrapper_keys.insert(task.task_id, key.to_string());
+        }
         if let Some(bytes) = self.settings.expects_to_receive_bytes {
             // SCHED-4: a best-guess upper bound helps the system schedule the transfer.
             let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
@@ -425,7 +433,10 @@ impl Core {
                 (d.url == task.current_url && d.status == Status::Running).then(|| k.clone())
             });
         }
-        let key = task.task_description.as_deref()?;
+        let key = match self.bug {
+            Some(Bug::DescriptionOverwritten) => self.wrapper_keys.get(&task.key.task_id)?,
+            _ => task.task_description.as_deref()?,
+        };
         let d = self.store.downloads.get(key)?;
         (d.task_id == Some(task.key.task_id)).then(|| key.to_string())
     }
@@ -903,7 +914,14 @@ impl DownloadDelegate for Delegate {
         }
         // PROG-2: with an unknown length (-1) the bar is indeterminate, not a fraction.
         if expected > 0 {
-            ctx.report_progress(&key, (total as f64 / expected as f64).min(1.0));
+            let fraction = (total as f64 / expected as f64).min(1.0);
+            if self.core.borrow().bug == Some(Bug::ProgressOnMainQueue) {
+                // real-bugs CC-02: progress goes to the main queue, the status stays on the
+                // delegate queue, so the two arrive in a different order than they happened.
+                let show = move |ctx: &mut AppContext<'_>| ctx.report_progress(&key, fraction);
+                return ctx.dispatch(Queue::Main, "show progress", show);
+            }
+            ctx.report_progress(&key, fraction);
         }
     }
 
