@@ -28,6 +28,10 @@ const KILLS: &[(&str, &str)] = &[
         "t2-force-quit-then-user-launch",
     ),
     (
+        "id-04-store-unreadable-while-locked",
+        "tf-06-relaunched-while-locked",
+    ),
+    (
         "id-05-pause-not-persisted",
         "res-2-pause-survives-a-system-kill",
     ),

@@ -19,10 +19,6 @@
 //! - **PR-05** (progress callbacks stop after foreground/background switches) is an OS bug:
 //!   the daemon always delivers didWriteData, so an app without the suspend/resume
 //!   workaround is correct against it; there is no app-side mistake to switch on.
-//! - **ID-04** (the persistence store fails): the model's container fails writes and reads
-//!   only under data protection in Documents (TF-06); a store kept there is a candidate
-//!   (unreadable in a background relaunch while locked, so the app starts empty), not done
-//!   yet: it needs a scenario of a system kill and a relaunch while the device is locked.
 //! - **CC-01** (the database written from several threads): the model runs each queue's
 //!   blocks one at a time, so a lost update needs a stale snapshot written after a newer
 //!   one across the main and delegate queues and a kill before the next save; not done yet.
@@ -72,6 +68,9 @@ pub enum Bug {
     /// real-bugs ID-02: a wrapper overwrites `taskDescription` with its own tag; the app's
     /// key survives only in memory.
     DescriptionOverwritten,
+    /// real-bugs ID-04: the store is kept in Documents, which data protection closes while
+    /// the device is locked: a background launch finds it unreadable and starts empty.
+    StoreInDocuments,
 }
 
 /// A mutant: the reference app with one bug.
@@ -163,6 +162,12 @@ pub const MUTANTS: &[Mutant] = &[
         bug: Bug::DescriptionOverwritten,
         about: "a wrapper overwrites taskDescription; the app's key lives in memory only (ID-02, TID-2, TID-3)",
         caught_by: &["no-orphan-files"],
+    },
+    Mutant {
+        name: "id-04-store-unreadable-while-locked",
+        bug: Bug::StoreInDocuments,
+        about: "keeps its store under Complete data protection: a locked relaunch starts empty (ID-04, TF-06, LC-1)",
+        caught_by: &["state-agrees", "one-outcome"],
     },
 ];
 

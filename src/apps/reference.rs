@@ -217,20 +217,29 @@ impl Status {
 }
 
 impl Core {
+    fn store_path(&self) -> &'static str {
+        match self.bug {
+            // real-bugs ID-04: the store sits where data protection closes it while the
+            // device is locked, so a launch in the background cannot open it.
+            Some(Bug::StoreInDocuments) => "Documents/downloads.json",
+            _ => STORE_PATH,
+        }
+    }
+
     fn save(&self, ctx: &mut AppContext<'_>) {
         let json = serde_json::to_vec_pretty(&self.store).expect("the store serialises");
         // A failed save is logged; the next change saves everything again.
-        if let Err(e) = ctx.write_file(STORE_PATH, &json) {
+        if let Err(e) = ctx.write_file(self.store_path(), &json) {
             ctx.log(format!("could not save the store: {e}"));
         }
     }
 
     fn load(&mut self, ctx: &mut AppContext<'_>) {
-        if !ctx.file_exists(STORE_PATH) {
+        if !ctx.file_exists(self.store_path()) {
             return;
         }
         match ctx
-            .read_file(STORE_PATH)
+            .read_file(self.store_path())
             .map(|b| serde_json::from_slice(&b))
         {
             Ok(Ok(store)) => self.store = store,
