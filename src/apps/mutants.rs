@@ -18,6 +18,32 @@
 //! `tf-01-move-result-ignored` is killed where the locked device refuses the move
 //! (tf-06-device-locked-data-protection): the model has no fault that hands over a
 //! location in an old container (FILE-4), the OS bug of TF-01 itself.
+//!
+//! ## real-bugs E (network), F (progress), G (identity), H (concurrency)
+//!
+//! Each mutant below is killed by a shipped scenario (see `bgsim mutants`). Entries of these
+//! sections without a mutant, and why:
+//!
+//! - **NL-01** (background sessions do not fail when the network drops) is how iOS behaves,
+//!   and the daemon models it (NET-1 to NET-4). The app-side mistakes reported with it (a
+//!   short `timeoutIntervalForResource`, kiwix-apple #495) make the download fail by the
+//!   app's own configuration, which no property of the history tells apart from a
+//!   deliberate bound (the reference app itself gives up when the network never returns:
+//!   t4-no-reconnect-resource-timeout).
+//! - **PR-02** (gzip breaks progress): the model counts the bytes and the expected size of
+//!   an encoded body over encoded bytes, the expected size being -1 (PROG-2, knob
+//!   `encoded_length_unknown`), so the app-side mistake is PR-01's, whose mutant
+//!   `pr-01-divides-by-unknown-length` is also killed by prog-2-gzip-cut-resumes-decoded.
+//! - **PR-05** (progress callbacks stop after foreground/background switches) is an OS bug:
+//!   the daemon always delivers didWriteData, so an app without the suspend/resume
+//!   workaround is correct against it; there is no app-side mistake to switch on.
+//! - **CC-01** (the database written from several threads): the model runs each queue's
+//!   blocks one at a time, so a lost update needs a stale snapshot written after a newer
+//!   one across the main and delegate queues and a kill before the next save; not done yet.
+//! - **CC-03** (bridge and runtime thread affinity) is about another platform's bridge
+//!   (React Native, Flutter), which the model has none of.
+//! - **CC-04** (burst enqueue and the watchdog): the model has no main-thread watchdog
+//!   (0x8badf00d) and creating a task takes no virtual time, so a burst cannot hurt.
 
 /// One real bug to switch on in the reference app (src/apps/reference.rs).
 /// Without one, this is the model answer.
@@ -72,6 +98,31 @@ pub enum Bug {
     /// lacks), so its events are dropped and the download is silently lost.
     ResumedTaskUntracked,
     // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
+    /// real-bugs NL-02: a download whose task failed with -1005 after a network blip is
+    /// started again only when the user enqueues another download.
+    BlipNotRescheduled,
+    /// real-bugs NL-03: a -1001 that carries resume data is kept but not surfaced: no new
+    /// state, no retry.
+    TimeoutNotSurfaced,
+    /// real-bugs PR-01: progress divides by the expected length even when it is -1.
+    DividesByUnknownLength,
+    /// real-bugs PR-04: the bar restarts at 0 when a paused download resumes.
+    ProgressResetOnResume,
+    /// real-bugs ID-01: a task's download is found by its current URL, not its
+    /// `taskDescription`.
+    MatchesByUrl,
+    /// real-bugs ID-05: the user's pause lives only in memory; after a restart the download
+    /// is paused but can no longer be resumed.
+    PauseNotPersisted,
+    /// real-bugs CC-02: progress is shown from the main queue, the status from the
+    /// delegate queue; the last progress lands after the download is over.
+    ProgressOnMainQueue,
+    /// real-bugs ID-02: a wrapper overwrites `taskDescription` with its own tag; the app's
+    /// key survives only in memory.
+    DescriptionOverwritten,
+    /// real-bugs ID-04: the store is kept in Documents, which data protection closes while
+    /// the device is locked: a background launch finds it unreadable and starts empty.
+    StoreInDocuments,
 }
 
 /// A mutant: the reference app with one bug.
@@ -183,6 +234,60 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["one-outcome", "state-agrees"],
     },
     // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
+    Mutant {
+        name: "nl-02-blip-not-rescheduled",
+        bug: Bug::BlipNotRescheduled,
+        about: "after a -1005 the retry waits for the next enqueue: stuck running (NL-02, NET-5)",
+        caught_by: &["one-outcome", "state-agrees"],
+    },
+    Mutant {
+        name: "nl-03-timeout-not-surfaced",
+        bug: Bug::TimeoutNotSurfaced,
+        about: "keeps the resume data of a -1001 but neither retries nor reports it (NL-03, NET-3)",
+        caught_by: &["one-outcome", "state-agrees"],
+    },
+    Mutant {
+        name: "pr-01-divides-by-unknown-length",
+        bug: Bug::DividesByUnknownLength,
+        about: "divides the bytes written by an expected length of -1 (PR-01, PROG-2)",
+        caught_by: &["progress-sane"],
+    },
+    Mutant {
+        name: "pr-04-progress-resets-on-resume",
+        bug: Bug::ProgressResetOnResume,
+        about: "shows 0 when a paused download resumes from its resume data (PR-04, RES-4)",
+        caught_by: &["progress-sane"],
+    },
+    Mutant {
+        name: "id-01-matches-by-url",
+        bug: Bug::MatchesByUrl,
+        about: "finds a task's download by its current URL, which redirects change (ID-01, NET-7, TID-3)",
+        caught_by: &["one-outcome", "state-agrees"],
+    },
+    Mutant {
+        name: "id-05-pause-not-persisted",
+        bug: Bug::PauseNotPersisted,
+        about: "keeps the user's pause in memory only: after a restart it cannot be resumed (ID-05, RES-2)",
+        caught_by: &["one-outcome"],
+    },
+    Mutant {
+        name: "cc-02-progress-on-main-queue",
+        bug: Bug::ProgressOnMainQueue,
+        about: "updates progress on the main queue and status on the delegate queue (CC-02, ORD-1)",
+        caught_by: &["progress-sane"],
+    },
+    Mutant {
+        name: "id-02-description-overwritten",
+        bug: Bug::DescriptionOverwritten,
+        about: "a wrapper overwrites taskDescription; the app's key lives in memory only (ID-02, TID-2, TID-3)",
+        caught_by: &["no-orphan-files"],
+    },
+    Mutant {
+        name: "id-04-store-unreadable-while-locked",
+        bug: Bug::StoreInDocuments,
+        about: "keeps its store under Complete data protection: a locked relaunch starts empty (ID-04, TF-06, LC-1)",
+        caught_by: &["state-agrees", "one-outcome"],
+    },
 ];
 
 /// The mutant called `name`.

@@ -155,6 +155,8 @@ struct Core {
     recovering: bool,
     /// Sessions of other identifiers (an app extension's own) the system woke the app for.
     foreign_sessions: BTreeMap<String, SessionHandle>,
+    /// With [`Bug::DescriptionOverwritten`]: the wrapper's task-to-key map (memory only).
+    wrapper_keys: BTreeMap<u64, String>,
 }
 
 /// The reference app (see the module documentation).
@@ -215,24 +217,39 @@ impl Status {
 }
 
 impl Core {
+    fn store_path(&self) -> &'static str {
+        match self.bug {
+            // real-bugs ID-04: the store sits where data protection closes it while the
+            // device is locked, so a launch in the background cannot open it.
+            Some(Bug::StoreInDocuments) => "Documents/downloads.json",
+            _ => STORE_PATH,
+        }
+    }
+
     fn save(&self, ctx: &mut AppContext<'_>) {
         let json = serde_json::to_vec_pretty(&self.store).expect("the store serialises");
         // A failed save is logged; the next change saves everything again.
-        if let Err(e) = ctx.write_file(STORE_PATH, &json) {
+        if let Err(e) = ctx.write_file(self.store_path(), &json) {
             ctx.log(format!("could not save the store: {e}"));
         }
     }
 
     fn load(&mut self, ctx: &mut AppContext<'_>) {
-        if !ctx.file_exists(STORE_PATH) {
+        if !ctx.file_exists(self.store_path()) {
             return;
         }
         match ctx
-            .read_file(STORE_PATH)
+            .read_file(self.store_path())
             .map(|b| serde_json::from_slice(&b))
         {
             Ok(Ok(store)) => self.store = store,
             _ => ctx.log("the store is unreadable; starting empty"),
+        }
+        if self.bug == Some(Bug::PauseNotPersisted) {
+            // real-bugs ID-05: the pause was kept in memory only; the restart forgets it.
+            for d in self.store.downloads.values_mut() {
+                d.user_paused = false;
+            }
         }
     }
 
@@ -274,6 +291,12 @@ impl Core {
             return;
         };
         ctx.set_task_description(&task, key);
+        if self.bug == Some(Bug::DescriptionOverwritten) {
+            // real-bugs ID-02: the wrapper stamps its own tag over taskDescription and keeps
+            // the app's key in its memory, which a relaunch empties.
+            ctx.set_task_description(&task, "AFURLSessionManager 0x600003c1c000");
+            self.wrapper_keys.insert(task.task_id, key.to_string());
+        }
         if let Some(bytes) = self.settings.expects_to_receive_bytes {
             // SCHED-4: a best-guess upper bound helps the system schedule the transfer.
             let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
@@ -295,6 +318,11 @@ impl Core {
         d.http_status = None;
         d.retry_after_s = None;
         self.set_status(ctx, key, Status::Running);
+        if resumed && self.bug == Some(Bug::ProgressResetOnResume) {
+            // real-bugs PR-04: a new task, so the bar starts again from 0, although the
+            // resume data keeps the bytes already written.
+            ctx.report_progress(key, 0.0);
+        }
     }
 
     /// LC-2 / LC-5 / TID-4: make the store and the daemon agree after a launch.
@@ -412,7 +440,16 @@ impl Core {
     }
 
     fn key_of(&self, task: &TaskInfo) -> Option<String> {
-        let key = task.task_description.as_deref()?;
+        if self.bug == Some(Bug::MatchesByUrl) {
+            // real-bugs ID-01: the URL as the key; a redirect changes it (NET-7).
+            return self.store.downloads.iter().find_map(|(k, d)| {
+                (d.url == task.current_url && d.status == Status::Running).then(|| k.clone())
+            });
+        }
+        let key = match self.bug {
+            Some(Bug::DescriptionOverwritten) => self.wrapper_keys.get(&task.key.task_id)?,
+            _ => task.task_description.as_deref()?,
+        };
         let d = self.store.downloads.get(key)?;
         (d.task_id == Some(task.key.task_id)).then(|| key.to_string())
     }
@@ -617,6 +654,14 @@ impl Core {
                 if let Some(data) = &e.resume_data {
                     keep_resume_data(ctx, &key, data);
                 }
+                if self.bug == Some(Bug::TimeoutNotSurfaced)
+                    && e.code == UrlError::TIMED_OUT
+                    && e.resume_data.is_some()
+                {
+                    // real-bugs NL-03: the -1001 is not surfaced: no state, no retry.
+                    self.save(ctx);
+                    return;
+                }
                 let force_quit = e.code == UrlError::CANCELLED
                     && e.cancel_reason == Some(CancelReason::UserForceQuitApplication);
                 // These cannot heal by asking again: the URL or the server's redirects
@@ -634,6 +679,14 @@ impl Core {
                     self.set_status(ctx, &key, Status::Paused);
                     self.save(ctx);
                     self.start_task(ctx, &key);
+                } else if retry
+                    && self.bug == Some(Bug::BlipNotRescheduled)
+                    && e.code == UrlError::NETWORK_CONNECTION_LOST
+                {
+                    // real-bugs NL-02: the retry waits for the next enqueue.
+                    ctx.log(format!(
+                        "{key}: connection lost; retrying with the next download"
+                    ));
                 } else if retry {
                     self.start_task(ctx, &key);
                 } else {
@@ -855,6 +908,16 @@ impl App for ReferenceApp {
         } else {
             core.start_task(ctx, &key);
         }
+        if core.bug == Some(Bug::BlipNotRescheduled) {
+            // real-bugs NL-02: only a new enqueue restarts downloads a blip left taskless.
+            let stuck: Vec<String> = (core.store.downloads.iter())
+                .filter(|(_, d)| d.status == Status::Running && d.task_id.is_none())
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in stuck {
+                core.start_task(ctx, &k);
+            }
+        }
         core.save(ctx);
     }
 
@@ -887,9 +950,20 @@ impl DownloadDelegate for Delegate {
         let Some(key) = self.core.borrow().key_of(task) else {
             return;
         };
+        if self.core.borrow().bug == Some(Bug::DividesByUnknownLength) {
+            // real-bugs PR-01: divides by -1 when the length is unknown (PROG-2).
+            return ctx.report_progress(&key, total as f64 / expected as f64);
+        }
         // PROG-2: with an unknown length (-1) the bar is indeterminate, not a fraction.
         if expected > 0 {
-            ctx.report_progress(&key, (total as f64 / expected as f64).min(1.0));
+            let fraction = (total as f64 / expected as f64).min(1.0);
+            if self.core.borrow().bug == Some(Bug::ProgressOnMainQueue) {
+                // real-bugs CC-02: progress goes to the main queue, the status stays on the
+                // delegate queue, so the two arrive in a different order than they happened.
+                let show = move |ctx: &mut AppContext<'_>| ctx.report_progress(&key, fraction);
+                return ctx.dispatch(Queue::Main, "show progress", show);
+            }
+            ctx.report_progress(&key, fraction);
         }
     }
 

@@ -75,6 +75,9 @@ pub fn case_seed(seed: u64, n: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The earliest failing run of each signature, and its case.
+type Earliest = BTreeMap<Signature, (u64, Case)>;
+
 /// What one run showed.
 fn verdict(o: &Outcome) -> Option<Signature> {
     if o.unbounded() {
@@ -113,7 +116,7 @@ pub fn campaign(opts: &Options, tick: &(dyn Fn(u64) + Sync)) -> Result<Summary, 
     let next = AtomicU64::new(0);
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
-    let state: Mutex<(Summary, BTreeMap<Signature, (u64, Case)>)> = Mutex::new((
+    let state: Mutex<(Summary, Earliest)> = Mutex::new((
         Summary {
             marks: vec![0; MARKS.len()],
             ..Summary::default()
