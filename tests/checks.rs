@@ -55,6 +55,16 @@ fn twice_to_one_place() -> Vec<(SimTime, Action)> {
     ]
 }
 
+/// A large download, the app force-quit halfway, then launched again by the user (KILL-2).
+fn force_quit_then_launch() -> Vec<(SimTime, Action)> {
+    vec![
+        (secs(0.0), Action::Launch),
+        (secs(1.0), download(BIG, "Documents/file")),
+        (secs(3.0), Action::ForceQuit),
+        (secs(60.0), Action::Launch),
+    ]
+}
+
 fn article() -> AppFactory {
     bgsim::apps::factory("article").unwrap()
 }
@@ -162,6 +172,12 @@ fn cases() -> Vec<Case> {
                 (secs(2.0), Action::Home),
             ],
         ),
+        // ---- checks added for real-bugs A and B ----
+        (
+            "force-quit-not-failure",
+            bgsim::apps::factory("lc-01-force-quit-as-failure").unwrap(),
+            force_quit_then_launch(),
+        ),
         // ---- checks added for real-bugs C and D ----
         (
             "finished-file-kept",
@@ -173,6 +189,7 @@ fn cases() -> Vec<Case> {
             mutant("rd-04-resume-data-in-memory"),
             paused_then_killed(),
         ),
+        // ---- checks added for real-bugs E, F, G and H ----
     ]
 }
 

@@ -1,6 +1,20 @@
 //! Mutants: the reference app with exactly one real bug each, named after the bug's ID in
 //! real-bugs.md. A harness is as good as the bugs it catches.
 //!
+//! ## real-bugs A (lifecycle) and B (completion handler): entries not expressed
+//!
+//! - LC-11 (many tasks at once): its watchdog terminations (bd#153, openradar 18576940)
+//!   need a launch watchdog and a per-task cost of creating or restoring tasks, which the
+//!   model does not have: any number of tasks is created in no time. Its other half,
+//!   starting the next download from the background as each one completes
+//!   (MZDownloadManager#30), is the app-side mistake of `nl-05-one-at-a-time`.
+//! - LC-03 is expressed with didEnterBackground standing in for applicationWillTerminate,
+//!   which the model does not call (nor does iOS, for a suspended app): the mistake, a
+//!   lifecycle hook overwriting every stored status, finished ones included, is the same.
+//! - CH-06 (handleEvents never called) is an OS bug; what an app can get wrong about it is
+//!   relying on handleEvents to make its session again, as `ch-06-...` does: a user launch
+//!   never calls it either (LC-4).
+//!
 //! ## real-bugs C (temp files, the move) and D (resume data, Range)
 //!
 //! Each entry has a mutant but these two:
@@ -62,6 +76,48 @@ pub enum Bug {
     /// they die with -997 once the app is suspended.
     StreamedUpload,
     // ---- real-bugs A (lifecycle) and B (completion handler) ----
+    /// real-bugs LC-01 / KILL-3: the -999 of a force-quit (reason 0) is taken for a
+    /// failure: the download is marked failed and its resume data thrown away.
+    ForceQuitAsFailure,
+    /// real-bugs LC-02 / KILL-3 / TID-4: the stored status is trusted over the daemon: a
+    /// -999 is taken for the app's own cancel and dropped, and a launch does not reconcile
+    /// with getAllTasks, so after a force-quit the download stays "running" with no task.
+    StaleRunningAfterKill,
+    /// real-bugs LC-03: a lifecycle hook (applicationWillTerminate in flutter_downloader;
+    /// here didEnterBackground, the last hook a suspended app is sure to get) marks every
+    /// download cancelled, finished ones included.
+    HookCancelsAll,
+    /// real-bugs LC-04 / LC-4: the store the delegate needs is loaded after the session
+    /// is created, so the events that come first are dropped.
+    StoreLoadedLate,
+    /// real-bugs LC-05 / TID-3: the task-to-file map lives only in memory, and a callback
+    /// for a task a previous process created crashes (a nil file name).
+    UnknownTaskCrashes,
+    /// real-bugs LC-06 / LC-4: the session is created lazily, only when the user starts a
+    /// download, not at launch.
+    LazySession,
+    /// real-bugs LC-08 / ID-4: new downloads go to the session while it is being
+    /// invalidated, which iOS refuses with an exception.
+    TaskOnInvalidatedSession,
+    /// real-bugs LC-10 / ID-5: the app handles handleEvents only for its own identifier,
+    /// so the events of its extension's session never reach anyone.
+    IgnoresExtensionSession,
+    /// real-bugs CH-01 / CH-1: handleEvents does not store its completion handler.
+    HandlerNotStored,
+    /// real-bugs CH-02 / CH-1: the handler is stored late (once the download manager is
+    /// set up), after urlSessionDidFinishEvents has already looked for it.
+    HandlerStoredLate,
+    /// real-bugs CH-03 / CH-2: the handler is called on the delegate queue, not main.
+    HandlerOnDelegateQueue,
+    /// real-bugs CH-04 / CH-2: the handler is called as soon as handleEvents has stored
+    /// it, before urlSessionDidFinishEvents.
+    HandlerCalledEarly,
+    /// real-bugs CH-04 / LC-10 / FILE-5: long synchronous work (unzipping) inside
+    /// didFinishDownloadingTo during a background wake outlasts the wake's budget.
+    SlowWorkInCallback,
+    /// real-bugs CH-06 / LC-4: the session is made again only inside handleEvents, which
+    /// iOS does not call when the user launches the app (nor at all, in CH-06's OS bugs).
+    SessionOnlyInHandleEvents,
     // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
     /// real-bugs TF-01 / FILE-1: the result of the move is not checked; the download is
     /// called done whether or not the file reached its destination.
@@ -165,6 +221,90 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["one-outcome", "state-agrees"],
     },
     // ---- real-bugs A (lifecycle) and B (completion handler) ----
+    Mutant {
+        name: "lc-01-force-quit-as-failure",
+        bug: Bug::ForceQuitAsFailure,
+        about: "marks a force-quit's -999 (reason 0) failed and throws its resume data away (LC-01, KILL-3)",
+        caught_by: &["force-quit-not-failure"],
+    },
+    Mutant {
+        name: "lc-02-running-after-a-kill",
+        bug: Bug::StaleRunningAfterKill,
+        about: "trusts its stored status: drops -999s, never reconciles, so a kill leaves it running with no task (LC-02, TID-4)",
+        caught_by: &["state-agrees", "one-outcome"],
+    },
+    Mutant {
+        name: "lc-03-hook-cancels-finished",
+        bug: Bug::HookCancelsAll,
+        about: "a lifecycle hook marks every download cancelled, finished ones included (LC-03)",
+        caught_by: &["one-outcome"],
+    },
+    Mutant {
+        name: "lc-04-store-loaded-late",
+        bug: Bug::StoreLoadedLate,
+        about: "loads the store the delegate needs after creating the session (LC-04, LC-4)",
+        caught_by: &["one-outcome", "state-agrees", "finished-file-kept"],
+    },
+    Mutant {
+        name: "lc-05-unknown-task-crashes",
+        bug: Bug::UnknownTaskCrashes,
+        about: "crashes on a callback for a task a previous process created (LC-05, TID-3)",
+        caught_by: &["no-exception"],
+    },
+    Mutant {
+        name: "lc-06-session-created-lazily",
+        bug: Bug::LazySession,
+        about: "creates its session only when a download starts, not at launch (LC-06, LC-4)",
+        caught_by: &["session-reconnected"],
+    },
+    Mutant {
+        name: "lc-08-task-on-invalidated-session",
+        bug: Bug::TaskOnInvalidatedSession,
+        about: "creates tasks in a session that is being invalidated (LC-08, ID-4)",
+        caught_by: &["no-exception"],
+    },
+    Mutant {
+        name: "lc-10-ignores-extension-session",
+        bug: Bug::IgnoresExtensionSession,
+        about: "handles handleEvents only for its own identifier, not its extension's (LC-10, ID-5)",
+        caught_by: &["handler-once"],
+    },
+    Mutant {
+        name: "ch-01-handler-not-stored",
+        bug: Bug::HandlerNotStored,
+        about: "does not store the handleEvents completion handler, so never calls it (CH-01, CH-1)",
+        caught_by: &["handler-once"],
+    },
+    Mutant {
+        name: "ch-02-handler-stored-late",
+        bug: Bug::HandlerStoredLate,
+        about: "stores the completion handler after didFinishEvents looked for it (CH-02, CH-1)",
+        caught_by: &["handler-once"],
+    },
+    Mutant {
+        name: "ch-03-handler-on-delegate-queue",
+        bug: Bug::HandlerOnDelegateQueue,
+        about: "calls the completion handler on the delegate queue, not main (CH-03, CH-2)",
+        caught_by: &["handler-main-queue"],
+    },
+    Mutant {
+        name: "ch-04-handler-called-early",
+        bug: Bug::HandlerCalledEarly,
+        about: "calls the completion handler in handleEvents, before the events (CH-04, CH-2)",
+        caught_by: &["handler-after-events"],
+    },
+    Mutant {
+        name: "ch-04-slow-work-in-callback",
+        bug: Bug::SlowWorkInCallback,
+        about: "unzips inside didFinishDownloadingTo in a background wake, past its budget (CH-04, LC-10, FILE-5)",
+        caught_by: &["wake-budget"],
+    },
+    Mutant {
+        name: "ch-06-session-only-in-handle-events",
+        bug: Bug::SessionOnlyInHandleEvents,
+        about: "makes its session again only in handleEvents, which a user launch never calls (CH-06, LC-4)",
+        caught_by: &["session-reconnected"],
+    },
     // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
     Mutant {
         name: "tf-01-move-result-ignored",

@@ -37,8 +37,9 @@ pub use super::mutants::Bug;
 use super::SessionSettings;
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::app::{
-    AppContext, AuthChallenge, AuthDisposition, CancelReason, ChallengeHandler, CompletionHandler,
-    LaunchOptions, Queue, ResumeData, SessionConfig, SessionHandle, TaskInfo, UrlError,
+    AppContext, AppState, AuthChallenge, AuthDisposition, CancelReason, ChallengeHandler,
+    CompletionHandler, LaunchOptions, Queue, ResumeData, SessionConfig, SessionHandle, TaskInfo,
+    UrlError,
 };
 use bgsim_simulator::sandbox::FsError;
 use bgsim_simulator::{App, DownloadDelegate, UserCommand};
@@ -157,6 +158,8 @@ struct Core {
     foreign_sessions: BTreeMap<String, SessionHandle>,
     /// With [`Bug::DescriptionOverwritten`]: the wrapper's task-to-key map (memory only).
     wrapper_keys: BTreeMap<u64, String>,
+    /// With [`Bug::UnknownTaskCrashes`]: the tasks this process created (memory only).
+    created_here: Vec<u64>,
 }
 
 /// The reference app (see the module documentation).
@@ -263,7 +266,9 @@ impl Core {
     /// Starts a new task for `key`: from its stored resume data when there is some
     /// (RES-4, consumed: RES-5), else from scratch.
     fn start_task(&mut self, ctx: &mut AppContext<'_>, key: &str) {
-        let Some(session) = self.session.filter(|_| !self.invalidating) else {
+        // real-bugs LC-08: with the bug, the session being invalidated is used all the same.
+        let invalid_ok = self.bug == Some(Bug::TaskOnInvalidatedSession);
+        let Some(session) = self.session.filter(|_| !self.invalidating || invalid_ok) else {
             return;
         };
         let Some(d) = self.store.downloads.get(key) else {
@@ -297,6 +302,7 @@ impl Core {
             ctx.set_task_description(&task, "AFURLSessionManager 0x600003c1c000");
             self.wrapper_keys.insert(task.task_id, key.to_string());
         }
+        self.created_here.push(task.task_id);
         if let Some(bytes) = self.settings.expects_to_receive_bytes {
             // SCHED-4: a best-guess upper bound helps the system schedule the transfer.
             let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
@@ -349,11 +355,13 @@ impl Core {
                 None => {}
             }
         }
+        // real-bugs LC-02: with the bug, the stored status is trusted over the daemon.
+        let trusting = self.bug == Some(Bug::StaleRunningAfterKill);
         let lost: Vec<String> = self
             .store
             .downloads
             .iter()
-            .filter(|(k, d)| d.status == Status::Running && !claimed.contains(k))
+            .filter(|(k, d)| d.status == Status::Running && !claimed.contains(k) && !trusting)
             .map(|(k, _)| k.clone())
             .collect();
         for key in lost {
@@ -455,6 +463,15 @@ impl Core {
     }
 
     fn finished(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, location: &str) {
+        let unknown = !self.created_here.contains(&task.key.task_id);
+        if self.bug == Some(Bug::UnknownTaskCrashes) && unknown && self.key_of(task).is_some() {
+            // real-bugs LC-05: the file name comes from a map that only knows this
+            // process's tasks; a task reattached after a relaunch finds nil there.
+            panic!(
+                "URLByAppendingPathComponent: nil file name for {}",
+                task.key
+            );
+        }
         let Some(key) = self.key_of(task) else {
             self.finished_for_extension(ctx, task, location);
             return;
@@ -517,6 +534,11 @@ impl Core {
             }
             other => other.map(|()| true),
         };
+        if self.bug == Some(Bug::SlowWorkInCallback) && ctx.app_state() != AppState::Foreground {
+            // real-bugs CH-04 (openradar 23478912): unzipping the file right here, in a
+            // background wake, takes longer than the wake's budget.
+            ctx.busy_for(std::time::Duration::from_secs(45));
+        }
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         match moved {
             // real-bugs TF-01: the mutant calls the file ready whatever the move did.
@@ -631,6 +653,13 @@ impl Core {
             self.save(ctx);
             return;
         }
+        let cancelled = error.is_some_and(|e| e.code == UrlError::CANCELLED);
+        if self.bug == Some(Bug::StaleRunningAfterKill) && cancelled {
+            // real-bugs LC-02: every -999 taken for the app's own cancel, and the stored
+            // status, running, trusted at the next launch (no reconciliation).
+            self.save(ctx);
+            return;
+        }
         match error {
             None if d.file_ready => self.set_status(ctx, &key, Status::Done),
             // Finished, but waiting for the device to unlock to be put in place.
@@ -674,7 +703,13 @@ impl Core {
                 .contains(&e.code)
                     || d.auth_refused;
                 let retry = d.attempts < MAX_ATTEMPTS && !permanent;
-                if force_quit {
+                if force_quit && self.bug == Some(Bug::ForceQuitAsFailure) {
+                    // real-bugs LC-01: the force-quit's -999 read as a failure, and the
+                    // resume data that came with it thrown away.
+                    d.failure = Some(format!("error {e}"));
+                    let _ = ctx.remove_item(&resume_path(&key));
+                    self.set_status(ctx, &key, Status::Failed);
+                } else if force_quit {
                     // KILL-3: not a failure. Pause, then carry on from the resume data.
                     self.set_status(ctx, &key, Status::Paused);
                     self.save(ctx);
@@ -828,20 +863,32 @@ fn open_session(
 impl App for ReferenceApp {
     fn did_finish_launching(&mut self, ctx: &mut AppContext<'_>, _options: &LaunchOptions) {
         let mut core = self.core.borrow_mut();
-        core.load(ctx);
+        if core.bug == Some(Bug::StoreLoadedLate) {
+            // real-bugs LC-04: the store the delegate needs is set up after the session,
+            // once the UI is up: events that come first find nothing to act on.
+            let core_rc = Rc::clone(&self.core);
+            let delay = std::time::Duration::from_millis(50);
+            ctx.dispatch_after(Queue::Main, delay, "load the store", move |ctx| {
+                core_rc.borrow_mut().load(ctx);
+            });
+        } else {
+            core.load(ctx);
+        }
         if core.bug == Some(Bug::ResumeDataInMemory) {
             // real-bugs RD-04: the mutant kept resume data in memory only; a new process
             // starts without any.
             let _ = ctx.remove_item(RESUME_DIR);
         }
-        let settings = core.settings.clone();
-        let session = open_session(ctx, &self.core, &settings);
-        core.session = Some(session);
-        core.finish_pending_moves(ctx);
-        let core_rc = Rc::clone(&self.core);
-        ctx.get_all_tasks(session, move |ctx, tasks| {
-            core_rc.borrow_mut().reconcile(ctx, tasks)
-        });
+        if matches!(
+            core.bug,
+            Some(Bug::LazySession | Bug::SessionOnlyInHandleEvents)
+        ) {
+            // real-bugs LC-06 / CH-06: no session at launch; it is made later, if ever.
+            core.finish_pending_moves(ctx);
+            return;
+        }
+        drop(core);
+        self.connect(ctx);
     }
 
     fn will_enter_foreground(&mut self, ctx: &mut AppContext<'_>) {
@@ -851,7 +898,17 @@ impl App for ReferenceApp {
     }
 
     fn did_enter_background(&mut self, ctx: &mut AppContext<'_>) {
-        self.core.borrow_mut().fetches_to_downloads(ctx);
+        let mut core = self.core.borrow_mut();
+        core.fetches_to_downloads(ctx);
+        if core.bug == Some(Bug::HookCancelsAll) {
+            // real-bugs LC-03: the lifecycle hook marks every download cancelled,
+            // finished ones included.
+            let keys: Vec<String> = core.store.downloads.keys().cloned().collect();
+            for key in keys {
+                core.set_status(ctx, &key, Status::Cancelled);
+            }
+            core.save(ctx);
+        }
     }
 
     fn user_tapped_upload(&mut self, ctx: &mut AppContext<'_>, url: &str, content: &[u8]) {
@@ -876,14 +933,47 @@ impl App for ReferenceApp {
         identifier: &str,
         completion: CompletionHandler,
     ) {
+        let bug = self.core.borrow().bug;
+        if bug == Some(Bug::SessionOnlyInHandleEvents) && self.core.borrow().session.is_none() {
+            // real-bugs CH-06: the session is made again only here.
+            self.connect(ctx);
+        }
         let mut core = self.core.borrow_mut();
-        core.handlers.insert(identifier.to_string(), completion);
+        match bug {
+            // real-bugs CH-01: the handler is not stored, so nothing can call it.
+            Some(Bug::HandlerNotStored) => {}
+            // real-bugs CH-02: stored once the download manager is set up, too late.
+            Some(Bug::HandlerStoredLate) => {
+                let core = Rc::clone(&self.core);
+                let id = identifier.to_string();
+                let delay = std::time::Duration::from_millis(500);
+                ctx.dispatch_after(Queue::Main, delay, "store the handler", move |_| {
+                    core.borrow_mut().handlers.insert(id, completion);
+                });
+            }
+            // real-bugs CH-04: called at once, before the session's events are handled.
+            Some(Bug::HandlerCalledEarly) => completion.call(ctx),
+            _ => {
+                core.handlers.insert(identifier.to_string(), completion);
+            }
+        }
         // The events flow only to a connected session (LC-4, ID-5).
         core.reopen_if_refused(ctx, &self.core);
-        core.open_foreign(ctx, &self.core, identifier);
+        if bug != Some(Bug::IgnoresExtensionSession) {
+            // real-bugs LC-10: with the bug, only the app's own identifier is handled.
+            core.open_foreign(ctx, &self.core, identifier);
+        }
     }
 
     fn user_tapped_download(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
+        let lazy = matches!(
+            self.core.borrow().bug,
+            Some(Bug::LazySession | Bug::SessionOnlyInHandleEvents)
+        );
+        if lazy && self.core.borrow().session.is_none() {
+            // real-bugs LC-06: the session is made when the first download needs it.
+            self.connect(ctx);
+        }
         let mut core = self.core.borrow_mut();
         core.store.next_key += 1;
         let key = format!("d{}", core.store.next_key);
@@ -895,7 +985,7 @@ impl App for ReferenceApp {
         core.store
             .downloads
             .insert(key.clone(), Download::new(url.to_string(), destination));
-        let busy = core.invalidating
+        let busy = core.invalidating && core.bug != Some(Bug::TaskOnInvalidatedSession)
             || core.refused
             || core.bug == Some(Bug::OneAtATime)
                 && core
@@ -927,6 +1017,20 @@ impl App for ReferenceApp {
 }
 
 impl ReferenceApp {
+    /// Makes the session (LC-4), finishes the moves the lock held up (TF-06) and
+    /// reconciles the store with the session's tasks (TID-4).
+    fn connect(&mut self, ctx: &mut AppContext<'_>) {
+        let mut core = self.core.borrow_mut();
+        let settings = core.settings.clone();
+        let session = open_session(ctx, &self.core, &settings);
+        core.session = Some(session);
+        core.finish_pending_moves(ctx);
+        let core_rc = Rc::clone(&self.core);
+        ctx.get_all_tasks(session, move |ctx, tasks| {
+            core_rc.borrow_mut().reconcile(ctx, tasks)
+        });
+    }
+
     fn command(&mut self, ctx: &mut AppContext<'_>, command: &UserCommand) {
         let mut core = self.core.borrow_mut();
         match command {
@@ -1080,6 +1184,14 @@ impl DownloadDelegate for Delegate {
     }
 
     fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, session: &str) {
+        if self.core.borrow().bug == Some(Bug::HandlerOnDelegateQueue) {
+            // real-bugs CH-03: called right here, on the delegate queue.
+            let handler = self.core.borrow_mut().handlers.remove(session);
+            if let Some(handler) = handler {
+                handler.call(ctx);
+            }
+            return;
+        }
         let core = Rc::clone(&self.core);
         let session = session.to_string();
         ctx.dispatch(Queue::Main, "call the completion handler", move |ctx| {

@@ -7,6 +7,7 @@ mod facts;
 mod files;
 mod handler;
 mod keep;
+mod lifecycle;
 mod outcome;
 mod scheduling;
 mod upload;
@@ -84,6 +85,7 @@ pub const CATALOGUE: &[Check] = &[
     upload::DELIVERED,
     scheduling::TASKS_IN_FOREGROUND,
     // ---- checks added for real-bugs A and B ----
+    lifecycle::FORCE_QUIT_NOT_FAILURE,
     // ---- checks added for real-bugs C and D ----
     keep::FINISHED_FILE_KEPT,
     keep::RESUME_DATA_USED,

@@ -1,0 +1,62 @@
+//! What a relaunch must not change about a download (real-bugs A): a force-quit is the
+//! user closing the app, not the download failing.
+
+use super::facts::Facts;
+use super::{Check, Evidence, Violation};
+use bgsim_simulator::app::{CancelReason, UrlError};
+use bgsim_simulator::trace::{Callback, What};
+
+pub(super) const FORCE_QUIT_NOT_FAILURE: Check = Check {
+    id: "force-quit-not-failure",
+    statement: "a download whose task was cancelled by a force-quit is not reported failed for it",
+    explanation: "When the user swipes the app away, iOS cancels its transfers and reports \
+        -999 with reason 0 (userForceQuitApplication) and usually resume data at the next \
+        launch (KILL-2, KILL-3). That is not the download failing: the app should pause it \
+        and carry on from the resume data. Apps that read the -999 as an error show the \
+        download failed at 0 % and throw the resume data away (LC-01).",
+    run: force_quit_not_failure,
+};
+
+/// Whether `error` is the cancellation of a force-quit (KILL-3).
+fn is_force_quit(error: &UrlError) -> bool {
+    error.code == UrlError::CANCELLED
+        && error.cancel_reason == Some(CancelReason::UserForceQuitApplication)
+}
+
+fn force_quit_not_failure(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for d in &f.downloads {
+        for (i, state) in &d.states {
+            if state != "failed" {
+                continue;
+            }
+            // The last completion of one of its tasks before it was called failed: that
+            // is what the app judged.
+            let last = f.records[..*i]
+                .iter()
+                .enumerate()
+                .rev()
+                .find_map(|(j, r)| match &r.what {
+                    What::Callback {
+                        callback: Callback::DidCompleteWithError { task, error },
+                        ..
+                    } if f.tasks.get(task).and_then(|t| t.description.as_deref())
+                        == Some(d.key.as_str()) =>
+                    {
+                        Some((j, error.as_ref()))
+                    }
+                    _ => None,
+                });
+            if let Some((j, Some(error))) = last {
+                if is_force_quit(error) {
+                    out.push(Violation::new(
+                        FORCE_QUIT_NOT_FAILURE.id,
+                        format!("{} was reported failed for the -999 of a force-quit", d.key),
+                        vec![j, *i],
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
