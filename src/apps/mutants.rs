@@ -48,12 +48,13 @@
 //!   an encoded body over encoded bytes, the expected size being -1 (PROG-2, knob
 //!   `encoded_length_unknown`), so the app-side mistake is PR-01's, whose mutant
 //!   `pr-01-divides-by-unknown-length` is also killed by prog-2-gzip-cut-resumes-decoded.
+//! - **CC-01** (the database written from several threads) is expressed as a lost update:
+//!   the model runs each queue's blocks one at a time, so `cc-01-store-written-from-two-queues`
+//!   saves progress from a copy handed to the main queue, which lands after the newer
+//!   status; scenario cc-01-done-then-killed-and-relaunched shows it after a kill.
 //! - **PR-05** (progress callbacks stop after foreground/background switches) is an OS bug:
 //!   the daemon always delivers didWriteData, so an app without the suspend/resume
 //!   workaround is correct against it; there is no app-side mistake to switch on.
-//! - **CC-01** (the database written from several threads): the model runs each queue's
-//!   blocks one at a time, so a lost update needs a stale snapshot written after a newer
-//!   one across the main and delegate queues and a kill before the next save; not done yet.
 //! - **CC-03** (bridge and runtime thread affinity) is about another platform's bridge
 //!   (React Native, Flutter), which the model has none of.
 //! - **CC-04** (burst enqueue and the watchdog): the model has no main-thread watchdog
@@ -173,6 +174,10 @@ pub enum Bug {
     /// real-bugs CC-02: progress is shown from the main queue, the status from the
     /// delegate queue; the last progress lands after the download is over.
     ProgressOnMainQueue,
+    /// real-bugs CC-01: the store is written from two queues: the status at once from the
+    /// delegate queue, the progress from a copy handed to the main queue, which lands
+    /// after a newer status and writes the old one back (a lost update).
+    StoreWrittenFromTwoQueues,
     /// real-bugs ID-02: a wrapper overwrites `taskDescription` with its own tag; the app's
     /// key survives only in memory.
     DescriptionOverwritten,
@@ -415,6 +420,12 @@ pub const MUTANTS: &[Mutant] = &[
         bug: Bug::ProgressOnMainQueue,
         about: "updates progress on the main queue and status on the delegate queue (CC-02, ORD-1)",
         caught_by: &["progress-sane"],
+    },
+    Mutant {
+        name: "cc-01-store-written-from-two-queues",
+        bug: Bug::StoreWrittenFromTwoQueues,
+        about: "saves progress from a stale copy on the main queue, over a newer status (CC-01)",
+        caught_by: &["one-outcome", "state-agrees"],
     },
     Mutant {
         name: "id-02-description-overwritten",

@@ -1068,6 +1068,18 @@ impl DownloadDelegate for Delegate {
                 return ctx.dispatch(Queue::Main, "show progress", show);
             }
             ctx.report_progress(&key, fraction);
+            if self.core.borrow().bug == Some(Bug::StoreWrittenFromTwoQueues) {
+                // real-bugs CC-01: progress is persisted from the main queue, from a copy
+                // of the store taken now; a status saved meanwhile from the delegate queue
+                // is overwritten by this older copy.
+                let core = self.core.borrow();
+                let stale = serde_json::to_vec_pretty(&core.store).expect("serialises");
+                let path = core.store_path().to_string();
+                let save = move |ctx: &mut AppContext<'_>| {
+                    let _ = ctx.write_file(&path, &stale);
+                };
+                ctx.dispatch(Queue::Main, "save progress", save);
+            }
         }
     }
 
