@@ -5,7 +5,7 @@
 //! about the app they were written for, so they are not held against it). A harness that
 //! lets a real bug through, or cries wolf on the model answer, is not worth running.
 
-use crate::apps::mutants::Mutant;
+use crate::apps::{article, mutants::MUTANTS};
 use crate::runner::{run_scenario, Overrides};
 use crate::scenario::Scenario;
 use crate::world::Transport;
@@ -20,11 +20,33 @@ pub struct Kill {
     pub checks: Vec<&'static str>,
 }
 
-/// One mutant's line of the matrix.
+/// An app the harness must catch: a mutant, or the seed article's port.
+#[derive(Clone, Copy, Debug)]
+pub struct Suspect {
+    /// The app's name.
+    pub name: &'static str,
+    /// The checks its bugs are about: at least one of them must catch it.
+    pub caught_by: &'static [&'static str],
+}
+
+/// The article's app, then every mutant, in table order.
+pub fn suspects() -> Vec<Suspect> {
+    let article = Suspect {
+        name: "article",
+        caught_by: article::CAUGHT_BY,
+    };
+    let mutants = MUTANTS.iter().map(|m| Suspect {
+        name: m.name,
+        caught_by: m.caught_by,
+    });
+    std::iter::once(article).chain(mutants).collect()
+}
+
+/// One suspect's line of the matrix.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// The mutant.
-    pub mutant: &'static Mutant,
+    /// The app.
+    pub mutant: Suspect,
     /// Every scenario that killed it, in scenario order.
     pub kills: Vec<Kill>,
 }
@@ -76,7 +98,7 @@ impl Matrix {
 /// each with its own seed, on `transport`.
 pub fn build(
     scenarios: &[(String, Scenario)],
-    mutants: &'static [Mutant],
+    mutants: &[Suspect],
     transport: Transport,
 ) -> Result<Matrix, String> {
     let run = |scenario: &Scenario, app: &str| {
@@ -102,7 +124,7 @@ pub fn build(
             reference_failures.push((name.clone(), why.join("; ")));
         }
     }
-    let row = |mutant: &'static Mutant| -> Result<Row, String> {
+    let row = |mutant: Suspect| -> Result<Row, String> {
         let mut kills = Vec::new();
         for (name, s) in scenarios {
             let o = run(s, mutant.name)?;
@@ -131,7 +153,7 @@ pub fn build(
                         let Some(mutant) = mutants.get(i) else {
                             return done;
                         };
-                        done.push((i, row(mutant)));
+                        done.push((i, row(*mutant)));
                     }
                 })
             })
@@ -163,13 +185,13 @@ pub fn render(m: &Matrix) -> String {
         .max()
         .unwrap_or(6);
     let mut out = format!(
-        "{} mutants x {} scenarios\n\n",
+        "{} buggy apps (the article's port and the mutants) x {} scenarios\n\n",
         m.rows.len(),
         m.scenarios.len()
     );
     out.push_str(&format!(
         "{:<width$}  {:>5}  killed by (scenario: checks)\n",
-        "mutant", "kills"
+        "app", "kills"
     ));
     for r in &m.rows {
         let shown = match r.by_its_checks().or(r.kills.first()) {

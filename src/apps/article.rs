@@ -25,6 +25,16 @@ use bgsim_simulator::{App, DownloadDelegate};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// The checks its bugs are about (see the module doc): session never reconnected, no
+/// status check, the handler off the main queue, delete-then-copy, negative progress.
+pub const CAUGHT_BY: &[&str] = &[
+    "session-reconnected",
+    "no-error-body",
+    "handler-main-queue",
+    "no-lost-file",
+    "progress-sane",
+];
+
 /// `const string SessionId`.
 pub const SESSION_ID: &str = "com.example.backgroundSession";
 

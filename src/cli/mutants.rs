@@ -2,7 +2,7 @@
 
 use super::run::expand;
 use super::CliError;
-use crate::apps::{self, mutants::MUTANTS};
+use crate::apps;
 use crate::check;
 use crate::kill_matrix;
 use crate::scenario::{self, Known};
@@ -28,10 +28,13 @@ pub fn mutants(paths: &[PathBuf], transport: Transport) -> Result<u8, CliError> 
         );
         scenarios.push((stem, s));
     }
-    let matrix = kill_matrix::build(&scenarios, MUTANTS, transport).map_err(|e| CliError {
-        message: format!("a run failed: {e}."),
-        code: 1,
-    })?;
+    let matrix =
+        kill_matrix::build(&scenarios, &kill_matrix::suspects(), transport).map_err(|e| {
+            CliError {
+                message: format!("a run failed: {e}."),
+                code: 1,
+            }
+        })?;
     print!("{}", kill_matrix::render(&matrix));
     Ok(if matrix.holds() { 0 } else { 1 })
 }
