@@ -233,3 +233,68 @@ fn mutants_reports_survivors_with_exit_1_and_bad_files_with_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn fuzz_finds_a_mutant_shrinks_it_and_the_file_replays_the_same_violation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let args = [
+        "fuzz",
+        "--app",
+        "lc-01-force-quit-as-failure",
+        "--runs",
+        "200",
+    ];
+    let run = bgsim(&[&args[..], &["--seed", "1", "--out", &out]].concat());
+    let stdout = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(1), "{stdout}{}", text(&run.stderr));
+    assert!(
+        stdout.contains("found force-quit-not-failure at run"),
+        "{stdout}"
+    );
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let replay = bgsim(&["run", "-q", &file.display().to_string()]);
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(text(&replay.stdout).contains("✗ force-quit-not-failure"));
+    let steps = std::fs::read_to_string(&file)
+        .unwrap()
+        .matches("[[step]]")
+        .count();
+    assert!(steps <= 10, "{steps} steps");
+    // The same campaign finds the same failure, shrunk the same way.
+    let again = bgsim(&[&args[..], &["--seed", "1", "--out", &out]].concat());
+    let first_line = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("found"))
+            .map(str::to_owned)
+    };
+    assert_eq!(first_line(&text(&again.stdout)), first_line(&stdout));
+}
+
+#[test]
+fn fuzz_on_the_reference_app_finds_nothing_and_rejects_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let run = bgsim(&["fuzz", "--runs", "100", "--out", &out]);
+    let stdout = text(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}{}", text(&run.stderr));
+    assert!(stdout.contains("100 runs of reference") && stdout.contains("failures: none"));
+    assert!(stdout.contains("coverage marks"), "{stdout}");
+    for (args, phrase) in [
+        (vec!["fuzz", "--app", "nobody"], "unknown app `nobody`"),
+        (
+            vec!["fuzz", "--time", "5 sec"],
+            "--time: bad duration `5 sec`",
+        ),
+        (vec!["fuzz", "--runs", "0"], "--runs 0 runs nothing"),
+    ] {
+        let bad = bgsim(&args);
+        assert_eq!(bad.status.code(), Some(2), "{args:?}");
+        assert!(text(&bad.stderr).contains(phrase), "{}", text(&bad.stderr));
+    }
+}

@@ -3,6 +3,7 @@
 //! Exit codes (DESIGN.md §4): 0 everything held; 1 a check failed; 2 bad input (usage,
 //! a scenario file, a fixtures folder); 3 a run did not settle within its bounds.
 
+pub mod fuzz;
 pub mod list;
 pub mod mutants;
 pub mod run;

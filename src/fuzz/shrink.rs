@@ -77,8 +77,8 @@ pub fn shrink(case: &Case, mut fails: impl FnMut(&Case) -> bool, budget: usize) 
             }
         }
         // Times earlier: each step as close to the one before as the failure allows.
-        for i in 1..best.steps.len() {
-            let floor = best.steps[i - 1].at_ms;
+        for i in 0..best.steps.len() {
+            let floor = if i == 0 { 0 } else { best.steps[i - 1].at_ms };
             let mut c = best.clone();
             c.steps[i].at_ms = floor;
             if !attempt(c, &mut best) {
