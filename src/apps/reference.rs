@@ -98,6 +98,9 @@ struct Download {
     /// The last file was shorter than announced (RES-6): thrown away, to fetch again whole.
     #[serde(default)]
     short_file_discarded: bool,
+    /// The user resumed before the pause's cancel completed: resume from its data then.
+    #[serde(default)]
+    resume_requested: bool,
     /// HTTP-4: the server refused the app's credentials; the challenge was cancelled, so
     /// its -999 is a failure that asking again cannot heal.
     #[serde(default)]
@@ -120,6 +123,7 @@ impl Download {
             pending_move: false,
             user_paused: false,
             short_file_discarded: false,
+            resume_requested: false,
             auth_refused: false,
         }
     }
@@ -650,6 +654,13 @@ impl Core {
                     keep_resume_data(ctx, &key, data);
                 }
             }
+            if std::mem::take(&mut d.resume_requested) {
+                // The user resumed while the pause was under way: now there is resume data
+                // to start from (RES-4), and no partial file is left unused in tmp/.
+                d.user_paused = false;
+                d.attempts = 0;
+                self.start_task(ctx, &key);
+            }
             self.save(ctx);
             return;
         }
@@ -803,6 +814,15 @@ impl Core {
             // real-bugs RD-01: the pause gave no resume data, and the mutant has nothing to
             // resume from; the download stays paused for good.
             ctx.log(format!("{key}: no resume data; cannot resume"));
+            return;
+        }
+        if d.task_id.is_some() {
+            // RES-2: the pause's cancel has not completed, so its resume data is not here
+            // yet. Starting from scratch now would leave that data, and the partial file it
+            // keeps in tmp/, unused: resume once the -999 arrives.
+            d.resume_requested = true;
+            ctx.log(format!("{key}: resumes once its pause is done"));
+            self.save(ctx);
             return;
         }
         d.user_paused = false;
