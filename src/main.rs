@@ -8,7 +8,7 @@ use bgsim::cli::{self, CliError};
 use bgsim::report::Format;
 use bgsim::runner::Overrides;
 use bgsim::world::Transport;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -90,35 +90,7 @@ enum Command {
     /// server faults, then a healing phase) and judges it. On a failure the scenario is
     /// shrunk and written to --out, with a replay command. Exit code 0 when nothing was
     /// found, 1 when a check failed, 2 for bad input, 3 when runs did not settle.
-    Fuzz {
-        /// The app under test.
-        #[arg(long, default_value = "reference")]
-        app: String,
-        /// How many runs (default 1000 without --time).
-        #[arg(long)]
-        runs: Option<u64>,
-        /// How long to run, as a duration (`30s`, `10m`): wall time, not simulated.
-        #[arg(long)]
-        time: Option<String>,
-        /// The campaign's seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Worker threads (default: every core).
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// Go on after a failure; shrink one failure of each signature.
-        #[arg(long)]
-        keep_going: bool,
-        /// Run each case twice in memory and once over TCP; fail on any difference.
-        #[arg(long)]
-        check_determinism: bool,
-        /// Steps of a generated safety phase, at most.
-        #[arg(long, default_value_t = 40)]
-        max_steps: usize,
-        /// Where shrunk failures are written.
-        #[arg(long, default_value = "fuzz-failures")]
-        out: PathBuf,
-    },
+    Fuzz(FuzzArgs),
     /// Serve fixture files over HTTP on loopback (ranges, validators, HEAD), until Ctrl-C.
     Serve {
         /// Folder whose files are served at /<relative path>.
@@ -142,37 +114,63 @@ impl From<TransportArg> for Transport {
     }
 }
 
-/// The campaign's options from the command line; a bad `--time` is bad input.
-#[allow(clippy::too_many_arguments)]
-fn fuzz_options(
+/// The options of `bgsim fuzz`.
+#[derive(Args)]
+struct FuzzArgs {
+    /// The app under test.
+    #[arg(long, default_value = "reference")]
     app: String,
+    /// How many runs (default 1000 without --time).
+    #[arg(long)]
     runs: Option<u64>,
+    /// How long to run, as a duration (`30s`, `10m`): wall time, not simulated.
+    #[arg(long)]
     time: Option<String>,
+    /// The campaign's seed.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Worker threads (default: every core).
+    #[arg(long)]
     jobs: Option<usize>,
+    /// Go on after a failure; shrink one failure of each signature.
+    #[arg(long)]
     keep_going: bool,
+    /// Run each case twice in memory and once over TCP; fail on any difference.
+    #[arg(long)]
     check_determinism: bool,
+    /// Steps of a generated safety phase, at most.
+    #[arg(long, default_value_t = 40)]
     max_steps: usize,
-) -> Result<bgsim::fuzz::campaign::Options, CliError> {
-    let time = time
-        .map(|t| bgsim::scenario::parse_duration(&t))
-        .transpose()
-        .map_err(|e| CliError::input(format!("--time: {e}.")))?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Ok(bgsim::fuzz::campaign::Options {
-        app,
-        runs: runs.or(if time.is_none() { Some(1000) } else { None }),
-        time,
-        seed,
-        jobs: jobs.unwrap_or(cores).max(1),
-        keep_going,
-        check_determinism,
-        limits: bgsim::fuzz::generate::Limits {
-            max_steps: max_steps.max(1),
-            ..bgsim::fuzz::generate::Limits::default()
-        },
-        shrink_budget: 2000,
-    })
+    /// Where shrunk failures are written.
+    #[arg(long, default_value = "fuzz-failures")]
+    out: PathBuf,
+}
+
+impl FuzzArgs {
+    /// The campaign's options; a bad `--time` is bad input.
+    fn options(&self) -> Result<bgsim::fuzz::campaign::Options, CliError> {
+        let time = self
+            .time
+            .as_deref()
+            .map(bgsim::scenario::parse_duration)
+            .transpose()
+            .map_err(|e| CliError::input(format!("--time: {e}.")))?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(bgsim::fuzz::campaign::Options {
+            app: self.app.clone(),
+            runs: self.runs.or(if time.is_none() { Some(1000) } else { None }),
+            time,
+            seed: self.seed,
+            jobs: self.jobs.unwrap_or(cores).max(1),
+            keep_going: self.keep_going,
+            check_determinism: self.check_determinism,
+            limits: bgsim::fuzz::generate::Limits {
+                max_steps: self.max_steps.max(1),
+                ..bgsim::fuzz::generate::Limits::default()
+            },
+            shrink_budget: 2000,
+        })
+    }
 }
 
 /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
@@ -205,29 +203,9 @@ fn main() -> ExitCode {
             colour: colour(),
         }),
         Command::List { scenarios } => cli::list::list(&scenarios).map(|()| 0),
-        Command::Fuzz {
-            app,
-            runs,
-            time,
-            seed,
-            jobs,
-            keep_going,
-            check_determinism,
-            max_steps,
-            out,
-        } => fuzz_options(
-            app,
-            runs,
-            time,
-            seed,
-            jobs,
-            keep_going,
-            check_determinism,
-            max_steps,
-        )
-        .and_then(|opts| {
+        Command::Fuzz(args) => args.options().and_then(|opts| {
             let progress = std::io::stderr().is_terminal();
-            cli::fuzz::fuzz(&opts, &out, progress)
+            cli::fuzz::fuzz(&opts, &args.out, progress)
         }),
         Command::Mutants {
             scenarios,
