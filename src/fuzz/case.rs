@@ -12,6 +12,8 @@ pub struct FixtureGen {
     pub seed: u64,
     /// `bytes`, `none` or `absent` (RES-1).
     pub accept_ranges: &'static str,
+    /// Sent chunked, without a Content-Length (PROG-2).
+    pub chunked: bool,
 }
 
 /// One server fault, on one request for one fixture.
@@ -107,6 +109,9 @@ impl Case {
             let _ = writeln!(t, "size = {}\nseed = {}", f.size_bytes, f.seed);
             if f.accept_ranges != "bytes" {
                 let _ = writeln!(t, "accept_ranges = \"{}\"", f.accept_ranges);
+            }
+            if f.chunked {
+                let _ = writeln!(t, "framing = \"chunked\"");
             }
         }
         for f in &self.faults {

@@ -10,7 +10,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The plain lifecycle, network and device steps the safety phase draws from.
-const PLAIN_KINDS: [&str; 13] = [
+const PLAIN_KINDS: [&str; 14] = [
     "home",
     "foreground",
     "system-suspend",
@@ -23,6 +23,7 @@ const PLAIN_KINDS: [&str; 13] = [
     "lock",
     "unlock",
     "purge-tmp",
+    "container-move",
     "wait",
 ];
 
@@ -61,6 +62,7 @@ pub fn case(seed: u64, limits: Limits) -> Case {
             size_bytes: rng.random_range(16u64..=2048) * 1024,
             seed: rng.random_range(0..1000),
             accept_ranges: ["bytes", "bytes", "bytes", "none", "absent"][rng.random_range(0..5)],
+            chunked: rng.random_bool(0.2),
         })
         .collect();
     // Swarm: a weight per kind, 0 for the kinds this case leaves out. Downloads are
@@ -104,7 +106,11 @@ pub fn case(seed: u64, limits: Limits) -> Case {
             .expect("pick < total");
         let step = match kind {
             DOWNLOAD => {
-                let to = format!("d{}.bin", destinations.len());
+                // Now and then in a folder that does not exist yet (real-bugs TF-05).
+                let to = match rng.random_bool(0.3) {
+                    true => format!("sub{}/d{}.bin", destinations.len(), destinations.len()),
+                    false => format!("d{}.bin", destinations.len()),
+                };
                 destinations.push(to.clone());
                 StepKind::Download {
                     fixture: rng.random_range(0..fixtures.len()),
