@@ -92,16 +92,7 @@ fn judge(case: &Case, opts: &Options) -> Result<(Option<Signature>, Vec<bool>), 
     let marks = coverage::marks(o.run.history.records());
     if opts.check_determinism {
         let again = run(case, &opts.app)?;
-        let s = super::scenario(case, &opts.app)?;
-        let tcp = crate::runner::run_scenario(
-            &s,
-            &crate::runner::Overrides {
-                app: None,
-                seed: None,
-                transport: crate::world::Transport::Tcp,
-            },
-        )
-        .map_err(|e| format!("the run failed: {e}"))?;
+        let tcp = super::run_on(case, &opts.app, crate::world::Transport::Tcp)?;
         let first = o.run.history.render();
         if again.run.history.render() != first || tcp.run.history.render() != first {
             return Ok((Some("nondeterministic"), marks));

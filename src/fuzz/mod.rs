@@ -35,11 +35,16 @@ pub fn scenario(case: &Case, app: &str) -> Result<Scenario, String> {
 
 /// Runs `case` against `app` on the in-memory transport.
 pub fn run(case: &Case, app: &str) -> Result<Outcome, String> {
+    run_on(case, app, Transport::Memory)
+}
+
+/// Runs `case` against `app` on `transport`.
+pub fn run_on(case: &Case, app: &str, transport: Transport) -> Result<Outcome, String> {
     let s = scenario(case, app)?;
     let overrides = Overrides {
         app: None,
         seed: None,
-        transport: Transport::Memory,
+        transport,
     };
     run_scenario(&s, &overrides).map_err(|e| format!("the run failed: {e}"))
 }
