@@ -116,6 +116,11 @@ impl Sandbox {
         self.locked = locked;
     }
 
+    /// Whether the device is locked.
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
     /// Whether opening `app_path` for reading or writing is refused right now: the device
     /// is locked and the file is in Documents with the Complete class. Deleting a file or
     /// listing a folder needs no access to contents, so it is not refused.

@@ -232,6 +232,11 @@ pub enum What {
         /// The state it met.
         state: AppState,
     },
+    /// The user could not bring the app to the foreground: the device is locked.
+    IgnoredWhileLocked {
+        /// The step (`launch` or `foreground`).
+        action: Action,
+    },
     /// The app process changed state.
     State {
         /// Before.
@@ -545,6 +550,14 @@ pub enum What {
         /// The bytes the resume data said were kept.
         bytes: u64,
     },
+    /// RES-6 knob: the kept bytes of a resume were purged, yet the rest is asked for, and
+    /// the file will hold only the rest.
+    ResumeBytesLost {
+        /// The new task.
+        task: TaskKey,
+        /// The bytes the resume data said were kept.
+        bytes: u64,
+    },
     /// Connectivity changed.
     Network {
         /// Up or down.
@@ -820,6 +833,7 @@ impl fmt::Display for What {
         match self {
             What::Step(a) => write!(f, "step {a}"),
             What::Ignored { action, state } => write!(f, "ignored {action} (app {state})"),
+            What::IgnoredWhileLocked { action } => write!(f, "ignored {action} (device locked)"),
             What::State { from, to } => write!(f, "state {from} -> {to}"),
             What::Launched { in_background } => {
                 write!(f, "process started background={in_background}")
@@ -996,6 +1010,10 @@ impl fmt::Display for What {
             What::ResumeBytesGone { task, bytes } => write!(
                 f,
                 "resume data of {task} keeps {bytes} bytes that are gone: starting from 0"
+            ),
+            What::ResumeBytesLost { task, bytes } => write!(
+                f,
+                "resume data of {task} keeps {bytes} bytes that are gone: asking for the rest all the same"
             ),
             What::Network { up } => write!(f, "network {}", if *up { "up" } else { "down" }),
             What::UploadTaskCreated {

@@ -269,10 +269,12 @@ impl Core {
 
     /// Starts a new task for `key`: from its stored resume data when there is some
     /// (RES-4, consumed: RES-5), else from scratch.
+    /// While the session cannot take a task, the download waits as `queued`.
     fn start_task(&mut self, ctx: &mut AppContext<'_>, key: &str) {
-        // real-bugs LC-08: with the bug, the session being invalidated is used all the same.
-        let invalid_ok = self.bug == Some(Bug::TaskOnInvalidatedSession);
-        let Some(session) = self.session.filter(|_| !self.invalidating || invalid_ok) else {
+        if self.session_busy() {
+            return self.set_status(ctx, key, Status::Queued);
+        }
+        let Some(session) = self.session else {
             return;
         };
         let Some(d) = self.store.downloads.get(key) else {
@@ -373,10 +375,13 @@ impl Core {
             self.start_task(ctx, &key);
         }
         self.reconcile_transfers(ctx, &tasks);
-        if std::mem::take(&mut self.recovering) {
-            for key in self.queued() {
-                self.start_task(ctx, &key);
-            }
+        // Work queued for a session now gone (refused, or invalidated before the app was
+        // killed) starts in this one; the NL-05 mutant drains its own queue.
+        if std::mem::take(&mut self.recovering) || self.bug != Some(Bug::OneAtATime) {
+            self.start_queued(ctx);
+        }
+        if !self.session_busy() {
+            self.discard_leftover_resume_data(ctx);
         }
         self.save(ctx);
     }
@@ -448,6 +453,24 @@ impl Core {
                 "{}: could not place the extension's file: {e}",
                 task.key
             ));
+        }
+    }
+
+    /// ID-5: an inherited extension download failed with resume data. Its retries are the
+    /// extension's business; the data is discarded, in the session it came in, so its
+    /// partial file does not stay in tmp/ (RES-7).
+    fn failed_for_extension(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        task: &TaskInfo,
+        data: &ResumeData,
+    ) {
+        ctx.log(format!("{}: the extension's download failed", task.key));
+        let Some(&session) = self.foreign_sessions.get(&task.key.session) else {
+            return;
+        };
+        if let Ok(next) = ctx.download_task_with_resume_data(session, data) {
+            ctx.cancel(&next);
         }
     }
 
@@ -598,6 +621,10 @@ impl Core {
     }
 
     fn completed(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, error: Option<&UrlError>) {
+        let resume_data = error.and_then(|e| e.resume_data.as_ref());
+        if let (Some(_), Some(data)) = (extension_destination(task), resume_data) {
+            return self.failed_for_extension(ctx, task, data);
+        }
         if self.transfer_completed(ctx, task, error) {
             return;
         }
@@ -649,10 +676,9 @@ impl Core {
         d.task_id = None;
         if d.user_paused || d.status == Status::Cancelled {
             // The user stopped it (RES-2, INV-2): the -999 is the answer, not a failure.
+            // Kept after a sign-out too: the next session discards it (RES-7).
             if let Some(data) = error.and_then(|e| e.resume_data.as_ref()) {
-                if d.user_paused {
-                    keep_resume_data(ctx, &key, data);
-                }
+                keep_resume_data(ctx, &key, data);
             }
             if std::mem::take(&mut d.resume_requested) {
                 // The user resumed while the pause was under way: now there is resume data
@@ -760,13 +786,32 @@ impl Core {
     /// Giving up on a download whose resume data keeps bytes in tmp/: a task made from the
     /// data and cancelled at once lets the daemon delete them (RES-7: the app cannot know
     /// where they are), so no partial file is left behind.
+    /// While no task can be made, the data is kept for the next session to discard.
     fn discard_resume_data(&mut self, ctx: &mut AppContext<'_>, key: &str, data: &ResumeData) {
-        let _ = ctx.remove_item(&resume_path(key));
-        let Some(session) = self.session.filter(|_| !self.invalidating) else {
-            return;
+        let Some(session) = self.session.filter(|_| !self.session_busy()) else {
+            return keep_resume_data(ctx, key, data);
         };
+        let _ = ctx.remove_item(&resume_path(key));
         if let Ok(task) = ctx.download_task_with_resume_data(session, data) {
             ctx.cancel(&task);
+        }
+    }
+
+    /// INV-1 / INV-2: resume data of a download that was cancelled (a sign-out) or given
+    /// up while the session was being invalidated could not be discarded then; with the
+    /// new session it is, so its partial file leaves tmp/ (RES-7).
+    fn discard_leftover_resume_data(&mut self, ctx: &mut AppContext<'_>) {
+        let cancelled: Vec<String> = (self.store.downloads.iter())
+            .filter(|(k, d)| {
+                matches!(d.status, Status::Cancelled | Status::Failed)
+                    && ctx.file_exists(&resume_path(k))
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in cancelled {
+            if let Ok(bytes) = ctx.read_file(&resume_path(&key)) {
+                self.discard_resume_data(ctx, &key, &ResumeData::from_bytes(bytes));
+            }
         }
     }
 
@@ -837,33 +882,51 @@ impl Core {
         let Some(session) = self.session.filter(|_| !self.invalidating) else {
             return;
         };
-        self.invalidating = true;
         if cancel {
             let open: Vec<String> = self
                 .store
                 .downloads
                 .iter()
-                .filter(|(_, d)| !matches!(d.status, Status::Done | Status::Failed))
+                // A finished file waiting for the unlock to be moved is kept (TF-06).
+                .filter(|(_, d)| {
+                    !matches!(d.status, Status::Done | Status::Failed | Status::Cancelled)
+                        && !d.pending_move
+                })
                 .map(|(k, _)| k.clone())
                 .collect();
             for key in open {
-                let _ = ctx.remove_item(&resume_path(&key));
+                // RES-7: the data goes with the partial file it keeps in tmp/, while the
+                // session can still take the task that discards it.
+                if let Ok(bytes) = ctx.read_file(&resume_path(&key)) {
+                    self.discard_resume_data(ctx, &key, &ResumeData::from_bytes(bytes));
+                }
                 let d = self.store.downloads.get_mut(&key).expect("listed above");
                 d.user_paused = false;
                 self.set_status(ctx, &key, Status::Cancelled);
             }
         }
+        self.invalidating = true;
         self.save(ctx);
         ctx.invalidate(session, cancel);
     }
 
-    fn queued(&self) -> Vec<String> {
-        self.store
-            .downloads
-            .iter()
+    /// Whether a task made now would be refused: the session is being invalidated
+    /// (INV-1, INV-2; with the LC-08 bug it is used all the same) or an extension holds it
+    /// (ID-5). New work waits as `queued` until the session is made again.
+    fn session_busy(&self) -> bool {
+        self.invalidating && self.bug != Some(Bug::TaskOnInvalidatedSession) || self.refused
+    }
+
+    /// Starts the downloads and uploads that waited for a session.
+    fn start_queued(&mut self, ctx: &mut AppContext<'_>) {
+        let queued: Vec<String> = (self.store.downloads.iter())
             .filter(|(_, d)| d.status == Status::Queued)
             .map(|(k, _)| k.clone())
-            .collect()
+            .collect();
+        for key in queued {
+            self.start_task(ctx, &key);
+        }
+        self.start_queued_uploads(ctx);
     }
 }
 
@@ -1005,8 +1068,7 @@ impl App for ReferenceApp {
         core.store
             .downloads
             .insert(key.clone(), Download::new(url.to_string(), destination));
-        let busy = core.invalidating && core.bug != Some(Bug::TaskOnInvalidatedSession)
-            || core.refused
+        let busy = core.session_busy()
             || core.bug == Some(Bug::OneAtATime)
                 && core
                     .store
@@ -1188,17 +1250,23 @@ impl DownloadDelegate for Delegate {
     /// The old session is gone (INV-1, INV-2). iOS releases it once this callback
     /// returns, and only then may a session with its identifier be made again (ID-4): so
     /// the new one is made on the main queue, after; downloads tapped meanwhile start in it.
-    fn did_become_invalid(&mut self, ctx: &mut AppContext<'_>, _session: &str) {
+    /// An invalidated session sends no `didFinishEvents`: a wake's handler still held for
+    /// it is called here, its events being all delivered (CH-1).
+    fn did_become_invalid(&mut self, ctx: &mut AppContext<'_>, session: &str) {
         let core = Rc::clone(&self.core);
+        let session = session.to_string();
         ctx.dispatch(Queue::Main, "open a new session", move |ctx| {
+            let handler = core.borrow_mut().handlers.remove(&session);
+            if let Some(handler) = handler {
+                handler.call(ctx);
+            }
             let settings = core.borrow().settings.clone();
             let session = open_session(ctx, &core, &settings);
             let mut c = core.borrow_mut();
             c.session = Some(session);
             c.invalidating = false;
-            for key in c.queued() {
-                c.start_task(ctx, &key);
-            }
+            c.discard_leftover_resume_data(ctx);
+            c.start_queued(ctx);
             c.save(ctx);
         });
     }

@@ -5,6 +5,7 @@ use super::facts::{Facts, TERMINAL};
 use super::{Check, Evidence, Violation};
 use crate::server::Content;
 use crate::world::FIXTURE_HOST;
+use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::trace::{Callback, FileOp, What};
 
 pub(super) const TEMP_IN_CALLBACK: Check = Check {
@@ -347,13 +348,35 @@ fn is_leftover(path: &str) -> bool {
             .any(|ext| path.ends_with(ext))
 }
 
+/// Whether the leftovers may be an extension's rather than the app's: one of its tasks
+/// ended without its completion reaching any process (the daemon still holds the file for
+/// whoever connects the session next: ID-5, ORD-7), or the extension itself got resume
+/// data, whose partial file the scripted extension never uses.
+fn extension_files_held(f: &Facts<'_>) -> bool {
+    let ended_well = |task: &TaskKey| {
+        f.records.iter().any(|r| match &r.what {
+            What::Callback {
+                callback: Callback::DidCompleteWithError { task: t, .. },
+                ..
+            } => t == task,
+            What::ExtensionGot(Callback::DidCompleteWithError { task: t, error }) => {
+                t == task && error.as_ref().is_none_or(|e| e.resume_data.is_none())
+            }
+            _ => false,
+        })
+    };
+    f.records.iter().any(|r| {
+        matches!(&r.what, What::ExtensionDownload { task: Some(task), .. } if !ended_well(task))
+    })
+}
+
 fn no_orphans(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
     let all_over = f.downloads.iter().all(|d| {
         d.states
             .last()
             .is_some_and(|(_, s)| TERMINAL.contains(&s.as_str()))
     }) && f.tasks.values().all(|t| t.completion_delivered.is_some());
-    if !e.settled || !all_over {
+    if !e.settled || !all_over || extension_files_held(f) {
         return Vec::new();
     }
     let last = f.records.len().saturating_sub(1);

@@ -16,7 +16,7 @@ pub(super) const ONCE: Check = Check {
 
 pub(super) const AFTER_EVENTS: Check = Check {
     id: "handler-after-events",
-    statement: "the completion handler is called only after didFinishEvents for its session",
+    statement: "the completion handler is called only after didFinishEvents (or didBecomeInvalid) for its session",
     explanation: "urlSessionDidFinishEvents is the signal that every event of the wake has been \
         delivered (ORD-4). Calling the handler earlier lets iOS suspend the app while \
         didFinishDownloadingTo and didCompleteWithError are still to come (CH-2).",
@@ -103,8 +103,19 @@ fn after_events(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
         let Some(&(first, _)) = calls(f, w.handler).first() else {
             continue;
         };
-        let finished = f.records[w.at..first].iter().any(|r| {
-            matches!(&r.what, What::Callback { callback: Callback::DidFinishEvents { session }, .. } if *session == w.session)
+        // An invalidated session sends no didFinishEvents; its didBecomeInvalid comes after
+        // the last task's last callback (INV-1), so it ends the wake's events as well.
+        let finished = f.records[w.at..first].iter().any(|r| match &r.what {
+            What::Callback {
+                callback:
+                    Callback::DidFinishEvents { session }
+                    | Callback::DidBecomeInvalid {
+                        session,
+                        error: None,
+                    },
+                ..
+            } => *session == w.session,
+            _ => false,
         });
         if !finished {
             out.push(Violation::new(

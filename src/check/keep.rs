@@ -75,7 +75,13 @@ fn finished_file_kept(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
         let Some(versions) = served(e, &url) else {
             continue;
         };
+        // A file the daemon knowingly cut short (the RES-6 knob) is rightly refused.
+        let cut_short = |task: &TaskKey| {
+            (f.records.iter())
+                .any(|r| matches!(&r.what, What::ResumeBytesLost { task: t, .. } if t == task))
+        };
         let handed = tasks_of(f, request)
+            .filter(|(key, _)| !cut_short(key))
             .filter_map(|(key, t)| t.finished.as_ref().map(|x| (x.0, x.2, key)))
             .filter(|(_, status, _)| (200..300).contains(status))
             .max();

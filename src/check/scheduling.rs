@@ -50,10 +50,10 @@ fn tasks_in_foreground(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
         let Some(left) = left.map(|p| p + asked) else {
             continue;
         };
-        // The session could not take a task (refused at the time of asking, or meanwhile
-        // invalidated or refused), or the user paused the download.
+        // The session could not take a task (refused or being invalidated at the time of
+        // asking, or meanwhile invalidated or refused), or the user paused the download.
         let refused_when_asked = f.records[..asked].iter().rev().find_map(|r| match r.what {
-            What::SessionRefused { .. } => Some(true),
+            What::SessionRefused { .. } | What::SessionInvalidated { .. } => Some(true),
             What::SessionCreated { .. } => Some(false),
             _ => None,
         });

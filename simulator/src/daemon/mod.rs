@@ -362,6 +362,12 @@ impl Daemon {
                         let corrupt = !moved
                             && self.profile.resume_after_temp_purge_corrupts
                             && env.sandbox.write(&task.temp_path, b"").is_ok();
+                        if corrupt {
+                            env.record(What::ResumeBytesLost {
+                                task: key.clone(),
+                                bytes: info.bytes,
+                            });
+                        }
                         if moved || corrupt {
                             task.bytes_received = info.bytes;
                             task.validators = Some(Validators {

@@ -56,6 +56,11 @@ impl Simulation {
             self.record(actor, What::Ignored { action, state });
             return;
         }
+        // The user opens apps only on an unlocked phone.
+        if matches!(action, Action::Launch | Action::Foreground) && self.sandbox.is_locked() {
+            self.record(actor, What::IgnoredWhileLocked { action });
+            return;
+        }
         self.record(actor, What::Step(action.clone()));
         match action {
             Action::Launch if state.in_memory() => self.bring_to_foreground(),

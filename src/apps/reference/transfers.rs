@@ -151,6 +151,10 @@ impl Core {
 
     /// A new task for upload `key`, from its file.
     fn start_upload(&mut self, ctx: &mut AppContext<'_>, key: &str) {
+        if self.session_busy() {
+            // INV-1 / ID-5: a task made now would raise; it starts with the next session.
+            return self.set_upload_status(ctx, key, Status::Queued);
+        }
         let Some(session) = self.session else {
             return;
         };
@@ -186,6 +190,17 @@ impl Core {
         u.user_paused = false;
         if u.status != Status::Running {
             self.set_upload_status(ctx, key, Status::Running);
+        }
+    }
+
+    /// Starts the uploads that waited for a session.
+    pub(super) fn start_queued_uploads(&mut self, ctx: &mut AppContext<'_>) {
+        let queued: Vec<String> = (self.store.uploads.iter())
+            .filter(|(_, u)| u.status == Status::Queued)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in queued {
+            self.start_upload(ctx, &key);
         }
     }
 
@@ -314,9 +329,8 @@ impl Core {
         );
         // Reported first here, in the user's request, so bgsim ties the key to it.
         ctx.report_download_state(&key, "running");
-        let data_task = self
-            .session
-            .filter(|_| ctx.app_state() == AppState::Foreground)
+        let data_task = (self.session)
+            .filter(|_| ctx.app_state() == AppState::Foreground && !self.session_busy())
             .map(|s| ctx.data_task(s, url));
         match data_task {
             Some(Ok(task)) => {
