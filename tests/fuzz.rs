@@ -1,7 +1,7 @@
 //! The fuzzer's parts (issue 6): generated cases are valid scenarios, the same seed gives
 //! the same case, the reference app passes them, and shrinking ends small.
 
-use bgsim::fuzz::{self, generate, shrink};
+use bgsim::fuzz::{self, campaign, coverage, generate, shrink};
 
 #[test]
 fn every_generated_case_is_a_valid_scenario_and_the_same_seed_gives_the_same_case() {
@@ -33,15 +33,44 @@ fn shrinking_a_failure_of_over_100_steps_ends_at_10_steps_or_fewer() {
         ..generate::Limits::default()
     };
     let app = "p10-completion-handler-api";
-    let case = (0..)
+    let (case, signature) = (0..)
         .map(|seed| generate::case(seed, limits))
-        .find(|c| c.steps.len() > 100)
+        .filter(|c| c.timeline().len() > 100)
+        .find_map(|c| {
+            let signature = fuzz::signature(&fuzz::run(&c, app).unwrap())?;
+            Some((c, signature))
+        })
         .unwrap();
-    let signature = fuzz::signature(&fuzz::run(&case, app).unwrap()).expect("it fails");
     let fails = |c: &bgsim::fuzz::case::Case| {
         fuzz::run(c, app).ok().as_ref().and_then(fuzz::signature) == Some(signature)
     };
     let small = shrink::shrink(&case, fails, 500);
-    assert!(small.steps.len() <= 10, "{}", small.to_toml(app, "shrunk"));
+    assert!(
+        small.timeline().len() <= 10,
+        "{}",
+        small.to_toml(app, "shrunk")
+    );
     assert!(fails(&small), "the shrunk case still fails the same way");
+}
+
+#[test]
+fn a_campaign_of_fixed_seed_reaches_every_coverage_mark() {
+    let opts = campaign::Options {
+        app: "reference".into(),
+        runs: Some(3_000),
+        time: None,
+        seed: 1,
+        jobs: 2,
+        keep_going: true,
+        check_determinism: false,
+        limits: generate::Limits::default(),
+        shrink_budget: 0,
+    };
+    let summary = campaign::campaign(&opts, &|_| {}).unwrap();
+    assert_eq!(summary.runs, 3_000);
+    let missed: Vec<&str> = (coverage::MARKS.iter().zip(&summary.marks))
+        .filter(|(_, &n)| n == 0)
+        .map(|(m, _)| m.name)
+        .collect();
+    assert!(missed.is_empty(), "never reached: {missed:?}");
 }

@@ -69,8 +69,8 @@ fn write_failures(summary: &Summary, app: &str, out: &Path) -> Result<Vec<PathBu
             "fuzz: {} found by run {} of {app}, shrunk from {} to {} steps",
             f.signature,
             f.run,
-            f.original.steps.len(),
-            f.shrunk.steps.len()
+            f.original.timeline().len(),
+            f.shrunk.timeline().len()
         );
         std::fs::write(&path, f.shrunk.to_toml(app, &name))
             .map_err(|e| CliError::input(format!("cannot write {}: {e}.", path.display())))?;
@@ -108,8 +108,8 @@ fn report(opts: &Options, s: &Summary, written: &[PathBuf]) -> String {
             "found {} at run {}: shrunk from {} to {} steps, written to {}\n  replay: bgsim run {}\n",
             f.signature,
             f.run,
-            f.original.steps.len(),
-            f.shrunk.steps.len(),
+            f.original.timeline().len(),
+            f.shrunk.timeline().len(),
             path.display(),
             path.display()
         ));

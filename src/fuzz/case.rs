@@ -21,9 +21,10 @@ pub struct FixtureGen {
 pub struct FaultGen {
     /// Index into [`Case::fixtures`].
     pub fixture: usize,
-    /// The request it applies to (from 1). Never every request: a fault on each attempt
-    /// makes the daemon retry for its whole 7-day resource timeout.
-    pub request: u32,
+    /// The request it applies to (from 1), or `None` for every request. Every request only
+    /// in a case with a short resource timeout: otherwise the daemon would retry for its
+    /// whole 7-day default (NET-3).
+    pub request: Option<u32>,
     /// What goes wrong.
     pub kind: FaultKind,
 }
@@ -61,6 +62,42 @@ pub enum StepKind {
     Pause { to: String },
     /// `resume-download` of `Documents/<to>`.
     Resume { to: String },
+    /// `fetch` of fixture `fixture` (a data task, API-4) to `Library/Caches/<to>`.
+    Fetch { fixture: usize, to: String },
+    /// `upload` of `size_bytes` bytes of `seed` to `/uploads/u{n}.bin`.
+    Upload {
+        n: usize,
+        size_bytes: u64,
+        seed: u64,
+    },
+    /// `extension-start`: an extension connects `session` and downloads fixture `fixture`
+    /// to `Documents/Shared/<to>` (ID-5). Ended by a `Plain("extension-exit")`.
+    ExtensionStart {
+        session: &'static str,
+        fixture: usize,
+        to: String,
+    },
+}
+
+/// The session identifier a generated extension uses: one of its own, as Apple recommends
+/// (ID-6). Its events relaunch the app all the same (LC-3). Sharing the app's identifier is
+/// a design mistake no app code can make safe (ID-5: a task the app creates before the
+/// −996 arrives raises), so the fuzzer leaves it to the `id-5-*` scenarios.
+pub const EXTENSION_SESSION: &str = "com.bgsim.reference.share";
+
+/// Configuration a case may change from the defaults: the knobs some real bugs need.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Knobs {
+    /// `[device] complete_protection`: Documents unreadable while locked (real-bugs TF-06).
+    pub complete_protection: bool,
+    /// `[profile] surface_connection_lost` (NET-5).
+    pub surface_connection_lost: bool,
+    /// `[profile] resume_after_temp_purge_corrupts` (RES-6).
+    pub resume_after_temp_purge_corrupts: bool,
+    /// `[session] request_timeout`, in seconds (NET-2).
+    pub request_timeout_s: Option<u64>,
+    /// `[session] resource_timeout`, in seconds (NET-3).
+    pub resource_timeout_s: Option<u64>,
 }
 
 /// A step at a time, in milliseconds from the start.
@@ -81,12 +118,18 @@ pub struct Case {
     pub bandwidth_kib_s: u64,
     /// One-way latency.
     pub latency_ms: u64,
+    /// Profile, device and session settings.
+    pub knobs: Knobs,
     /// Served at `/f0.bin`, `/f1.bin`, ...
     pub fixtures: Vec<FixtureGen>,
     /// Server faults, in file order.
     pub faults: Vec<FaultGen>,
-    /// The timeline, sorted by time.
+    /// The safety phase, sorted by time. The healing phase after it is derived from it
+    /// ([`Case::healing`]), so shrinking never takes it away.
     pub steps: Vec<Step>,
+    /// Whether the user leaves the app once more at the end of the healing phase: then
+    /// what is left must finish in the background (API-4, API-6).
+    pub ends_in_background: bool,
 }
 
 /// The URL path of fixture `i`.
@@ -104,6 +147,7 @@ impl Case {
         let _ = writeln!(t, "\n[network]");
         let _ = writeln!(t, "bandwidth = \"{}KiB/s\"", self.bandwidth_kib_s);
         let _ = writeln!(t, "latency = \"{}ms\"", self.latency_ms);
+        self.knobs.write(&mut t);
         for (i, f) in self.fixtures.iter().enumerate() {
             let _ = writeln!(t, "\n[[fixture]]\npath = \"{}\"", fixture_path(i));
             let _ = writeln!(t, "size = {}\nseed = {}", f.size_bytes, f.seed);
@@ -116,7 +160,9 @@ impl Case {
         }
         for f in &self.faults {
             let _ = writeln!(t, "\n[[fault]]\npath = \"{}\"", fixture_path(f.fixture));
-            let _ = writeln!(t, "request = {}", f.request);
+            if let Some(n) = f.request {
+                let _ = writeln!(t, "request = {n}");
+            }
             match &f.kind {
                 FaultKind::Cut { at } => {
                     let _ = writeln!(t, "kind = \"cut\"\nat = {at}");
@@ -150,7 +196,7 @@ impl Case {
                 }
             }
         }
-        for s in &self.steps {
+        for s in self.timeline() {
             let _ = writeln!(t, "\n[[step]]\nat = \"{}ms\"", s.at_ms);
             match &s.kind {
                 StepKind::Plain(name) => {
@@ -166,20 +212,95 @@ impl Case {
                 StepKind::Resume { to } => {
                     let _ = writeln!(t, "do = \"resume-download\"\nto = \"Documents/{to}\"");
                 }
+                StepKind::Fetch { fixture, to } => {
+                    let _ = writeln!(t, "do = \"fetch\"\nurl = \"{}\"", fixture_path(*fixture));
+                    let _ = writeln!(t, "to = \"Library/Caches/{to}\"");
+                }
+                StepKind::Upload {
+                    n,
+                    size_bytes,
+                    seed,
+                } => {
+                    let _ = writeln!(t, "do = \"upload\"\nurl = \"/uploads/u{n}.bin\"");
+                    let _ = writeln!(t, "size = {size_bytes}\nseed = {seed}");
+                }
+                StepKind::ExtensionStart {
+                    session,
+                    fixture,
+                    to,
+                } => {
+                    let _ = writeln!(t, "do = \"extension-start\"\nsession = \"{session}\"");
+                    let _ = writeln!(t, "url = \"{}\"", fixture_path(*fixture));
+                    let _ = writeln!(t, "to = \"Documents/Shared/{to}\"");
+                }
             }
         }
         let _ = writeln!(t, "\n[expect]\nviolations = []");
         t
     }
 
+    /// The healing phase (simulation-lessons.md §5): a second after the last step, the
+    /// extension ends, the network and the device come back, the user opens the app,
+    /// resumes what they paused and maybe leaves it again, and nothing new goes wrong. Only then do liveness checks
+    /// such as `one-outcome` mean something.
+    pub fn healing(&self) -> Vec<Step> {
+        let at_ms = self.steps.last().map_or(0, |s| s.at_ms) + 1_000;
+        let has = |name: &'static str| self.steps.iter().any(|s| s.kind == StepKind::Plain(name));
+        let starts = (self.steps.iter())
+            .filter(|s| matches!(s.kind, StepKind::ExtensionStart { .. }))
+            .count();
+        let exits = (self.steps.iter())
+            .filter(|s| s.kind == StepKind::Plain("extension-exit"))
+            .count();
+        let mut plain = Vec::new();
+        if starts > exits {
+            plain.push("extension-exit");
+        }
+        if has("network-down") {
+            plain.push("network-up");
+        }
+        if has("lock") {
+            plain.push("unlock");
+        }
+        plain.push("launch");
+        let mut out: Vec<Step> = (plain.into_iter())
+            .map(|name| Step {
+                at_ms,
+                kind: StepKind::Plain(name),
+            })
+            .collect();
+        let mut paused: Vec<&String> = (self.steps.iter())
+            .filter_map(|s| match &s.kind {
+                StepKind::Pause { to } => Some(to),
+                _ => None,
+            })
+            .collect();
+        paused.sort();
+        paused.dedup();
+        out.extend(paused.into_iter().map(|to| Step {
+            at_ms: at_ms + 1_000,
+            kind: StepKind::Resume { to: to.clone() },
+        }));
+        if self.ends_in_background {
+            out.push(Step {
+                at_ms: at_ms + 2_000,
+                kind: StepKind::Plain("home"),
+            });
+        }
+        out
+    }
+
+    /// Every step of the scenario: the safety phase, then the healing phase.
+    pub fn timeline(&self) -> Vec<Step> {
+        let mut all = self.steps.clone();
+        all.extend(self.healing());
+        all
+    }
+
     /// Drops fixtures no step downloads (and their faults), renumbering the rest.
     pub fn without_unused_fixtures(&self) -> Case {
         let used: Vec<bool> = (0..self.fixtures.len())
-            .map(|i| {
-                self.steps
-                    .iter()
-                    .any(|s| matches!(&s.kind, StepKind::Download { fixture, .. } if *fixture == i))
-            })
+            .map(|i| self.steps.iter().any(|s| s.kind.fixture() == Some(i)))
             .collect();
         let new_index: Vec<Option<usize>> = used
             .iter()
@@ -209,11 +330,113 @@ impl Case {
             })
             .collect();
         for s in &mut c.steps {
-            if let StepKind::Download { fixture, .. } = &mut s.kind {
-                *fixture = new_index[*fixture].expect("a downloaded fixture is kept");
+            if let Some(fixture) = s.kind.fixture_mut() {
+                *fixture = new_index[*fixture].expect("a fixture in use is kept");
             }
         }
         c
+    }
+}
+
+impl StepKind {
+    /// The fixture the step asks the server for, if any.
+    pub fn fixture(&self) -> Option<usize> {
+        match self {
+            StepKind::Download { fixture, .. }
+            | StepKind::Fetch { fixture, .. }
+            | StepKind::ExtensionStart { fixture, .. } => Some(*fixture),
+            _ => None,
+        }
+    }
+
+    fn fixture_mut(&mut self) -> Option<&mut usize> {
+        match self {
+            StepKind::Download { fixture, .. }
+            | StepKind::Fetch { fixture, .. }
+            | StepKind::ExtensionStart { fixture, .. } => Some(fixture),
+            _ => None,
+        }
+    }
+}
+
+impl Knobs {
+    /// These knobs with one of them back at its default, for each one that is not.
+    pub fn simpler(&self) -> Vec<Knobs> {
+        let d = Knobs::default();
+        let mut out = Vec::new();
+        let mut push = |changed: bool, k: Knobs| {
+            if changed {
+                out.push(k);
+            }
+        };
+        push(
+            self.complete_protection,
+            Knobs {
+                complete_protection: false,
+                ..self.clone()
+            },
+        );
+        push(
+            self.surface_connection_lost,
+            Knobs {
+                surface_connection_lost: false,
+                ..self.clone()
+            },
+        );
+        push(
+            self.resume_after_temp_purge_corrupts,
+            Knobs {
+                resume_after_temp_purge_corrupts: false,
+                ..self.clone()
+            },
+        );
+        push(
+            self.request_timeout_s.is_some(),
+            Knobs {
+                request_timeout_s: d.request_timeout_s,
+                ..self.clone()
+            },
+        );
+        push(
+            self.resource_timeout_s.is_some(),
+            Knobs {
+                resource_timeout_s: d.resource_timeout_s,
+                ..self.clone()
+            },
+        );
+        out
+    }
+
+    /// The `[profile]`, `[device]` and `[session]` sections, each only if it changes
+    /// something.
+    fn write(&self, t: &mut String) {
+        let mut profile = String::new();
+        if self.surface_connection_lost {
+            profile.push_str("surface_connection_lost = true\n");
+        }
+        if self.resume_after_temp_purge_corrupts {
+            profile.push_str("resume_after_temp_purge_corrupts = true\n");
+        }
+        let mut session = String::new();
+        if let Some(s) = self.request_timeout_s {
+            let _ = writeln!(session, "request_timeout = \"{s}s\"");
+        }
+        if let Some(s) = self.resource_timeout_s {
+            let _ = writeln!(session, "resource_timeout = \"{s}s\"");
+        }
+        let device = match self.complete_protection {
+            true => "complete_protection = true\n".to_string(),
+            false => String::new(),
+        };
+        for (name, body) in [
+            ("profile", profile),
+            ("device", device),
+            ("session", session),
+        ] {
+            if !body.is_empty() {
+                let _ = write!(t, "\n[{name}]\n{body}");
+            }
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! reach. A mark never reached says the generator cannot get there, which no amount of
 //! passing runs would show.
 
+use super::case::EXTENSION_SESSION;
 use bgsim_simulator::app::{AppState, CancelReason, UrlError};
 use bgsim_simulator::trace::{Callback, Record, What};
 use bgsim_simulator::Action;
@@ -113,6 +114,35 @@ pub const MARKS: &[Mark] = &[
             rs.iter().any(|r| {
                 matches!(&r.what, What::Failed { error, .. } if error.code == UrlError::TIMED_OUT)
                     || matches!(&r.what, What::RequestTimedOut { .. })
+            })
+        },
+    },
+    Mark {
+        name: "wake for an extension's session",
+        seen: |rs| {
+            rs.iter().any(
+                |r| matches!(&r.what, What::Wake { session, .. } if session == EXTENSION_SESSION),
+            )
+        },
+    },
+    Mark {
+        name: "upload across a suspension",
+        seen: |rs| {
+            let mut uploading = false;
+            rs.iter().any(|r| {
+                match &r.what {
+                    What::UploadTaskCreated { .. } => uploading = true,
+                    What::Uploaded { .. } => uploading = false,
+                    _ => {}
+                }
+                uploading
+                    && matches!(
+                        r.what,
+                        What::State {
+                            to: AppState::Suspended,
+                            ..
+                        }
+                    )
             })
         },
     },

@@ -1,16 +1,17 @@
 //! Seed → case. Swarm testing (simulation-lessons.md §5): each case enables a random subset
 //! of the step and fault kinds, with random weights, so that rare combinations are not
 //! drowned by the common ones. A safety phase (lifecycle, network and server faults at
-//! generated times) is followed by a healing phase (network up, device unlocked, the user
-//! opens the app, no new faults), after which liveness checks such as `one-outcome` mean
-//! something.
+//! generated times) is generated here; the healing phase after it (network up, device
+//! unlocked, the user opens the app, no new faults) follows from it ([`Case::healing`]).
 
-use super::case::{Case, FaultGen, FaultKind, FixtureGen, Step, StepKind};
-use rand::{RngExt, SeedableRng};
+use super::case::{
+    Case, FaultGen, FaultKind, FixtureGen, Knobs, Step, StepKind, EXTENSION_SESSION,
+};
+use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// The plain lifecycle, network and device steps the safety phase draws from.
-const PLAIN_KINDS: [&str; 14] = [
+/// The plain lifecycle, network, device and user steps the safety phase draws from.
+const PLAIN_KINDS: [&str; 16] = [
     "home",
     "foreground",
     "system-suspend",
@@ -25,13 +26,19 @@ const PLAIN_KINDS: [&str; 14] = [
     "purge-tmp",
     "container-move",
     "wait",
+    "sign-out",
+    "stop-after-downloads",
 ];
 
-/// The step kinds a case may enable: the plain ones, then download, pause, resume.
-const KINDS: usize = PLAIN_KINDS.len() + 3;
+/// The step kinds a case may enable: the plain ones, then these.
+const KINDS: usize = PLAIN_KINDS.len() + 6;
 const DOWNLOAD: usize = PLAIN_KINDS.len();
 const PAUSE: usize = DOWNLOAD + 1;
 const RESUME: usize = DOWNLOAD + 2;
+const FETCH: usize = DOWNLOAD + 3;
+const UPLOAD: usize = DOWNLOAD + 4;
+/// An extension starts, or the one running exits.
+const EXTENSION: usize = DOWNLOAD + 5;
 
 /// Bounds of a generated case.
 #[derive(Clone, Copy, Debug)]
@@ -56,7 +63,23 @@ impl Default for Limits {
 
 /// The case of `seed`, within `limits`. The same seed always gives the same case.
 pub fn case(seed: u64, limits: Limits) -> Case {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    case_from(&mut ChaCha8Rng::seed_from_u64(seed), limits)
+}
+
+/// The case that the choices `rng` makes give, within `limits`. Any source of choices
+/// works, a [`super::tape::Tape`] included, and every one gives a valid case.
+pub fn case_from(rng: &mut impl Rng, limits: Limits) -> Case {
+    let knobs = Knobs {
+        complete_protection: rng.random_bool(0.15),
+        surface_connection_lost: rng.random_bool(0.15),
+        resume_after_temp_purge_corrupts: rng.random_bool(0.15),
+        request_timeout_s: rng
+            .random_bool(0.2)
+            .then(|| [5, 10, 30][rng.random_range(0..3)]),
+        resource_timeout_s: rng
+            .random_bool(0.2)
+            .then(|| [30, 60, 300][rng.random_range(0..3)]),
+    };
     let fixtures: Vec<FixtureGen> = (0..rng.random_range(1..=limits.max_fixtures.max(1)))
         .map(|_| FixtureGen {
             size_bytes: rng.random_range(16u64..=2048) * 1024,
@@ -77,6 +100,22 @@ pub fn case(seed: u64, limits: Limits) -> Case {
         })
         .collect();
     weights[DOWNLOAD] = weights[DOWNLOAD].max(1);
+    // A knob is wasted without the steps that trigger it.
+    let kind = |name: &str| {
+        PLAIN_KINDS
+            .iter()
+            .position(|k| *k == name)
+            .expect("a plain kind")
+    };
+    let mut at_least = |k: usize, w: u32| weights[k] = weights[k].max(w);
+    if knobs.complete_protection {
+        at_least(kind("lock"), 2);
+    }
+    if knobs.resume_after_temp_purge_corrupts {
+        for k in [kind("purge-tmp"), PAUSE, RESUME] {
+            at_least(k, 2);
+        }
+    }
     let total: u32 = weights.iter().sum();
 
     let mut steps = vec![Step {
@@ -85,6 +124,8 @@ pub fn case(seed: u64, limits: Limits) -> Case {
     }];
     let mut at_ms = 0u64;
     let mut destinations: Vec<String> = Vec::new();
+    let mut others = 0usize; // fetches, uploads and extension downloads so far
+    let mut extension_running = false;
     for _ in 0..rng.random_range(1..=limits.max_steps.max(1)) {
         // Mostly seconds apart; now and then minutes or hours (rate limiter, timeouts).
         at_ms += match rng.random_range(0..10) {
@@ -118,6 +159,34 @@ pub fn case(seed: u64, limits: Limits) -> Case {
                 }
             }
             PAUSE | RESUME if destinations.is_empty() => continue,
+            FETCH => {
+                others += 1;
+                StepKind::Fetch {
+                    fixture: rng.random_range(0..fixtures.len()),
+                    to: format!("c{others}.bin"),
+                }
+            }
+            UPLOAD => {
+                others += 1;
+                StepKind::Upload {
+                    n: others,
+                    size_bytes: rng.random_range(1u64..=1024) * 1024,
+                    seed: rng.random_range(0..1000),
+                }
+            }
+            EXTENSION if extension_running => {
+                extension_running = false;
+                StepKind::Plain("extension-exit")
+            }
+            EXTENSION => {
+                extension_running = true;
+                others += 1;
+                StepKind::ExtensionStart {
+                    session: EXTENSION_SESSION,
+                    fixture: rng.random_range(0..fixtures.len()),
+                    to: format!("e{others}.bin"),
+                }
+            }
             PAUSE => StepKind::Pause {
                 to: destinations[rng.random_range(0..destinations.len())].clone(),
             },
@@ -128,22 +197,13 @@ pub fn case(seed: u64, limits: Limits) -> Case {
         };
         steps.push(Step { at_ms, kind: step });
     }
-    // Healing: the network and the device come back, the user opens the app and resumes
-    // what they paused; nothing new goes wrong.
-    at_ms += 1_000;
-    for name in ["network-up", "unlock", "launch"] {
-        steps.push(Step {
-            at_ms,
-            kind: StepKind::Plain(name),
-        });
-    }
-    for to in &destinations {
-        steps.push(Step {
-            at_ms: at_ms + 1_000,
-            kind: StepKind::Resume { to: to.clone() },
-        });
-    }
-
+    // Every request may fail only where a short resource timeout ends the retries: not for
+    // a fixture an extension downloads, since its session keeps the 7-day default.
+    let extension_fixtures: Vec<usize> = steps
+        .iter()
+        .filter(|s| matches!(s.kind, StepKind::ExtensionStart { .. }))
+        .filter_map(|s| s.kind.fixture())
+        .collect();
     let fault_weight = rng.random_range(0..=limits.max_faults);
     let faults = (0..fault_weight)
         .map(|_| {
@@ -169,7 +229,13 @@ pub fn case(seed: u64, limits: Limits) -> Case {
             };
             FaultGen {
                 fixture,
-                request: rng.random_range(1..=3),
+                request: match knobs.resource_timeout_s.is_some()
+                    && !extension_fixtures.contains(&fixture)
+                    && rng.random_bool(0.3)
+                {
+                    true => None,
+                    false => Some(rng.random_range(1..=3)),
+                },
                 kind,
             }
         })
@@ -178,6 +244,8 @@ pub fn case(seed: u64, limits: Limits) -> Case {
         seed: rng.random_range(0..1_000_000),
         bandwidth_kib_s: [64, 256, 1024, 4096][rng.random_range(0..4)],
         latency_ms: rng.random_range(1..=200),
+        knobs,
+        ends_in_background: rng.random_bool(0.3),
         fixtures,
         faults,
         steps,

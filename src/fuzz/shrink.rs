@@ -3,7 +3,7 @@
 //! faults and unused fixtures, then values get simpler (smaller files) and times earlier.
 //! Every candidate is a valid case; a candidate that does not reproduce is dropped.
 
-use super::case::{Case, StepKind};
+use super::case::Case;
 
 /// Shrinks `case`, for which `fails` holds, to a case for which it still holds and from
 /// which no single step, fault or simplification can be removed. `fails` is called once
@@ -76,6 +76,22 @@ pub fn shrink(case: &Case, mut fails: impl FnMut(&Case) -> bool, budget: usize) 
                 }
             }
         }
+        for knobs in best.knobs.simpler() {
+            let mut c = best.clone();
+            c.knobs = knobs;
+            // Without a short resource timeout, a fault may not hit every request.
+            if c.knobs.resource_timeout_s.is_none() {
+                for f in &mut c.faults {
+                    f.request.get_or_insert(1);
+                }
+            }
+            attempt(c, &mut best);
+        }
+        if best.ends_in_background {
+            let mut c = best.clone();
+            c.ends_in_background = false;
+            attempt(c, &mut best);
+        }
         // Times earlier: each step as close to the one before as the failure allows.
         for i in 0..best.steps.len() {
             let floor = if i == 0 { 0 } else { best.steps[i - 1].at_ms };
@@ -101,14 +117,4 @@ fn clamp_fault(f: &mut super::case::FaultGen, size_bytes: u64) {
         Cut { at } | Reset { at } | Stall { at, .. } => *at = (*at).min(size_bytes - 1),
         _ => {}
     }
-}
-
-/// How many steps of `case` are not plain waits: what a reader has to follow.
-pub fn steps_that_matter(case: &Case) -> usize {
-    let waits = case
-        .steps
-        .iter()
-        .filter(|s| s.kind == StepKind::Plain("wait"))
-        .count();
-    case.steps.len() - waits
 }
