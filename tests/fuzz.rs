@@ -1,6 +1,7 @@
 //! The fuzzer's parts (issue 6): generated cases are valid scenarios, the same seed gives
 //! the same case, the reference app passes them, and shrinking ends small.
 
+use bgsim::apps::mutants::MUTANTS;
 use bgsim::fuzz::{self, campaign, coverage, generate, shrink};
 
 #[test]
@@ -73,4 +74,33 @@ fn a_campaign_of_fixed_seed_reaches_every_coverage_mark() {
         .map(|(m, _)| m.name)
         .collect();
     assert!(missed.is_empty(), "never reached: {missed:?}");
+}
+
+/// What `bgsim fuzz --app <mutant> --runs 10000 --seed 1` does, for every buggy app.
+#[test]
+fn a_campaign_of_seed_1_finds_every_mutant_and_shrinks_it_to_10_steps_or_fewer() {
+    let apps = std::iter::once("article").chain(MUTANTS.iter().map(|m| m.name));
+    for app in apps {
+        let opts = campaign::Options {
+            app: app.into(),
+            runs: Some(10_000),
+            time: None,
+            seed: 1,
+            jobs: 2,
+            keep_going: false,
+            check_determinism: false,
+            limits: generate::Limits::default(),
+            shrink_budget: 2_000,
+        };
+        let summary = campaign::campaign(&opts, &|_| {}).unwrap();
+        let found = summary
+            .found
+            .first()
+            .unwrap_or_else(|| panic!("{app}: not found"));
+        let steps = found.shrunk.timeline().len();
+        assert!(steps <= 10, "{app}: shrunk to {steps} steps");
+        // The shrunk case goes through the scenario parser, as `bgsim run` would read it.
+        let replay = fuzz::run(&found.shrunk, app).unwrap();
+        assert_eq!(fuzz::signature(&replay), Some(found.signature), "{app}");
+    }
 }
