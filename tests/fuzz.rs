@@ -2,7 +2,7 @@
 //! the same case, the reference app passes them, and shrinking ends small.
 
 use bgsim::apps::mutants::MUTANTS;
-use bgsim::fuzz::{self, campaign, coverage, generate, shrink};
+use bgsim::fuzz::{self, campaign, coverage, generate, shrink, tape::Tape};
 
 #[test]
 fn every_generated_case_is_a_valid_scenario_and_the_same_seed_gives_the_same_case() {
@@ -103,4 +103,15 @@ fn a_campaign_of_seed_1_finds_every_mutant_and_shrinks_it_to_10_steps_or_fewer()
         let replay = fuzz::run(&found.shrunk, app).unwrap();
         assert_eq!(fuzz::signature(&replay), Some(found.signature), "{app}");
     }
+}
+
+#[test]
+fn an_empty_tape_gives_the_smallest_case() {
+    let case = generate::case_from(&mut Tape::new(&[]), generate::Limits::default());
+    fuzz::scenario(&case, "reference").unwrap();
+    assert_eq!(case.fixtures.len(), 1);
+    assert_eq!(case.fixtures[0].size_bytes, 16 * 1024);
+    assert_eq!(case.steps.len(), 2, "the launch and one drawn step");
+    let longer = generate::case_from(&mut Tape::new(&[0xff; 4096]), generate::Limits::default());
+    assert!(longer.steps.len() > case.steps.len());
 }

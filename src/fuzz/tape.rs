@@ -2,7 +2,7 @@
 //! generators: whoever holds the bytes holds the case. proptest generates and shrinks the
 //! bytes (shorter, then smaller), and the case made from them shrinks with them: fewer
 //! bytes make fewer choices, and a tape that runs out answers zero, the low end of every
-//! range (fewest steps, smallest files, earliest times).
+//! range (fewest steps, fewest and smallest files).
 
 use rand::rand_core::{Infallible, TryRng};
 
