@@ -262,6 +262,16 @@ impl Case {
         if has("lock") {
             plain.push("unlock");
         }
+        // Discretionary work waits for power, Wi-Fi and no Low Power Mode (SCHED-1, PWR-1).
+        for (changed, back) in [
+            ("unplug", "plug-in"),
+            ("wifi-off", "wifi-on"),
+            ("low-power-on", "low-power-off"),
+        ] {
+            if has(changed) {
+                plain.push(back);
+            }
+        }
         plain.push("launch");
         let mut out: Vec<Step> = (plain.into_iter())
             .map(|name| Step {

@@ -11,7 +11,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The plain lifecycle, network, device and user steps the safety phase draws from.
-const PLAIN_KINDS: [&str; 16] = [
+const PLAIN_KINDS: [&str; 22] = [
     "home",
     "foreground",
     "system-suspend",
@@ -28,6 +28,12 @@ const PLAIN_KINDS: [&str; 16] = [
     "wait",
     "sign-out",
     "stop-after-downloads",
+    "unplug",
+    "plug-in",
+    "wifi-off",
+    "wifi-on",
+    "low-power-on",
+    "low-power-off",
 ];
 
 /// The step kinds a case may enable: the plain ones, then these.

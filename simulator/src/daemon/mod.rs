@@ -357,6 +357,11 @@ impl Daemon {
                                 .sandbox
                                 .move_item(&info.temp_path, &task.temp_path)
                                 .is_ok();
+                        if !moved {
+                            // A partial file that does not hold the bytes the data claims
+                            // (left by an earlier RES-6 resume) is of no use: it goes.
+                            let _ = env.sandbox.remove_item(&info.temp_path);
+                        }
                         // RES-6 knob: the bug where a resume after the purge asks for the
                         // rest anyway, and the file ends up holding only the rest.
                         let corrupt = !moved
