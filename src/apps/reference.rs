@@ -198,6 +198,18 @@ fn extension_destination(task: &TaskInfo) -> Option<&str> {
         .strip_prefix(bgsim_simulator::EXTENSION_DESCRIPTION_PREFIX)
 }
 
+/// The keys of `map` whose entries `keep` accepts, in key order. Collected, so that the
+/// store can change while they are worked through.
+fn keys_where<T>(
+    map: &BTreeMap<String, T>,
+    mut keep: impl FnMut(&String, &T) -> bool,
+) -> Vec<String> {
+    map.iter()
+        .filter(|(k, v)| keep(k, v))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 fn resume_path(key: &str) -> String {
     format!("{RESUME_DIR}/{key}.resume")
 }
@@ -363,13 +375,9 @@ impl Core {
         }
         // real-bugs LC-02: with the bug, the stored status is trusted over the daemon.
         let trusting = self.bug == Some(Bug::StaleRunningAfterKill);
-        let lost: Vec<String> = self
-            .store
-            .downloads
-            .iter()
-            .filter(|(k, d)| d.status == Status::Running && !claimed.contains(k) && !trusting)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let lost = keys_where(&self.store.downloads, |k, d| {
+            d.status == Status::Running && !claimed.contains(k) && !trusting
+        });
         for key in lost {
             ctx.log(format!("{key}: its task is gone; starting it again"));
             self.start_task(ctx, &key);
@@ -579,13 +587,7 @@ impl Core {
 
     /// Moves files staged while the device was locked into place (TF-06).
     fn finish_pending_moves(&mut self, ctx: &mut AppContext<'_>) {
-        let pending: Vec<String> = self
-            .store
-            .downloads
-            .iter()
-            .filter(|(_, d)| d.pending_move)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let pending = keys_where(&self.store.downloads, |_, d| d.pending_move);
         for key in pending {
             let d = &self.store.downloads[&key];
             let (from, to) = (format!("{PENDING_DIR}/{key}"), d.destination.clone());
@@ -801,17 +803,19 @@ impl Core {
     /// up while the session was being invalidated could not be discarded then; with the
     /// new session it is, so its partial file leaves tmp/ (RES-7).
     fn discard_leftover_resume_data(&mut self, ctx: &mut AppContext<'_>) {
-        let cancelled: Vec<String> = (self.store.downloads.iter())
-            .filter(|(k, d)| {
-                matches!(d.status, Status::Cancelled | Status::Failed)
-                    && ctx.file_exists(&resume_path(k))
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in cancelled {
-            if let Ok(bytes) = ctx.read_file(&resume_path(&key)) {
-                self.discard_resume_data(ctx, &key, &ResumeData::from_bytes(bytes));
-            }
+        let leftover = keys_where(&self.store.downloads, |k, d| {
+            matches!(d.status, Status::Cancelled | Status::Failed)
+                && ctx.file_exists(&resume_path(k))
+        });
+        for key in leftover {
+            self.discard_stored_resume_data(ctx, &key);
+        }
+    }
+
+    /// Discards the resume data stored for `key`, if there is some.
+    fn discard_stored_resume_data(&mut self, ctx: &mut AppContext<'_>, key: &str) {
+        if let Ok(bytes) = ctx.read_file(&resume_path(key)) {
+            self.discard_resume_data(ctx, key, &ResumeData::from_bytes(bytes));
         }
     }
 
@@ -883,23 +887,15 @@ impl Core {
             return;
         };
         if cancel {
-            let open: Vec<String> = self
-                .store
-                .downloads
-                .iter()
-                // A finished file waiting for the unlock to be moved is kept (TF-06).
-                .filter(|(_, d)| {
-                    !matches!(d.status, Status::Done | Status::Failed | Status::Cancelled)
-                        && !d.pending_move
-                })
-                .map(|(k, _)| k.clone())
-                .collect();
+            // A finished file waiting for the unlock to be moved is kept (TF-06).
+            let open = keys_where(&self.store.downloads, |_, d| {
+                !matches!(d.status, Status::Done | Status::Failed | Status::Cancelled)
+                    && !d.pending_move
+            });
             for key in open {
                 // RES-7: the data goes with the partial file it keeps in tmp/, while the
                 // session can still take the task that discards it.
-                if let Ok(bytes) = ctx.read_file(&resume_path(&key)) {
-                    self.discard_resume_data(ctx, &key, &ResumeData::from_bytes(bytes));
-                }
+                self.discard_stored_resume_data(ctx, &key);
                 let d = self.store.downloads.get_mut(&key).expect("listed above");
                 d.user_paused = false;
                 self.set_status(ctx, &key, Status::Cancelled);
@@ -919,11 +915,7 @@ impl Core {
 
     /// Starts the downloads and uploads that waited for a session.
     fn start_queued(&mut self, ctx: &mut AppContext<'_>) {
-        let queued: Vec<String> = (self.store.downloads.iter())
-            .filter(|(_, d)| d.status == Status::Queued)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in queued {
+        for key in keys_where(&self.store.downloads, |_, d| d.status == Status::Queued) {
             self.start_task(ctx, &key);
         }
         self.start_queued_uploads(ctx);
@@ -1082,10 +1074,9 @@ impl App for ReferenceApp {
         }
         if core.bug == Some(Bug::BlipNotRescheduled) {
             // real-bugs NL-02: only a new enqueue restarts downloads a blip left taskless.
-            let stuck: Vec<String> = (core.store.downloads.iter())
-                .filter(|(_, d)| d.status == Status::Running && d.task_id.is_none())
-                .map(|(k, _)| k.clone())
-                .collect();
+            let stuck = keys_where(&core.store.downloads, |_, d| {
+                d.status == Status::Running && d.task_id.is_none()
+            });
             for k in stuck {
                 core.start_task(ctx, &k);
             }

@@ -7,6 +7,7 @@ use crate::server::Content;
 use crate::world::FIXTURE_HOST;
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::trace::{Callback, FileOp, What};
+use std::collections::BTreeSet;
 
 pub(super) const TEMP_IN_CALLBACK: Check = Check {
     id: "temp-file-in-callback",
@@ -353,20 +354,22 @@ fn is_leftover(path: &str) -> bool {
 /// whoever connects the session next: ID-5, ORD-7), or the extension itself got resume
 /// data, whose partial file the scripted extension never uses.
 fn extension_files_held(f: &Facts<'_>) -> bool {
-    let ended_well = |task: &TaskKey| {
-        f.records.iter().any(|r| match &r.what {
+    let ended_well: BTreeSet<&TaskKey> = (f.records.iter())
+        .filter_map(|r| match &r.what {
             What::Callback {
-                callback: Callback::DidCompleteWithError { task: t, .. },
+                callback: Callback::DidCompleteWithError { task, .. },
                 ..
-            } => t == task,
-            What::ExtensionGot(Callback::DidCompleteWithError { task: t, error }) => {
-                t == task && error.as_ref().is_none_or(|e| e.resume_data.is_none())
+            } => Some(task),
+            What::ExtensionGot(Callback::DidCompleteWithError { task, error })
+                if error.as_ref().is_none_or(|e| e.resume_data.is_none()) =>
+            {
+                Some(task)
             }
-            _ => false,
+            _ => None,
         })
-    };
+        .collect();
     f.records.iter().any(|r| {
-        matches!(&r.what, What::ExtensionDownload { task: Some(task), .. } if !ended_well(task))
+        matches!(&r.what, What::ExtensionDownload { task: Some(task), .. } if !ended_well.contains(task))
     })
 }
 

@@ -7,7 +7,7 @@ use super::files::{claims, compare_versions, served};
 use super::{Check, Evidence, Violation};
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::trace::{Callback, What};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) const FINISHED_FILE_KEPT: Check = Check {
     id: "finished-file-kept",
@@ -66,6 +66,13 @@ fn finished_file_kept(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
             last.insert(f.normalise(destination), (i, url.clone()));
         }
     }
+    // Files the daemon knowingly cut short (the RES-6 knob) are rightly refused.
+    let cut_short: BTreeSet<&TaskKey> = (f.records.iter())
+        .filter_map(|r| match &r.what {
+            What::ResumeBytesLost { task, .. } => Some(task),
+            _ => None,
+        })
+        .collect();
     let end = f.records.len().saturating_sub(1);
     let mut out = Vec::new();
     for (dest, (request, url)) in last {
@@ -75,13 +82,8 @@ fn finished_file_kept(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
         let Some(versions) = served(e, &url) else {
             continue;
         };
-        // A file the daemon knowingly cut short (the RES-6 knob) is rightly refused.
-        let cut_short = |task: &TaskKey| {
-            (f.records.iter())
-                .any(|r| matches!(&r.what, What::ResumeBytesLost { task: t, .. } if t == task))
-        };
         let handed = tasks_of(f, request)
-            .filter(|(key, _)| !cut_short(key))
+            .filter(|(key, _)| !cut_short.contains(key))
             .filter_map(|(key, t)| t.finished.as_ref().map(|x| (x.0, x.2, key)))
             .filter(|(_, status, _)| (200..300).contains(status))
             .max();

@@ -372,48 +372,37 @@ impl StepKind {
 impl Knobs {
     /// These knobs with one of them back at its default, for each one that is not.
     pub fn simpler(&self) -> Vec<Knobs> {
-        let d = Knobs::default();
         let mut out = Vec::new();
-        let mut push = |changed: bool, k: Knobs| {
-            if changed {
-                out.push(k);
-            }
-        };
-        push(
-            self.complete_protection,
-            Knobs {
+        if self.complete_protection {
+            out.push(Knobs {
                 complete_protection: false,
                 ..self.clone()
-            },
-        );
-        push(
-            self.surface_connection_lost,
-            Knobs {
+            });
+        }
+        if self.surface_connection_lost {
+            out.push(Knobs {
                 surface_connection_lost: false,
                 ..self.clone()
-            },
-        );
-        push(
-            self.resume_after_temp_purge_corrupts,
-            Knobs {
+            });
+        }
+        if self.resume_after_temp_purge_corrupts {
+            out.push(Knobs {
                 resume_after_temp_purge_corrupts: false,
                 ..self.clone()
-            },
-        );
-        push(
-            self.request_timeout_s.is_some(),
-            Knobs {
-                request_timeout_s: d.request_timeout_s,
+            });
+        }
+        if self.request_timeout_s.is_some() {
+            out.push(Knobs {
+                request_timeout_s: None,
                 ..self.clone()
-            },
-        );
-        push(
-            self.resource_timeout_s.is_some(),
-            Knobs {
-                resource_timeout_s: d.resource_timeout_s,
+            });
+        }
+        if self.resource_timeout_s.is_some() {
+            out.push(Knobs {
+                resource_timeout_s: None,
                 ..self.clone()
-            },
-        );
+            });
+        }
         out
     }
 

@@ -25,7 +25,7 @@
 //! (-999, with resume data for a download), and it then stays paused until the user
 //! resumes it.
 
-use super::{Bug, Core, Download, Status, MAX_ATTEMPTS};
+use super::{keys_where, Bug, Core, Download, Status, MAX_ATTEMPTS};
 use bgsim_simulator::app::{
     AppContext, AppState, CancelReason, TaskInfo, TaskState, UploadMethod, UrlError,
 };
@@ -195,11 +195,7 @@ impl Core {
 
     /// Starts the uploads that waited for a session.
     pub(super) fn start_queued_uploads(&mut self, ctx: &mut AppContext<'_>) {
-        let queued: Vec<String> = (self.store.uploads.iter())
-            .filter(|(_, u)| u.status == Status::Queued)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in queued {
+        for key in keys_where(&self.store.uploads, |_, u| u.status == Status::Queued) {
             self.start_upload(ctx, &key);
         }
     }
@@ -446,24 +442,14 @@ impl Core {
                 .iter()
                 .any(|t| t.task_description.as_deref() == Some(key) && Some(t.key.task_id) == id)
         };
-        let lost: Vec<String> = self
-            .store
-            .uploads
-            .iter()
-            .filter(|(k, u)| u.status == Status::Running && !alive(k, u.task_id))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let lost = keys_where(&self.store.uploads, |k, u| {
+            u.status == Status::Running && !alive(k, u.task_id)
+        });
         for key in lost {
             ctx.log(format!("{key}: its task is gone; uploading it again"));
             self.start_upload(ctx, &key);
         }
-        let lost: Vec<String> = self
-            .store
-            .fetches
-            .iter()
-            .filter(|(k, f)| !alive(k, f.task_id))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let lost = keys_where(&self.store.fetches, |k, f| !alive(k, f.task_id));
         for key in lost {
             self.fetch_by_download(ctx, &key);
         }
