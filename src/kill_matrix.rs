@@ -1,11 +1,12 @@
-//! The kill matrix: every mutant (src/apps/mutants.rs) against every shipped scenario. A
-//! mutant is killed by a scenario when any check fires on its run (whatever the scenario
-//! expects of the app it was written for). The reference app must pass every scenario
-//! written for it, and no check may fire on it in the others (their file expectations are
-//! about the app they were written for, so they are not held against it). A harness that
-//! lets a real bug through, or cries wolf on the model answer, is not worth running.
+//! The kill matrix: every buggy variant of an app (for bgsim's own reference app, the
+//! mutants of src/apps/mutants.rs and the article's port) against every scenario. A variant
+//! is killed by a scenario when any check fires on its run (whatever the scenario expects of
+//! the app it was written for). The correct app (the model) must pass every scenario written
+//! for it, and no check may fire on it in the others (their file expectations are about the
+//! app they were written for, so they are not held against it). A harness that lets a real
+//! bug through, or cries wolf on the model answer, is not worth running.
 
-use crate::apps::{article, mutants::MUTANTS};
+use crate::registry::Apps;
 use crate::runner::{run_scenario, Overrides};
 use crate::scenario::Scenario;
 use crate::world::Transport;
@@ -20,26 +21,27 @@ pub struct Kill {
     pub checks: Vec<&'static str>,
 }
 
-/// An app the harness must catch: a mutant, or the seed article's port.
-#[derive(Clone, Copy, Debug)]
+/// An app the harness must catch: a buggy variant of the model.
+#[derive(Clone, Debug)]
 pub struct Suspect {
     /// The app's name.
-    pub name: &'static str,
+    pub name: String,
     /// The checks its bugs are about: at least one of them must catch it.
-    pub caught_by: &'static [&'static str],
+    pub caught_by: Vec<String>,
 }
 
-/// The article's app, then every mutant, in table order.
-pub fn suspects() -> Vec<Suspect> {
-    let article = Suspect {
-        name: "article",
-        caught_by: article::CAUGHT_BY,
-    };
-    let mutants = MUTANTS.iter().map(|m| Suspect {
-        name: m.name,
-        caught_by: m.caught_by,
-    });
-    std::iter::once(article).chain(mutants).collect()
+/// The registered variants of `model`, in registration order (for the reference app: the
+/// article's app, then every mutant, in table order).
+pub fn suspects(apps: &Apps, model: &str) -> Vec<Suspect> {
+    (apps.variants_of(model))
+        .filter_map(|a| {
+            let v = a.variant.as_ref()?;
+            Some(Suspect {
+                name: a.name.clone(),
+                caught_by: v.caught_by.clone(),
+            })
+        })
+        .collect()
 }
 
 /// One suspect's line of the matrix.
@@ -54,7 +56,7 @@ pub struct Row {
 impl Row {
     /// The first kill by a check the mutant's bug is about, if any.
     pub fn by_its_checks(&self) -> Option<&Kill> {
-        let about = |c: &&str| self.mutant.caught_by.contains(c);
+        let about = |c: &&str| self.mutant.caught_by.iter().any(|b| b == c);
         self.kills.iter().find(|k| k.checks.iter().any(about))
     }
 }
@@ -62,9 +64,11 @@ impl Row {
 /// The whole matrix.
 #[derive(Clone, Debug)]
 pub struct Matrix {
+    /// The correct app the variants vary.
+    pub model: String,
     /// The scenarios the matrix ran, by name.
     pub scenarios: Vec<String>,
-    /// Scenarios the reference app did not pass, and why: must be empty.
+    /// Scenarios the model did not pass, and why: must be empty.
     pub reference_failures: Vec<(String, String)>,
     /// One row per mutant, in table order.
     pub rows: Vec<Row>,
@@ -72,16 +76,16 @@ pub struct Matrix {
 
 impl Matrix {
     /// Mutants no scenario killed.
-    pub fn survivors(&self) -> Vec<&'static str> {
+    pub fn survivors(&self) -> Vec<&str> {
         let alive = self.rows.iter().filter(|r| r.kills.is_empty());
-        alive.map(|r| r.mutant.name).collect()
+        alive.map(|r| r.mutant.name.as_str()).collect()
     }
 
     /// Mutants killed, but never by a check their bug is about.
-    pub fn off_target(&self) -> Vec<&'static str> {
+    pub fn off_target(&self) -> Vec<&str> {
         let off = self.rows.iter().filter(|r| !r.kills.is_empty());
         off.filter(|r| r.by_its_checks().is_none())
-            .map(|r| r.mutant.name)
+            .map(|r| r.mutant.name.as_str())
             .collect()
     }
 
@@ -94,9 +98,11 @@ impl Matrix {
     }
 }
 
-/// Runs `mutants` and the reference app against every scenario of `scenarios` (named),
-/// each with its own seed, on `transport`.
+/// Runs `mutants` and their `model` (apps of `apps`) against every scenario of `scenarios`
+/// (named), each with its own seed, on `transport`.
 pub fn build(
+    apps: &Apps,
+    model: &str,
     scenarios: &[(String, Scenario)],
     mutants: &[Suspect],
     transport: Transport,
@@ -107,13 +113,13 @@ pub fn build(
             seed: None,
             transport,
         };
-        run_scenario(scenario, &overrides).map_err(|e| format!("{}: {e}", scenario.name))
+        run_scenario(apps, scenario, &overrides).map_err(|e| format!("{}: {e}", scenario.name))
     };
     let mut reference_failures = Vec::new();
     for (name, s) in scenarios {
-        let o = run(s, "reference")?;
+        let o = run(s, model)?;
         let mut why: Vec<String> = o.violations.iter().map(|v| v.check.to_string()).collect();
-        if s.app == "reference" {
+        if s.app == model {
             why.extend(o.missing.iter().map(|m| format!("missing {m}")));
             why.extend(o.file_problems.iter().cloned());
             if o.unbounded() {
@@ -127,7 +133,7 @@ pub fn build(
     let row = |mutant: Suspect| -> Result<Row, String> {
         let mut kills = Vec::new();
         for (name, s) in scenarios {
-            let o = run(s, mutant.name)?;
+            let o = run(s, &mutant.name)?;
             let mut checks: Vec<&'static str> = o.violations.iter().map(|v| v.check).collect();
             checks.dedup();
             if !checks.is_empty() {
@@ -153,7 +159,7 @@ pub fn build(
                         let Some(mutant) = mutants.get(i) else {
                             return done;
                         };
-                        done.push((i, row(*mutant)));
+                        done.push((i, row(mutant.clone())));
                     }
                 })
             })
@@ -169,6 +175,7 @@ pub fn build(
         .map(|(_, r)| r)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Matrix {
+        model: model.to_string(),
         scenarios: scenarios.iter().map(|(n, _)| n.clone()).collect(),
         reference_failures,
         rows,
@@ -185,8 +192,9 @@ pub fn render(m: &Matrix) -> String {
         .max()
         .unwrap_or(6);
     let mut out = format!(
-        "{} buggy apps (the article's port and the mutants) x {} scenarios\n\n",
+        "{} buggy variants of {} x {} scenarios\n\n",
         m.rows.len(),
+        m.model,
         m.scenarios.len()
     );
     out.push_str(&format!(
@@ -213,10 +221,10 @@ pub fn render(m: &Matrix) -> String {
     }
     out.push('\n');
     if m.reference_failures.is_empty() {
-        out.push_str("reference app: passes every scenario\n");
+        out.push_str(&format!("{}: passes every scenario\n", m.model));
     } else {
         for (s, why) in &m.reference_failures {
-            out.push_str(&format!("reference app FAILS {s}: {why}\n"));
+            out.push_str(&format!("{} FAILS {s}: {why}\n", m.model));
         }
     }
     let (survivors, off) = (m.survivors(), m.off_target());

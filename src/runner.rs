@@ -1,12 +1,12 @@
 //! Running a scenario: build its world, run it, judge it with the checks, and compare
 //! with what the scenario expects.
 
-use crate::apps;
 use crate::check::{self, Evidence, Violation};
+use crate::registry::Apps;
 use crate::scenario::{FileSource, FixtureSource, Scenario};
 use crate::server::{Content, Fixture, FixtureSet};
 use crate::world::{self, Run, Transport, World};
-use bgsim_simulator::{RunEnd, SimConfig, SimTime};
+use bgsim_simulator::{RunEnd, SimConfig};
 use std::io;
 
 /// What to change about a scenario when running it (the CLI's `--app`, `--seed`, ...).
@@ -21,6 +21,7 @@ pub struct Overrides {
 }
 
 /// The verdict on one scenario run.
+#[derive(Debug)]
 pub struct Outcome {
     /// The app that ran.
     pub app: String,
@@ -73,34 +74,36 @@ pub fn fixture_set(s: &Scenario) -> io::Result<FixtureSet> {
     Ok(set)
 }
 
-/// Runs `scenario` with `overrides` and judges it.
-pub fn run_scenario(scenario: &Scenario, overrides: &Overrides) -> io::Result<Outcome> {
+/// Runs `scenario` with `overrides` against an app of `apps`, and judges it.
+pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> io::Result<Outcome> {
     let app = overrides
         .app
         .clone()
         .unwrap_or_else(|| scenario.app.clone());
-    let factory = apps::factory_with(&app, &scenario.session).ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("unknown app `{app}`"))
-    })?;
+    let spec = apps
+        .get(&app)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("unknown app `{app}`")))?;
     let seed = overrides.seed.unwrap_or(scenario.seed);
-    let run = world::run(World {
-        config: SimConfig {
-            seed,
-            profile: scenario.profile.clone(),
-            network: scenario.network.clone(),
-            device: scenario.device.clone(),
-            max_events: scenario
-                .max_events
-                .unwrap_or(SimConfig::default().max_events),
-            ..SimConfig::default()
-        },
-        fixtures: fixture_set(scenario)?,
-        faults: scenario.faults.clone(),
-        app: factory,
-        timeline: scenario.steps.clone(),
-        horizon: scenario.horizon.unwrap_or(SimTime::NEVER),
-        transport: overrides.transport,
-    })?;
+    let mut config = SimConfig {
+        seed,
+        profile: scenario.profile.clone(),
+        network: scenario.network.clone(),
+        device: scenario.device.clone(),
+        ..SimConfig::default()
+    };
+    if let Some(max) = scenario.max_events {
+        config.max_events = max;
+    }
+    let mut world = World::new(spec.factory(&scenario.session))
+        .config(config)
+        .fixtures(fixture_set(scenario)?)
+        .faults(scenario.faults.clone())
+        .timeline(scenario.steps.clone())
+        .transport(overrides.transport);
+    if let Some(horizon) = scenario.horizon {
+        world = world.horizon(horizon);
+    }
+    let run = world::run(world)?;
     let evidence = Evidence {
         history: &run.history,
         sandbox: &run.sandbox,

@@ -35,7 +35,9 @@ pub enum Transport {
     Memory,
 }
 
-/// Everything a run needs.
+/// Everything a run needs. Build one with [`World::new`] and the builder methods; every
+/// part but the app has a default (the default [`SimConfig`], nothing served, no faults,
+/// no steps, no horizon, TCP).
 pub struct World {
     /// Seed, iOS profile, network.
     pub config: SimConfig,
@@ -51,6 +53,75 @@ pub struct World {
     pub horizon: SimTime,
     /// TCP or memory.
     pub transport: Transport,
+}
+
+impl World {
+    /// A world running `app`, with every other part at its default.
+    pub fn new(app: AppFactory) -> World {
+        World {
+            config: SimConfig::default(),
+            fixtures: FixtureSet::new(),
+            faults: FaultPlan::new(),
+            app,
+            timeline: Vec::new(),
+            horizon: SimTime::NEVER,
+            transport: Transport::default(),
+        }
+    }
+
+    /// The seed, the iOS profile, the device and the network.
+    pub fn config(mut self, config: SimConfig) -> World {
+        self.config = config;
+        self
+    }
+
+    /// What the server serves.
+    pub fn fixtures(mut self, fixtures: FixtureSet) -> World {
+        self.fixtures = fixtures;
+        self
+    }
+
+    /// What the server does wrong.
+    pub fn faults(mut self, faults: FaultPlan) -> World {
+        self.faults = faults;
+        self
+    }
+
+    /// The timeline's steps, at their instants.
+    pub fn timeline(mut self, timeline: Vec<(SimTime, Action)>) -> World {
+        self.timeline = timeline;
+        self
+    }
+
+    /// Adds one step at `at`.
+    pub fn step(mut self, at: SimTime, action: Action) -> World {
+        self.timeline.push((at, action));
+        self
+    }
+
+    /// Stops the run once nothing is due before `horizon`.
+    pub fn horizon(mut self, horizon: SimTime) -> World {
+        self.horizon = horizon;
+        self
+    }
+
+    /// TCP on loopback, or the in-memory pipe.
+    pub fn transport(mut self, transport: Transport) -> World {
+        self.transport = transport;
+        self
+    }
+}
+
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("World")
+            .field("config", &self.config)
+            .field("fixtures", &self.fixtures.len())
+            .field("timeline", &self.timeline)
+            .field("horizon", &self.horizon)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a run leaves behind to judge.
@@ -69,6 +140,18 @@ pub struct Run {
     pub final_state: AppState,
     /// The server, to look at its fixtures.
     pub server: FixtureServer,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Run")
+            .field("events", &self.history.records().len())
+            .field("requests", &self.journal.len())
+            .field("end", &self.end)
+            .field("end_time", &self.end_time)
+            .field("final_state", &self.final_state)
+            .finish_non_exhaustive()
+    }
 }
 
 fn refuse(authority: &str) -> io::Error {

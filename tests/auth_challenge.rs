@@ -217,24 +217,23 @@ fn without_credentials_the_401_is_the_response() {
 }
 
 const HEAD: &str = "name = \"x\"\napp = \"reference\"\n";
-const KNOWN: Known<'static> = Known {
-    apps: &["reference"],
-    checks: &[],
-};
+fn known() -> Known {
+    Known::new(&["reference"], &[])
+}
 
 #[test]
 fn the_session_credentials_and_the_unanswered_code_are_scenario_keys() {
     let text = format!(
         "{HEAD}[session]\ncredentials = \"a:b:c\"\n[profile]\nunanswered_challenge_error = -1013\n"
     );
-    let sc = parse(&text, Path::new("x.toml"), &KNOWN).unwrap();
+    let sc = parse(&text, Path::new("x.toml"), &known()).unwrap();
     // RFC 7617: the first colon ends the user; the password may hold colons.
     assert_eq!(sc.session.credentials.as_deref(), Some("a:b:c"));
     assert_eq!(sc.profile.unanswered_challenge_error, -1013);
     // Not a configuration property: the session configuration is untouched.
     let plain = SessionConfig::background("s");
     assert_eq!(sc.session.apply(plain.clone()), plain);
-    let sc = parse(HEAD, Path::new("x.toml"), &KNOWN).unwrap();
+    let sc = parse(HEAD, Path::new("x.toml"), &known()).unwrap();
     assert_eq!(sc.profile.unanswered_challenge_error, -1012, "the default");
     assert_eq!(sc.session.credentials, None);
 }
@@ -254,7 +253,7 @@ fn bad_credentials_and_a_positive_code_are_refused_where_they_are() {
         ),
     ];
     for (body, at, phrase) in cases {
-        let err = parse(&format!("{HEAD}{body}"), Path::new("x.toml"), &KNOWN).unwrap_err();
+        let err = parse(&format!("{HEAD}{body}"), Path::new("x.toml"), &known()).unwrap_err();
         assert_eq!((err.line, err.column), at, "{err}");
         assert!(err.message.contains(phrase), "{err}");
     }

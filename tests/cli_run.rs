@@ -207,7 +207,7 @@ fn mutants_reports_survivors_with_exit_1_and_bad_files_with_exit_2() {
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("SURVIVED"), "{stdout}");
     assert!(
-        stdout.contains("reference app: passes every scenario"),
+        stdout.contains("reference: passes every scenario"),
         "{stdout}"
     );
     // The completion-handler API raises at once, whatever the scenario.
@@ -274,13 +274,50 @@ fn fuzz_finds_a_mutant_shrinks_it_and_the_file_replays_the_same_violation() {
         .count();
     assert!(steps <= 10, "{steps} steps");
     // The same campaign finds the same failure, shrunk the same way.
-    let again = bgsim(&[&args[..], &["--seed", "1", "--out", &out]].concat());
+    let elsewhere = tempfile::tempdir().unwrap();
+    let elsewhere = elsewhere.path().display().to_string();
+    let again = bgsim(&[&args[..], &["--seed", "1", "--out", &elsewhere]].concat());
     let first_line = |s: &str| {
         s.lines()
             .find(|l| l.starts_with("found"))
-            .map(str::to_owned)
+            .and_then(|l| Some(l.split_once(", written to ")?.0.to_owned()))
     };
     assert_eq!(first_line(&text(&again.stdout)), first_line(&stdout));
+    // Into the first folder, the kept failure is replayed first, and still fails: no new
+    // campaign runs until it is fixed.
+    let kept = bgsim(&[&args[..], &["--seed", "1", "--out", &out]].concat());
+    let kept_out = text(&kept.stdout);
+    assert_eq!(kept.status.code(), Some(1), "{kept_out}");
+    assert!(
+        kept_out.contains(&format!(
+            "kept failure {} still fails: {check}",
+            file.display()
+        )),
+        "{kept_out}"
+    );
+    assert!(
+        !kept_out.contains("runs of"),
+        "no campaign ran:\n{kept_out}"
+    );
+    // The reference app passes that file: its campaign replays it, then runs.
+    let reference_file = dir.path().join("reference-kept.toml");
+    let text_of_file = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &reference_file,
+        text_of_file.replace(
+            "app = \"lc-01-force-quit-as-failure\"",
+            "app = \"reference\"",
+        ),
+    )
+    .unwrap();
+    let fixed = bgsim(&["fuzz", "--runs", "20", "--out", &out]);
+    let fixed_out = text(&fixed.stdout);
+    assert_eq!(fixed.status.code(), Some(0), "{fixed_out}");
+    assert!(
+        fixed_out.contains("1 kept failures in") && fixed_out.contains("all pass now"),
+        "{fixed_out}"
+    );
+    assert!(fixed_out.contains("20 runs of reference"), "{fixed_out}");
 }
 
 #[test]

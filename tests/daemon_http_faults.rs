@@ -5,10 +5,8 @@
 
 mod common;
 
-use bgsim::apps;
-use bgsim::check;
 use bgsim::runner::{run_scenario, Outcome, Overrides};
-use bgsim::scenario::{self, Known};
+use bgsim::scenario::{self};
 use bgsim::world::Transport;
 use bgsim_simulator::app::UrlError;
 use bgsim_simulator::trace::{Callback, Record, What};
@@ -215,11 +213,7 @@ fn a_cut_gzip_download_resumes_over_the_encoded_bytes_and_decodes_byte_exact() {
 
 #[test]
 fn with_the_knob_off_the_expected_size_of_a_gzip_body_is_its_encoded_length() {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+    let known = bgsim::registry::Apps::builtin().known();
     let path = format!("{}/scenarios/{GZIP}.toml", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap();
     let text = format!("{text}\n[profile]\nencoded_length_unknown = false\n");
@@ -279,14 +273,11 @@ fn a_stalled_upload_response_times_out_and_the_upload_starts_over() {
     let text = std::fs::read_to_string(&path)
         .unwrap()
         .replace("kind = \"cut\"", "kind = \"stall\"");
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+    let known = bgsim::registry::Apps::builtin().known();
     let sc = scenario::parse(&text, std::path::Path::new(&path), &known).unwrap();
     let on = |transport| {
         let o = run_scenario(
+            &bgsim::registry::Apps::builtin(),
             &sc,
             &Overrides {
                 transport,

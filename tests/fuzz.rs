@@ -2,22 +2,36 @@
 //! the same case, the reference app passes them, and shrinking ends small.
 
 use bgsim::apps::mutants::MUTANTS;
+use bgsim::apps::REFERENCE_EXTENSION_SESSION;
 use bgsim::fuzz::{self, campaign, coverage, generate, shrink, tape::Tape};
+use bgsim::registry::{Apps, Features};
+
+fn apps() -> Apps {
+    Apps::builtin()
+}
+
+/// What the reference app and its mutants offer the fuzzer: every step kind.
+fn every_feature() -> Features {
+    Features::all(REFERENCE_EXTENSION_SESSION)
+}
 
 #[test]
 fn every_generated_case_is_a_valid_scenario_and_the_same_seed_gives_the_same_case() {
     for seed in 0..300 {
-        let case = generate::case(seed, generate::Limits::default());
-        assert_eq!(case, generate::case(seed, generate::Limits::default()));
-        fuzz::scenario(&case, "reference").unwrap();
+        let case = generate::case(seed, generate::Limits::default(), &every_feature());
+        assert_eq!(
+            case,
+            generate::case(seed, generate::Limits::default(), &every_feature())
+        );
+        fuzz::scenario(&apps(), &case, "reference").unwrap();
     }
 }
 
 #[test]
 fn the_reference_app_violates_nothing_on_generated_cases() {
     for seed in 0..40 {
-        let case = generate::case(seed, generate::Limits::default());
-        let o = fuzz::run(&case, "reference").unwrap();
+        let case = generate::case(seed, generate::Limits::default(), &every_feature());
+        let o = fuzz::run(&apps(), &case, "reference").unwrap();
         assert!(
             o.violations.is_empty() && !o.unbounded(),
             "seed {seed}: {:?}\n{}",
@@ -35,15 +49,19 @@ fn shrinking_a_failure_of_over_100_steps_ends_at_10_steps_or_fewer() {
     };
     let app = "p10-completion-handler-api";
     let (case, signature) = (0..)
-        .map(|seed| generate::case(seed, limits))
+        .map(|seed| generate::case(seed, limits, &every_feature()))
         .filter(|c| c.timeline().len() > 100)
         .find_map(|c| {
-            let signature = fuzz::signature(&fuzz::run(&c, app).unwrap())?;
+            let signature = fuzz::signature(&fuzz::run(&apps(), &c, app).unwrap())?;
             Some((c, signature))
         })
         .unwrap();
     let fails = |c: &bgsim::fuzz::case::Case| {
-        fuzz::run(c, app).ok().as_ref().and_then(fuzz::signature) == Some(signature)
+        fuzz::run(&apps(), c, app)
+            .ok()
+            .as_ref()
+            .and_then(fuzz::signature)
+            == Some(signature)
     };
     let small = shrink::shrink(&case, fails, 500);
     assert!(
@@ -67,7 +85,7 @@ fn a_campaign_of_fixed_seed_reaches_every_coverage_mark() {
         limits: generate::Limits::default(),
         shrink_budget: 0,
     };
-    let summary = campaign::campaign(&opts, &|_| {}).unwrap();
+    let summary = campaign::campaign(&apps(), &opts, &|_| {}).unwrap();
     assert_eq!(summary.runs, 3_000);
     let missed: Vec<&str> = (coverage::MARKS.iter().zip(&summary.marks))
         .filter(|(_, &n)| n == 0)
@@ -79,8 +97,8 @@ fn a_campaign_of_fixed_seed_reaches_every_coverage_mark() {
 /// What `bgsim fuzz --app <mutant> --runs 10000 --seed 1` does, for every buggy app.
 #[test]
 fn a_campaign_of_seed_1_finds_every_mutant_and_shrinks_it_to_10_steps_or_fewer() {
-    let apps = std::iter::once("article").chain(MUTANTS.iter().map(|m| m.name));
-    for app in apps {
+    let buggy = std::iter::once("article").chain(MUTANTS.iter().map(|m| m.name));
+    for app in buggy {
         let opts = campaign::Options {
             app: app.into(),
             runs: Some(10_000),
@@ -92,7 +110,7 @@ fn a_campaign_of_seed_1_finds_every_mutant_and_shrinks_it_to_10_steps_or_fewer()
             limits: generate::Limits::default(),
             shrink_budget: 2_000,
         };
-        let summary = campaign::campaign(&opts, &|_| {}).unwrap();
+        let summary = campaign::campaign(&apps(), &opts, &|_| {}).unwrap();
         let found = summary
             .found
             .first()
@@ -100,18 +118,26 @@ fn a_campaign_of_seed_1_finds_every_mutant_and_shrinks_it_to_10_steps_or_fewer()
         let steps = found.shrunk.timeline().len();
         assert!(steps <= 10, "{app}: shrunk to {steps} steps");
         // The shrunk case goes through the scenario parser, as `bgsim run` would read it.
-        let replay = fuzz::run(&found.shrunk, app).unwrap();
+        let replay = fuzz::run(&apps(), &found.shrunk, app).unwrap();
         assert_eq!(fuzz::signature(&replay), Some(found.signature), "{app}");
     }
 }
 
 #[test]
 fn an_empty_tape_gives_the_smallest_case() {
-    let case = generate::case_from(&mut Tape::new(&[]), generate::Limits::default());
-    fuzz::scenario(&case, "reference").unwrap();
+    let case = generate::case_from(
+        &mut Tape::new(&[]),
+        generate::Limits::default(),
+        &every_feature(),
+    );
+    fuzz::scenario(&apps(), &case, "reference").unwrap();
     assert_eq!(case.fixtures.len(), 1);
     assert_eq!(case.fixtures[0].size_bytes, 16 * 1024);
     assert_eq!(case.steps.len(), 2, "the launch and one drawn step");
-    let longer = generate::case_from(&mut Tape::new(&[0xff; 4096]), generate::Limits::default());
+    let longer = generate::case_from(
+        &mut Tape::new(&[0xff; 4096]),
+        generate::Limits::default(),
+        &every_feature(),
+    );
     assert!(longer.steps.len() > case.steps.len());
 }

@@ -5,7 +5,9 @@
 //! first on every run.
 
 use bgsim::apps::mutants::MUTANTS;
+use bgsim::apps::REFERENCE_EXTENSION_SESSION;
 use bgsim::fuzz::{self, case::Case, generate, tape::Tape};
+use bgsim::registry::{Apps, Features};
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngSeed, TestCaseError, TestError, TestRunner,
@@ -19,7 +21,8 @@ fn tapes() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn case_of(tape: &[u8]) -> Case {
-    generate::case_from(&mut Tape::new(tape), generate::Limits::default())
+    let features = Features::all(REFERENCE_EXTENSION_SESSION);
+    generate::case_from(&mut Tape::new(tape), generate::Limits::default(), &features)
 }
 
 /// A fixed seed, so every run of the suite tries the same cases; `cases` of them at most.
@@ -39,7 +42,7 @@ proptest! {
     #[test]
     fn the_reference_app_violates_nothing(tape in tapes()) {
         let case = case_of(&tape);
-        let o = fuzz::run(&case, "reference").map_err(TestCaseError::fail)?;
+        let o = fuzz::run(&Apps::builtin(), &case, "reference").map_err(TestCaseError::fail)?;
         prop_assert!(
             o.violations.is_empty() && !o.unbounded(),
             "{:?}\n{}",
@@ -58,7 +61,8 @@ fn proptest_finds_every_mutant_with_a_check_its_bug_is_about() {
     for m in MUTANTS {
         let mut runner = TestRunner::new(config(MAX_CASES_PER_MUTANT));
         let result = runner.run(&tapes(), |tape| {
-            let o = fuzz::run(&case_of(&tape), m.name).map_err(TestCaseError::fail)?;
+            let o = fuzz::run(&Apps::builtin(), &case_of(&tape), m.name)
+                .map_err(TestCaseError::fail)?;
             match o.violations.iter().find(|v| m.caught_by.contains(&v.check)) {
                 Some(v) => Err(TestCaseError::fail(v.check)),
                 None => Ok(()),
@@ -67,7 +71,7 @@ fn proptest_finds_every_mutant_with_a_check_its_bug_is_about() {
         match result {
             Err(TestError::Fail(check, tape)) => {
                 let case = case_of(&tape);
-                let again = fuzz::run(&case, m.name).unwrap();
+                let again = fuzz::run(&Apps::builtin(), &case, m.name).unwrap();
                 assert!(
                     again
                         .violations

@@ -6,6 +6,7 @@ mod common;
 
 use bgsim::check;
 use bgsim::kill_matrix::{self, Matrix};
+use bgsim::registry::Apps;
 use bgsim::world::Transport;
 use std::path::Path;
 
@@ -31,8 +32,10 @@ fn shipped() -> Vec<(String, bgsim::scenario::Scenario)> {
 
 #[test]
 fn every_mutant_is_killed_by_a_check_its_bug_is_about_and_the_reference_app_by_none() {
+    let apps = Apps::builtin();
+    let suspects = kill_matrix::suspects(&apps, "reference");
     let m: Matrix =
-        kill_matrix::build(&shipped(), &kill_matrix::suspects(), Transport::Memory).unwrap();
+        kill_matrix::build(&apps, "reference", &shipped(), &suspects, Transport::Memory).unwrap();
     let report = kill_matrix::render(&m);
     assert!(m.reference_failures.is_empty(), "{report}");
     assert!(m.survivors().is_empty(), "{report}");
@@ -44,11 +47,15 @@ fn every_mutant_is_killed_by_a_check_its_bug_is_about_and_the_reference_app_by_n
 fn each_mutant_names_real_checks_and_a_unique_name() {
     let ids = check::ids();
     let mut names = std::collections::BTreeSet::new();
-    for mutant in kill_matrix::suspects() {
-        assert!(names.insert(mutant.name), "{} twice", mutant.name);
+    for mutant in kill_matrix::suspects(&Apps::builtin(), "reference") {
+        assert!(names.insert(mutant.name.clone()), "{} twice", mutant.name);
         assert!(!mutant.caught_by.is_empty(), "{}: no checks", mutant.name);
-        for c in mutant.caught_by {
-            assert!(ids.contains(c), "{}: unknown check {c}", mutant.name);
+        for c in &mutant.caught_by {
+            assert!(
+                ids.contains(&c.as_str()),
+                "{}: unknown check {c}",
+                mutant.name
+            );
         }
     }
 }

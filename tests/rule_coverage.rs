@@ -3,10 +3,8 @@
 //! without one are listed here by name, so the list can only shrink on purpose: a rule that
 //! gains a scenario, or loses its last one, fails this test until the list is updated.
 
-use bgsim::apps;
-use bgsim::check;
 use bgsim::rules::{self, RULES};
-use bgsim::scenario::{load, Known};
+use bgsim::scenario::load;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -20,11 +18,7 @@ const GROUPS: [&str; 11] = [
 const NOT_YET: [(&str, &str); 0] = [];
 
 fn cited() -> BTreeSet<String> {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+    let known = bgsim::registry::Apps::builtin().known();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut out = BTreeSet::new();
     for entry in std::fs::read_dir(&dir).expect("scenarios/") {

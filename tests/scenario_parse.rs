@@ -14,10 +14,16 @@ use bgsim::server::{AcceptRanges, Fault, FaultRule, RetryAfter};
 use bgsim::simulator::{Action, NetworkConfig, Profile, SimTime, UserCommand};
 use bgsim::world::fixture_url;
 
-const KNOWN: Known<'static> = Known {
-    apps: &["reference", "article"],
-    checks: &["handler-once", "file-delivered", "no-lost-file"],
-};
+/// As the registry knows them: the reference app's own session identifier included.
+fn known() -> Known {
+    Known {
+        sessions: vec![("reference".into(), "com.bgsim.reference.downloads".into())],
+        ..Known::new(
+            &["reference", "article"],
+            &["handler-once", "file-delivered", "no-lost-file"],
+        )
+    }
+}
 
 /// The example of the brief and of docs/scenarios.md, verbatim.
 const EXAMPLE: &str = r#"name = "system kill while downloading; the relaunch delivers the file"
@@ -97,7 +103,7 @@ impl Repo {
     fn load(&self, text: &str) -> Result<Scenario, ScenarioError> {
         let path = self.scenario_path();
         fs::write(&path, text).expect("write scenario");
-        load(&path, &KNOWN)
+        load(&path, &known())
     }
 }
 
@@ -208,7 +214,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
 #[test]
 fn a_minimal_scenario_takes_every_default() {
     let text = "name = \"idle\"\napp = \"article\"\n";
-    let scenario = parse(text, Path::new("idle.toml"), &KNOWN).expect("valid");
+    let scenario = parse(text, Path::new("idle.toml"), &known()).expect("valid");
     assert_eq!(scenario.path, PathBuf::from("idle.toml"));
     assert_eq!(scenario.seed, 1);
     assert_eq!(scenario.horizon, None);
@@ -242,7 +248,7 @@ retry_backoff_max = "1h"
 lose_undelivered_on_wake_kill = false
 large_transfer_waits_for_wifi = "1MiB"
 "#;
-    let scenario = parse(text, Path::new("k.toml"), &KNOWN).expect("valid");
+    let scenario = parse(text, Path::new("k.toml"), &known()).expect("valid");
     assert_eq!(scenario.seed, 42);
     assert_eq!(
         scenario.network,
@@ -397,7 +403,7 @@ do = "wait"
 at = "5s"
 do = "crash"
 "#;
-    let scenario = parse(text, Path::new("o.toml"), &KNOWN).expect("valid");
+    let scenario = parse(text, Path::new("o.toml"), &known()).expect("valid");
     assert_eq!(
         scenario.steps,
         vec![
@@ -446,7 +452,7 @@ fn every_step_kind_maps_to_its_action() {
     for (name, action) in kinds {
         let text =
             format!("name = \"s\"\napp = \"reference\"\n[[step]]\nat = \"1ms\"\ndo = \"{name}\"\n");
-        let scenario = parse(&text, Path::new("s.toml"), &KNOWN).expect(name);
+        let scenario = parse(&text, Path::new("s.toml"), &known()).expect(name);
         assert_eq!(
             scenario.steps,
             vec![(SimTime::from_us(1000), action.clone())]
@@ -459,7 +465,7 @@ fn every_step_kind_maps_to_its_action() {
 #[test]
 fn pause_and_resume_steps_name_their_download() {
     let text = "name = \"s\"\napp = \"reference\"\n[[step]]\nat = \"1s\"\ndo = \"pause-download\"\nto = \"Documents/a\"\n[[step]]\nat = \"2s\"\ndo = \"resume-download\"\nto = \"Documents/a\"\n";
-    let scenario = parse(text, Path::new("s.toml"), &KNOWN).expect("valid");
+    let scenario = parse(text, Path::new("s.toml"), &known()).expect("valid");
     let destination = "Documents/a".to_string();
     assert_eq!(
         scenario.steps,
@@ -481,7 +487,7 @@ fn pause_and_resume_steps_name_their_download() {
 #[test]
 fn the_session_table_reaches_the_app_settings() {
     let text = "name = \"s\"\napp = \"reference\"\n[session]\nsends_launch_events = false\ndiscretionary = true\nrequest_timeout = \"30s\"\nresource_timeout = \"1d\"\nallows_cellular_access = false\nallows_expensive_network_access = false\nallows_constrained_network_access = false\nexpects_to_receive = \"2MiB\"\n";
-    let scenario = parse(text, Path::new("s.toml"), &KNOWN).expect("valid");
+    let scenario = parse(text, Path::new("s.toml"), &known()).expect("valid");
     // SCHED-4: a task property the reference app sets, not part of the configuration.
     assert_eq!(scenario.session.expects_to_receive_bytes, Some(2 << 20));
     let config = scenario
@@ -503,7 +509,7 @@ fn fault_rules(tables: &[(&str, &str)]) -> Vec<FaultRule> {
             "[[fault]]\npath = \"/a.bin\"\nkind = \"{kind}\"\n{keys}\n"
         ));
     }
-    let scenario = parse(&text, Path::new("x.toml"), &KNOWN).expect("valid");
+    let scenario = parse(&text, Path::new("x.toml"), &known()).expect("valid");
     scenario.faults.rules().to_vec()
 }
 
@@ -669,7 +675,7 @@ const HEAD: &str = "name = \"x\"\napp = \"reference\"\n";
 /// Parses `HEAD + body` from `dir/x.toml` and returns the error.
 fn error_in(dir: &Path, body: &str) -> ScenarioError {
     let text = format!("{HEAD}{body}");
-    match parse(&text, &dir.join("x.toml"), &KNOWN) {
+    match parse(&text, &dir.join("x.toml"), &known()) {
         Ok(scenario) => panic!("expected an error for:\n{text}\ngot {scenario:?}"),
         Err(err) => err,
     }
@@ -959,10 +965,7 @@ fn errors_name_the_line_and_column_of_the_offending_value() {
 
 #[test]
 fn an_unknown_app_is_an_error_at_the_app() {
-    let known = Known {
-        apps: &["article"],
-        checks: &[],
-    };
+    let known = Known::new(&["article"], &[]);
     let err = parse(HEAD, Path::new("a.toml"), &known).expect_err("unknown app");
     assert_eq!(
         err.to_string(),
@@ -975,7 +978,7 @@ fn an_error_displays_as_file_line_column_message() {
     let err = parse(
         "name = \"x\"\napp = \"reference\"\n[[step]]\nat = \"1s\"\ndo = \"jump\"\n",
         Path::new("scenarios/x.toml"),
-        &KNOWN,
+        &known(),
     )
     .expect_err("unknown step");
     // The list of steps grows; its start and that it is one line are what matter here.
@@ -1000,13 +1003,13 @@ fn missing_required_top_level_fields_are_reported_at_the_start() {
         ("app = \"reference\"\n", "missing field `name`"),
     ];
     for (text, phrase) in cases {
-        let err = parse(text, Path::new("m.toml"), &KNOWN).expect_err(text);
+        let err = parse(text, Path::new("m.toml"), &known()).expect_err(text);
         assert_error(&err, 1, 1, phrase);
     }
     let err = parse(
         "name = \"  \"\napp = \"reference\"\n",
         Path::new("m.toml"),
-        &KNOWN,
+        &known(),
     )
     .expect_err("blank name");
     assert_error(&err, 1, 8, "empty `name`");
@@ -1018,7 +1021,7 @@ fn too_many_steps_or_fixtures_is_an_error_naming_the_count() {
     for _ in 0..=MAX_STEPS {
         text.push_str("[[step]]\nat = \"1s\"\ndo = \"wait\"\n");
     }
-    let err = parse(&text, Path::new("big.toml"), &KNOWN).expect_err("too many steps");
+    let err = parse(&text, Path::new("big.toml"), &known()).expect_err("too many steps");
     // The first step beyond the bound: its header is on line 3 + 3 × 10 000.
     assert_error(
         &err,
@@ -1033,7 +1036,7 @@ fn too_many_steps_or_fixtures_is_an_error_naming_the_count() {
             "[[fixture]]\npath = \"/{i}\"\nsize = 1\nseed = 1\n"
         ));
     }
-    let err = parse(&text, Path::new("big.toml"), &KNOWN).expect_err("too many fixtures");
+    let err = parse(&text, Path::new("big.toml"), &known()).expect_err("too many fixtures");
     assert_error(
         &err,
         3 + 4 * MAX_FIXTURES,
@@ -1046,7 +1049,7 @@ fn too_many_steps_or_fixtures_is_an_error_naming_the_count() {
     for _ in 0..MAX_STEPS {
         text.push_str("[[step]]\nat = \"1s\"\ndo = \"wait\"\n");
     }
-    let scenario = parse(&text, Path::new("big.toml"), &KNOWN).expect("at the bound");
+    let scenario = parse(&text, Path::new("big.toml"), &known()).expect("at the bound");
     assert_eq!(scenario.steps.len(), MAX_STEPS);
 }
 
@@ -1054,17 +1057,17 @@ fn too_many_steps_or_fixtures_is_an_error_naming_the_count() {
 fn unreadable_and_non_utf8_files_are_errors_with_a_position() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("missing.toml");
-    let err = load(&missing, &KNOWN).expect_err("missing file");
+    let err = load(&missing, &known()).expect_err("missing file");
     assert_eq!(err.file, missing);
     assert_error(&err, 1, 1, "cannot read the scenario file");
 
     // A directory is not readable as a file either.
-    let err = load(dir.path(), &KNOWN).expect_err("a directory");
+    let err = load(dir.path(), &known()).expect_err("a directory");
     assert_error(&err, 1, 1, "cannot read the scenario file");
 
     let binary = dir.path().join("binary.toml");
     fs::write(&binary, b"name = \"x\"\napp = \"r\xffe\"\n").expect("write");
-    let err = load(&binary, &KNOWN).expect_err("not utf-8");
+    let err = load(&binary, &known()).expect_err("not utf-8");
     assert_error(&err, 2, 9, "this byte is not UTF-8");
 }
 
@@ -1076,7 +1079,7 @@ fn no_input_makes_the_parser_panic() {
     let repo = Repo::new();
     let path = repo.scenario_path();
     let check = |text: &str| {
-        if let Err(err) = parse(text, &path, &KNOWN) {
+        if let Err(err) = parse(text, &path, &known()) {
             let lines = text.split('\n').count();
             assert!(err.line >= 1 && err.line <= lines, "{err}");
             assert!(err.column >= 1, "{err}");
@@ -1119,6 +1122,6 @@ fn no_input_makes_the_parser_panic() {
         "name = \"x\"\napp = \"reference\"\n[[fixture]]\npath = \"/a\"\nsize = \"18446744073709551616\"\nseed = 1\n",
     ];
     for text in huge {
-        assert!(parse(text, &path, &KNOWN).is_err(), "{text}");
+        assert!(parse(text, &path, &known()).is_err(), "{text}");
     }
 }

@@ -5,22 +5,25 @@ use bgsim::scenario::{parse, Known, ScenarioError};
 use bgsim_simulator::{Action, SimTime};
 use std::path::Path;
 
-const KNOWN: Known<'static> = Known {
-    apps: &["reference"],
-    checks: &["upload-delivered"],
-};
+/// As the registry knows them: the reference app's own session identifier included.
+fn known() -> Known {
+    Known {
+        sessions: vec![("reference".into(), "com.bgsim.reference.downloads".into())],
+        ..Known::new(&["reference"], &["upload-delivered"])
+    }
+}
 
 const HEAD: &str =
     "name = \"x\"\napp = \"reference\"\n[[fixture]]\npath = \"/feed.json\"\nsize = 100\nseed = 1\n";
 
 fn steps(body: &str) -> Vec<(SimTime, Action)> {
-    parse(&format!("{HEAD}{body}"), Path::new("x.toml"), &KNOWN)
+    parse(&format!("{HEAD}{body}"), Path::new("x.toml"), &known())
         .unwrap_or_else(|e| panic!("{e}"))
         .steps
 }
 
 fn error(body: &str) -> ScenarioError {
-    match parse(&format!("{HEAD}{body}"), Path::new("x.toml"), &KNOWN) {
+    match parse(&format!("{HEAD}{body}"), Path::new("x.toml"), &known()) {
         Ok(s) => panic!("expected an error, got {:?}", s.steps),
         Err(e) => e,
     }
@@ -171,9 +174,9 @@ fn bad_values_are_errors_at_the_value() {
 #[test]
 fn the_http_3_knob_is_a_profile_key() {
     let text = format!("{HEAD}[profile]\nupload_response_on_connect = false\n");
-    let s = parse(&text, Path::new("x.toml"), &KNOWN).unwrap();
+    let s = parse(&text, Path::new("x.toml"), &known()).unwrap();
     assert!(!s.profile.upload_response_on_connect);
-    let s = parse(HEAD, Path::new("x.toml"), &KNOWN).unwrap();
+    let s = parse(HEAD, Path::new("x.toml"), &known()).unwrap();
     assert!(s.profile.upload_response_on_connect, "on by default");
 }
 

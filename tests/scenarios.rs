@@ -2,11 +2,9 @@
 //! snapshotted (no ports, paths or wall times in it), TCP and the in-memory pipe give the
 //! same history, and the reference app breaks no check on any of them.
 
-use bgsim::apps;
-use bgsim::check;
 use bgsim::report::text::{render, Style};
 use bgsim::runner::{run_scenario, Overrides};
-use bgsim::scenario::{self, Known};
+use bgsim::scenario::{self};
 use bgsim::world::Transport;
 use std::path::{Path, PathBuf};
 
@@ -23,11 +21,7 @@ fn shipped() -> Vec<PathBuf> {
 
 #[test]
 fn every_shipped_scenario_holds_with_a_stable_history() {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+    let known = bgsim::registry::Apps::builtin().known();
     let files = shipped();
     assert!(files.len() >= 15, "only {} scenarios", files.len());
     for file in files {
@@ -37,7 +31,7 @@ fn every_shipped_scenario_holds_with_a_stable_history() {
             transport: Transport::Memory,
             ..Overrides::default()
         };
-        let outcome = run_scenario(&s, &memory).unwrap();
+        let outcome = run_scenario(&bgsim::registry::Apps::builtin(), &s, &memory).unwrap();
         assert!(
             outcome.passed(),
             "{}",
@@ -46,7 +40,8 @@ fn every_shipped_scenario_holds_with_a_stable_history() {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         insta::assert_snapshot!(name.clone(), outcome.run.history.render());
 
-        let tcp = run_scenario(&s, &Overrides::default()).unwrap();
+        let tcp =
+            run_scenario(&bgsim::registry::Apps::builtin(), &s, &Overrides::default()).unwrap();
         assert_eq!(
             tcp.run.history.render(),
             outcome.run.history.render(),
@@ -58,7 +53,7 @@ fn every_shipped_scenario_holds_with_a_stable_history() {
             transport: Transport::Memory,
             ..Overrides::default()
         };
-        let by_reference = run_scenario(&s, &reference).unwrap();
+        let by_reference = run_scenario(&bgsim::registry::Apps::builtin(), &s, &reference).unwrap();
         assert!(
             by_reference.violations.is_empty(),
             "{name}: the reference app breaks {:?}",

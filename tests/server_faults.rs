@@ -847,10 +847,7 @@ async fn every_redirect_status_from_a_scenario_file_is_sent_and_journaled() {
             "[[fault]]\npath = \"/r{status}\"\nkind = \"redirect\"\nstatus = {status}\nlocation = \"/file.txt\"\n"
         ));
     }
-    let known = bgsim::scenario::Known {
-        apps: &["reference"],
-        checks: &[],
-    };
+    let known = bgsim::scenario::Known::new(&["reference"], &[]);
     let scenario = bgsim::scenario::parse(&text, std::path::Path::new("r.toml"), &known)
         .expect("every redirect status is accepted");
     on_both(scenario.faults, |h| async move {

@@ -4,9 +4,8 @@ pub mod article;
 pub mod mutants;
 pub mod reference;
 
+use crate::registry::{AppSpec, Features};
 use bgsim_simulator::app::SessionConfig;
-use bgsim_simulator::AppFactory;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 /// The background session configuration a scenario asks the app to use (`[session]`):
@@ -71,50 +70,39 @@ impl SessionSettings {
     }
 }
 
-/// The built-in apps, by name: the reference app, the article's app, then the mutants.
-pub static NAMES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    let mutants = mutants::MUTANTS.iter().map(|m| m.name);
-    ["reference", "article"]
-        .into_iter()
-        .chain(mutants)
-        .collect()
-});
+/// The session identifier of the reference app's share extension (ID-5, ID-6): one of its
+/// own, as Apple recommends. Its events relaunch the app all the same (LC-3).
+pub const REFERENCE_EXTENSION_SESSION: &str = "com.bgsim.reference.share";
 
-/// One line about the built-in app called `name`.
-pub fn describe(name: &str) -> &'static str {
-    match name {
-        "reference" => "a correct download manager: the model answer",
-        "article" => "a literal port of the seed article's code, bugs included",
-        _ => mutants::find(name).map_or("", |m| m.about),
-    }
+/// The built-in apps: the reference app, the article's app, then the mutants (variants of
+/// the reference app, as is the article's app: the kill matrix runs them all).
+pub fn builtin() -> Vec<AppSpec> {
+    let reference_features = Features::all(REFERENCE_EXTENSION_SESSION);
+    let reference = AppSpec::configured("reference", |s: &SessionSettings| {
+        reference::ReferenceApp::configured(None, s.clone())
+    })
+    .about("a correct download manager: the model answer")
+    .features(reference_features.clone())
+    .session_identifier(reference::SESSION_ID);
+    let article = AppSpec::new("article", article::ArticleApp::default)
+        .about("a literal port of the seed article's code, bugs included")
+        .session_identifier(article::SESSION_ID)
+        .variant_of("reference", article::CAUGHT_BY);
+    let mutants = mutants::MUTANTS.iter().map(|m| {
+        let bug = m.bug;
+        AppSpec::configured(m.name, move |s: &SessionSettings| {
+            reference::ReferenceApp::configured(Some(bug), s.clone())
+        })
+        .about(m.about)
+        .features(reference_features.clone())
+        .session_identifier(reference::SESSION_ID)
+        .variant_of("reference", m.caught_by)
+    });
+    [reference, article].into_iter().chain(mutants).collect()
 }
 
 /// A factory for the built-in app called `name`, with the app's own session configuration.
-pub fn factory(name: &str) -> Option<AppFactory> {
-    factory_with(name, &SessionSettings::default())
-}
-
-/// The background session identifier of the built-in app called `name`: the default
-/// identifier of an app extension that shares it (ID-5).
-pub fn session_identifier(name: &str) -> Option<&'static str> {
-    match name {
-        "article" => Some(article::SESSION_ID),
-        "reference" => Some(reference::SESSION_ID),
-        _ if mutants::find(name).is_some() => Some(reference::SESSION_ID),
-        _ => None,
-    }
-}
-
-/// A factory for the built-in app called `name`, asked to configure its session with
-/// `settings` (see [`SessionSettings`]).
-pub fn factory_with(name: &str, settings: &SessionSettings) -> Option<AppFactory> {
-    let bug = match name {
-        "article" => return Some(Box::new(|| Box::new(article::ArticleApp::default()))),
-        "reference" => None,
-        _ => Some(mutants::find(name)?.bug),
-    };
-    let settings = settings.clone();
-    Some(Box::new(move || {
-        Box::new(reference::ReferenceApp::configured(bug, settings.clone()))
-    }))
+pub fn factory(name: &str) -> Option<bgsim_simulator::AppFactory> {
+    let spec = builtin().into_iter().find(|a| a.name() == name)?;
+    Some(spec.factory(&SessionSettings::default()))
 }

@@ -1,25 +1,57 @@
 //! `bgsim fuzz`: generated lifecycles against an app; failures shrunk to scenario files.
 
-use super::CliError;
-use crate::apps;
+use super::{emit, CliError};
 use crate::fuzz::campaign::{self, Options, Summary, DID_NOT_SETTLE};
 use crate::fuzz::coverage::MARKS;
+use crate::registry::Apps;
+use crate::runner::{run_scenario, Overrides};
+use crate::scenario;
+use crate::world::Transport;
 use std::path::{Path, PathBuf};
 
-/// Runs a campaign, prints its summary, writes each shrunk failure below `out`. Returns the
-/// exit code: 0 nothing found, 1 a check failed, 3 only runs that did not settle.
-pub fn fuzz(opts: &Options, out: &Path, progress: bool) -> Result<u8, CliError> {
-    if apps::factory(&opts.app).is_none() {
-        return Err(CliError::input(format!(
-            "unknown app `{}`; expected one of: {}.",
-            opts.app,
-            apps::NAMES.join(", ")
-        )));
+/// Runs a campaign against `opts.app` (one of `apps`), prints its summary, writes each
+/// shrunk failure below `out`. The failures kept in `out` from earlier campaigns of the same
+/// app are replayed first, like proptest's regression files: while one still fails, no new
+/// campaign runs. Returns the exit code: 0 nothing found, 1 a check failed, 3 only runs that
+/// did not settle. `program` is the command's name, for the replay lines.
+pub fn fuzz(
+    apps: &Apps,
+    opts: &Options,
+    out: &Path,
+    progress: bool,
+    program: &str,
+) -> Result<u8, CliError> {
+    if let Some(unknown) = apps.unknown(&opts.app) {
+        return Err(CliError::input(format!("{unknown}.")));
     }
     if opts.runs == Some(0) {
         return Err(CliError::input(
             "--runs 0 runs nothing; expected at least 1.",
         ));
+    }
+    let kept = replay_kept(apps, &opts.app, out)?;
+    let still_failing: Vec<&(PathBuf, Option<String>)> =
+        kept.iter().filter(|(_, check)| check.is_some()).collect();
+    if !still_failing.is_empty() {
+        let mut text = String::new();
+        for (path, check) in still_failing {
+            text.push_str(&format!(
+                "kept failure {} still fails: {}\n  replay: {program} run {}\n",
+                path.display(),
+                check.as_deref().unwrap_or_default(),
+                path.display()
+            ));
+        }
+        text.push_str("no new campaign: fix these first (or remove their files)\n");
+        emit(&text)?;
+        return Ok(1);
+    }
+    if !kept.is_empty() {
+        emit(&format!(
+            "{} kept failures in {} replayed: all pass now\n",
+            kept.len(),
+            out.display()
+        ))?;
     }
     let bar = progress.then(|| {
         let bar = match opts.runs {
@@ -39,7 +71,7 @@ pub fn fuzz(opts: &Options, out: &Path, progress: bool) -> Result<u8, CliError> 
             bar.set_position(done);
         }
     };
-    let summary = campaign::campaign(opts, &tick).map_err(|e| CliError {
+    let summary = campaign::campaign(apps, opts, &tick).map_err(|e| CliError {
         message: format!("the fuzzer failed: {e}."),
         code: 1,
     })?;
@@ -47,12 +79,60 @@ pub fn fuzz(opts: &Options, out: &Path, progress: bool) -> Result<u8, CliError> 
         bar.finish_and_clear();
     }
     let written = write_failures(&summary, &opts.app, out)?;
-    print!("{}", report(opts, &summary, &written));
+    emit(&report(opts, &summary, &written, program))?;
     Ok(match summary.found.first().map(|f| f.signature) {
         None => 0,
         Some(DID_NOT_SETTLE) if summary.found.len() == 1 => 3,
         Some(_) => 1,
     })
+}
+
+/// Replays every scenario file in `out` written for `app`: each file with the first check
+/// that still fails on it (None when it passes now). Files of other apps are left alone; a
+/// file that no longer loads is named on standard error and skipped.
+fn replay_kept(
+    apps: &Apps,
+    app: &str,
+    out: &Path,
+) -> Result<Vec<(PathBuf, Option<String>)>, CliError> {
+    if !out.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
+        .map_err(|e| CliError::input(format!("cannot read {}: {e}.", out.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let known = apps.known();
+    let memory = Overrides {
+        transport: Transport::Memory,
+        ..Overrides::default()
+    };
+    let mut kept = Vec::new();
+    for file in files {
+        let s = match scenario::load(&file, &known) {
+            Ok(s) if s.app == app => s,
+            Ok(_) => continue,
+            Err(e) => {
+                eprintln!("bgsim: a kept failure does not load, skipped: {e}");
+                continue;
+            }
+        };
+        let o = run_scenario(apps, &s, &memory).map_err(|e| CliError {
+            message: format!("{}: the run failed: {e}.", file.display()),
+            code: 1,
+        })?;
+        let failing = match o.passed() {
+            true => None,
+            false => Some(o.violations.first().map_or_else(
+                || "did-not-settle".to_string(),
+                |v| v.check.to_string(),
+            )),
+        };
+        kept.push((file, failing));
+    }
+    Ok(kept)
 }
 
 /// Writes each shrunk failure as a scenario file; returns their paths, in `found` order.
@@ -64,15 +144,8 @@ fn write_failures(summary: &Summary, app: &str, out: &Path) -> Result<Vec<PathBu
         .map_err(|e| CliError::input(format!("cannot create {}: {e}.", out.display())))?;
     let mut paths = Vec::new();
     for f in &summary.found {
-        let path = out.join(format!("{app}-{}-run{}.toml", f.signature, f.run));
-        let name = format!(
-            "fuzz: {} found by run {} of {app}, shrunk from {} to {} steps",
-            f.signature,
-            f.run,
-            f.original.timeline().len(),
-            f.shrunk.timeline().len()
-        );
-        std::fs::write(&path, f.shrunk.to_toml(app, &name))
+        let path = out.join(f.file_name(app));
+        std::fs::write(&path, f.scenario_text(app))
             .map_err(|e| CliError::input(format!("cannot write {}: {e}.", path.display())))?;
         paths.push(path);
     }
@@ -80,7 +153,7 @@ fn write_failures(summary: &Summary, app: &str, out: &Path) -> Result<Vec<PathBu
 }
 
 /// The summary: runs, rate, failures by signature, coverage marks, what was written.
-fn report(opts: &Options, s: &Summary, written: &[PathBuf]) -> String {
+fn report(opts: &Options, s: &Summary, written: &[PathBuf], program: &str) -> String {
     let secs = s.elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         s.runs as f64 / secs
@@ -105,7 +178,7 @@ fn report(opts: &Options, s: &Summary, written: &[PathBuf]) -> String {
     }
     for (f, path) in s.found.iter().zip(written) {
         out.push_str(&format!(
-            "found {} at run {}: shrunk from {} to {} steps, written to {}\n  replay: bgsim run {}\n",
+            "found {} at run {}: shrunk from {} to {} steps, written to {}\n  replay: {program} run {}\n",
             f.signature,
             f.run,
             f.original.timeline().len(),

@@ -1,28 +1,25 @@
 //! `bgsim list`: the apps, the checks, and which scenarios demonstrate which rules.
 
 use super::run::expand;
-use super::CliError;
-use crate::apps;
-use crate::check::{self, CATALOGUE};
-use crate::scenario::{self, Known};
+use super::{emit, CliError};
+use crate::check::CATALOGUE;
+use crate::registry::Apps;
+use crate::scenario;
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::path::PathBuf;
 
 /// Prints the catalogue. Scenario files that do not load are named, not fatal.
-pub fn list(scenarios: &[PathBuf]) -> Result<(), CliError> {
-    println!("apps:");
-    for &name in apps::NAMES.iter() {
-        println!("  {name:<12} {}", apps::describe(name));
+pub fn list(apps: &Apps, scenarios: &[PathBuf]) -> Result<(), CliError> {
+    let mut out = String::from("apps:\n");
+    for app in apps.iter() {
+        let _ = writeln!(out, "  {:<12} {}", app.name, app.about);
     }
-    println!("\nchecks:");
+    out.push_str("\nchecks:\n");
     for c in CATALOGUE {
-        println!("  {:<22} {}", c.id, c.statement);
+        let _ = writeln!(out, "  {:<22} {}", c.id, c.statement);
     }
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+    let known = apps.known();
     let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for file in expand(scenarios)? {
         match scenario::load(&file, &known) {
@@ -37,7 +34,7 @@ pub fn list(scenarios: &[PathBuf]) -> Result<(), CliError> {
             Err(e) => eprintln!("bgsim: {e}"),
         }
     }
-    println!("\nrules, how each is known, and the scenarios that demonstrate it:");
+    out.push_str("\nrules, how each is known, and the scenarios that demonstrate it:\n");
     for rule in crate::rules::RULES {
         let files = rules.remove(rule.id).unwrap_or_default();
         let shown = if files.is_empty() {
@@ -45,11 +42,11 @@ pub fn list(scenarios: &[PathBuf]) -> Result<(), CliError> {
         } else {
             files.join(", ")
         };
-        println!("  {:<8} {:<12} {shown}", rule.id, rule.status.label());
+        let _ = writeln!(out, "  {:<8} {:<12} {shown}", rule.id, rule.status.label());
     }
     // A scenario citing an ID the catalogue lacks is a typo worth seeing.
     for (rule, files) in &rules {
-        println!("  {rule:<8} {:<12} {}", "unknown", files.join(", "));
+        let _ = writeln!(out, "  {rule:<8} {:<12} {}", "unknown", files.join(", "));
     }
-    Ok(())
+    emit(&out)
 }

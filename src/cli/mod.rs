@@ -1,18 +1,33 @@
-//! The `bgsim` command line: argument parsing lives in `main.rs`, the commands here.
+//! The `bgsim` command line, for bgsim's own apps or for a team's (see
+//! [`crate::harness::Harness::main`]): run scenario files, list what is known, fuzz,
+//! run the kill matrix, serve fixtures.
 //!
-//! Exit codes (DESIGN.md §4): 0 everything held; 1 a check failed; 2 bad input (usage,
+//! Exit codes (docs/design.md): 0 everything held; 1 a check failed; 2 bad input (usage,
 //! a scenario file, a fixtures folder); 3 a run did not settle within its bounds.
 
+mod args;
 pub mod fuzz;
 pub mod list;
 pub mod mutants;
+mod out;
 pub mod run;
 pub mod serve;
+
+use crate::registry::Apps;
+use crate::report::Format;
+use crate::runner::Overrides;
+use args::{Cli, Command, FormatArg};
+use clap::{CommandFactory, FromArgMatches};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+pub use out::emit;
 
 /// A failure to report to the user: one sentence and an exit code.
 #[derive(Debug)]
 pub struct CliError {
-    /// The message, a full sentence.
+    /// The message, a full sentence; empty when there is nothing to say (the reader of
+    /// standard output went away: `bgsim list | head -1`).
     pub message: String,
     /// The process exit code.
     pub code: u8,
@@ -24,6 +39,93 @@ impl CliError {
         CliError {
             message: message.into(),
             code: 2,
+        }
+    }
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The name the program was started as (`bgsim`, `my-bgsim`), for help and replay lines.
+fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "bgsim".to_string())
+}
+
+/// Parses the process's arguments and runs the command against `apps`; the exit code
+/// follows the table in this module's doc.
+pub fn main(apps: &Apps) -> ExitCode {
+    let program = program_name();
+    let matches = Cli::command().name(program.clone()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    match dispatch(apps, cli, &program) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if !e.message.is_empty() {
+                eprintln!("{program}: {}", e.message);
+            }
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Run {
+            paths,
+            app,
+            seed,
+            transport,
+            quiet,
+            format,
+        } => run::run(
+            apps,
+            &run::RunOptions {
+                paths,
+                overrides: Overrides {
+                    app,
+                    seed,
+                    transport: transport.into(),
+                },
+                quiet,
+                format: match format {
+                    FormatArg::Text => Format::Text,
+                    FormatArg::Json => Format::Json,
+                },
+                colour: colour(),
+            },
+        ),
+        Command::List { scenarios } => list::list(apps, &scenarios).map(|()| 0),
+        Command::Fuzz(args) => args.options().and_then(|opts| {
+            let progress = std::io::stderr().is_terminal();
+            fuzz::fuzz(apps, &opts, &args.out, progress, program)
+        }),
+        Command::Mutants {
+            app,
+            scenarios,
+            transport,
+        } => mutants::mutants(apps, app.as_deref(), &scenarios, transport.into()),
+        Command::Serve {
+            fixtures,
+            scenario,
+            addr,
+        } => {
+            let source = match &scenario {
+                Some(file) => serve::Source::Scenario(file),
+                None => serve::Source::Folder(&fixtures),
+            };
+            serve::serve(apps, source, addr).map(|()| 0)
         }
     }
 }

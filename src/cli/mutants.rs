@@ -1,24 +1,42 @@
 //! `bgsim mutants`: the kill matrix (see [`crate::kill_matrix`]).
 
 use super::run::expand;
-use super::CliError;
-use crate::apps;
-use crate::check;
+use super::{emit, CliError};
 use crate::kill_matrix;
-use crate::scenario::{self, Known};
+use crate::registry::Apps;
+use crate::scenario;
 use crate::world::Transport;
 use std::path::PathBuf;
 
-/// Runs every mutant against the scenarios below `paths` and prints the matrix. Returns the
-/// exit code: 1 when a mutant survives (or is caught only by checks its bug is not about)
-/// or the reference app fails a scenario, else 0. A scenario file that does not load is bad
-/// input (exit 2): a matrix over a partial set would mislead.
-pub fn mutants(paths: &[PathBuf], transport: Transport) -> Result<u8, CliError> {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
+/// Runs every buggy variant of `model` (default: the first app that has variants) against
+/// the scenarios below `paths` and prints the matrix. Returns the exit code: 1 when a
+/// variant survives (or is caught only by checks its bug is not about) or the model fails
+/// a scenario, else 0. A scenario file that does not load is bad input (exit 2): a matrix
+/// over a partial set would mislead.
+pub fn mutants(
+    apps: &Apps,
+    model: Option<&str>,
+    paths: &[PathBuf],
+    transport: Transport,
+) -> Result<u8, CliError> {
+    let model = match model {
+        Some(m) => match apps.unknown(m) {
+            Some(unknown) => return Err(CliError::input(format!("{unknown}."))),
+            None => m.to_string(),
+        },
+        None => (apps.iter())
+            .find_map(|a| a.variant.as_ref().map(|v| v.of.clone()))
+            .ok_or_else(|| {
+                CliError::input("no app has buggy variants registered; nothing to run.")
+            })?,
     };
+    let suspects = kill_matrix::suspects(apps, &model);
+    if suspects.is_empty() {
+        return Err(CliError::input(format!(
+            "{model} has no buggy variants registered; nothing to run."
+        )));
+    }
+    let known = apps.known();
     let mut scenarios = Vec::new();
     for file in expand(paths)? {
         let s = scenario::load(&file, &known).map_err(|e| CliError::input(e.to_string()))?;
@@ -28,13 +46,12 @@ pub fn mutants(paths: &[PathBuf], transport: Transport) -> Result<u8, CliError> 
         );
         scenarios.push((stem, s));
     }
-    let matrix =
-        kill_matrix::build(&scenarios, &kill_matrix::suspects(), transport).map_err(|e| {
-            CliError {
-                message: format!("a run failed: {e}."),
-                code: 1,
-            }
-        })?;
-    print!("{}", kill_matrix::render(&matrix));
+    let matrix = kill_matrix::build(apps, &model, &scenarios, &suspects, transport).map_err(
+        |e| CliError {
+            message: format!("a run failed: {e}."),
+            code: 1,
+        },
+    )?;
+    emit(&kill_matrix::render(&matrix))?;
     Ok(if matrix.holds() { 0 } else { 1 })
 }

@@ -1,12 +1,10 @@
 //! `bgsim run FILE|DIR...`: run scenario files and judge them.
 
-use super::CliError;
-use crate::apps;
-use crate::check;
+use super::{emit, CliError};
+use crate::registry::Apps;
 use crate::report::{json, text, Format};
 use crate::runner::{run_scenario, Overrides};
-use crate::scenario::{self, Known};
-use std::io::Write;
+use crate::scenario;
 use std::path::{Path, PathBuf};
 
 /// Options of `bgsim run`.
@@ -60,26 +58,18 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs every scenario; returns the exit code: 2 if any file was bad input, else 3 if any
-/// run did not settle, else 1 if any failed, else 0. Bad files are reported and skipped,
-/// so one broken file does not hide the verdicts of the others.
-pub fn run(opts: &RunOptions) -> Result<u8, CliError> {
+/// Runs every scenario against `apps`; returns the exit code: 2 if any file was bad input,
+/// else 3 if any run did not settle, else 1 if any failed, else 0. Bad files are reported
+/// and skipped, so one broken file does not hide the verdicts of the others.
+pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
     if let Some(app) = &opts.overrides.app {
-        if apps::factory(app).is_none() {
-            return Err(CliError::input(format!(
-                "unknown app `{app}`; expected one of: {}.",
-                apps::NAMES.join(", ")
-            )));
+        if let Some(unknown) = apps.unknown(app) {
+            return Err(CliError::input(format!("{unknown}.")));
         }
     }
     let files = expand(&opts.paths)?;
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+    let known = apps.known();
     let (mut passed, mut failed, mut bad, mut unbounded) = (0, 0, 0, 0);
-    let stdout = std::io::stdout();
     for file in &files {
         let scenario = match scenario::load(file, &known) {
             Ok(s) => s,
@@ -89,7 +79,7 @@ pub fn run(opts: &RunOptions) -> Result<u8, CliError> {
                 continue;
             }
         };
-        let outcome = run_scenario(&scenario, &opts.overrides).map_err(|e| CliError {
+        let outcome = run_scenario(apps, &scenario, &opts.overrides).map_err(|e| CliError {
             message: format!("{}: the run failed: {e}.", file.display()),
             code: 1,
         })?;
@@ -104,9 +94,7 @@ pub fn run(opts: &RunOptions) -> Result<u8, CliError> {
             ),
             Format::Json => json::render(&scenario, &outcome, opts.quiet) + "\n",
         };
-        let mut lock = stdout.lock();
-        let _ = lock.write_all(report.as_bytes());
-        let _ = lock.flush();
+        emit(&report)?;
         if outcome.unbounded() {
             unbounded += 1;
         }
@@ -117,7 +105,11 @@ pub fn run(opts: &RunOptions) -> Result<u8, CliError> {
         }
     }
     if opts.format == Format::Text {
-        println!("{passed} passed, {failed} failed");
+        let not_loaded = match bad {
+            0 => String::new(),
+            n => format!(", {n} not loaded (see above)"),
+        };
+        emit(&format!("{passed} passed, {failed} failed{not_loaded}\n"))?;
     }
     Ok(match (bad, unbounded, failed) {
         (b, _, _) if b > 0 => 2,

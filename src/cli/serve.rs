@@ -1,9 +1,8 @@
 //! `bgsim serve`: the fixture server on its own, for curl, wget or a browser.
 
 use super::CliError;
-use crate::apps;
-use crate::check;
-use crate::scenario::{self, Known};
+use crate::registry::Apps;
+use crate::scenario;
 use crate::server::{FaultPlan, FixtureServer, FixtureSet, TcpServer};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -16,7 +15,7 @@ pub enum Source<'a> {
     Scenario(&'a Path),
 }
 
-fn load(source: &Source<'_>) -> Result<(FixtureSet, FaultPlan, String), CliError> {
+fn load(apps: &Apps, source: &Source<'_>) -> Result<(FixtureSet, FaultPlan, String), CliError> {
     match source {
         Source::Folder(dir) => {
             let fixtures = FixtureSet::load_dir(dir).map_err(|e| {
@@ -25,12 +24,7 @@ fn load(source: &Source<'_>) -> Result<(FixtureSet, FaultPlan, String), CliError
             Ok((fixtures, FaultPlan::new(), dir.display().to_string()))
         }
         Source::Scenario(file) => {
-            let checks = check::ids();
-            let known = Known {
-                apps: &apps::NAMES,
-                checks: &checks,
-            };
-            let s = scenario::load(file, &known).map_err(|e| CliError::input(e.to_string()))?;
+            let s = scenario::load(file, &apps.known()).map_err(|e| CliError::input(e.to_string()))?;
             let fixtures = crate::runner::fixture_set(&s)
                 .map_err(|e| CliError::input(format!("{}: {e}.", file.display())))?;
             Ok((fixtures, s.faults, file.display().to_string()))
@@ -39,13 +33,13 @@ fn load(source: &Source<'_>) -> Result<(FixtureSet, FaultPlan, String), CliError
 }
 
 /// Serves `source` on `addr` (loopback only) until Ctrl-C.
-pub fn serve(source: Source<'_>, addr: SocketAddr) -> Result<(), CliError> {
+pub fn serve(apps: &Apps, source: Source<'_>, addr: SocketAddr) -> Result<(), CliError> {
     if !addr.ip().is_loopback() {
         return Err(CliError::input(format!(
             "--addr {addr} is not a loopback address: bgsim serves on 127.0.0.1 (or ::1) only."
         )));
     }
-    let (fixtures, faults, from) = load(&source)?;
+    let (fixtures, faults, from) = load(apps, &source)?;
     let count = fixtures.len();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

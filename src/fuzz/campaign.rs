@@ -6,6 +6,7 @@ use super::case::Case;
 use super::coverage::{self, MARKS};
 use super::generate::{self, Limits};
 use super::{run, shrink, signature, Signature};
+use crate::registry::Apps;
 use crate::runner::Outcome;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -52,6 +53,25 @@ pub struct Failure {
     pub shrunk: Case,
 }
 
+impl Failure {
+    /// A file name for the shrunk case: `<app>-<signature>-run<N>.toml`.
+    pub fn file_name(&self, app: &str) -> String {
+        format!("{app}-{}-run{}.toml", self.signature, self.run)
+    }
+
+    /// The shrunk case as a scenario file for `app`, its name saying how it was found.
+    pub fn scenario_text(&self, app: &str) -> String {
+        let name = format!(
+            "fuzz: {} found by run {} of {app}, shrunk from {} to {} steps",
+            self.signature,
+            self.run,
+            self.original.timeline().len(),
+            self.shrunk.timeline().len()
+        );
+        self.shrunk.to_toml(app, &name)
+    }
+}
+
 /// What a campaign did.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
@@ -87,12 +107,16 @@ fn verdict(o: &Outcome) -> Option<Signature> {
 }
 
 /// Runs `case` and judges it; with `check_determinism`, also again in memory and over TCP.
-fn judge(case: &Case, opts: &Options) -> Result<(Option<Signature>, Vec<bool>), String> {
-    let o = run(case, &opts.app)?;
+fn judge(
+    apps: &Apps,
+    case: &Case,
+    opts: &Options,
+) -> Result<(Option<Signature>, Vec<bool>), String> {
+    let o = run(apps, case, &opts.app)?;
     let marks = coverage::marks(o.run.history.records());
     if opts.check_determinism {
-        let again = run(case, &opts.app)?;
-        let tcp = super::run_on(case, &opts.app, crate::world::Transport::Tcp)?;
+        let again = run(apps, case, &opts.app)?;
+        let tcp = super::run_on(apps, case, &opts.app, crate::world::Transport::Tcp)?;
         let first = o.run.history.render();
         if again.run.history.render() != first || tcp.run.history.render() != first {
             return Ok((Some("nondeterministic"), marks));
@@ -101,8 +125,17 @@ fn judge(case: &Case, opts: &Options) -> Result<(Option<Signature>, Vec<bool>), 
     Ok((verdict(&o), marks))
 }
 
-/// Runs a campaign. `tick` is called after every run with the number of runs done.
-pub fn campaign(opts: &Options, tick: &(dyn Fn(u64) + Sync)) -> Result<Summary, String> {
+/// Runs a campaign against `opts.app`, one of `apps`. `tick` is called after every run with
+/// the number of runs done.
+pub fn campaign(
+    apps: &Apps,
+    opts: &Options,
+    tick: &(dyn Fn(u64) + Sync),
+) -> Result<Summary, String> {
+    let features = match apps.get(&opts.app) {
+        Some(spec) => spec.supported().clone(),
+        None => return Err(apps.unknown(&opts.app).unwrap_or_default()),
+    };
     let started = Instant::now();
     let next = AtomicU64::new(0);
     let done = AtomicU64::new(0);
@@ -127,8 +160,8 @@ pub fn campaign(opts: &Options, tick: &(dyn Fn(u64) + Sync)) -> Result<Summary, 
                 if opts.runs.is_some_and(|r| n >= r) {
                     return;
                 }
-                let case = generate::case(case_seed(opts.seed, n), opts.limits);
-                let (sig, marks) = match judge(&case, opts) {
+                let case = generate::case(case_seed(opts.seed, n), opts.limits, &features);
+                let (sig, marks) = match judge(apps, &case, opts) {
                     Ok(v) => v,
                     Err(e) => {
                         error
@@ -174,7 +207,7 @@ pub fn campaign(opts: &Options, tick: &(dyn Fn(u64) + Sync)) -> Result<Summary, 
         failures.truncate(1);
     }
     for (sig, n, original) in failures {
-        let fails = |c: &Case| judge(c, opts).ok().and_then(|(s, _)| s) == Some(sig);
+        let fails = |c: &Case| judge(apps, c, opts).ok().and_then(|(s, _)| s) == Some(sig);
         let shrunk = shrink::shrink(&original, fails, opts.shrink_budget);
         summary.found.push(Failure {
             run: n,

@@ -73,17 +73,11 @@ pub enum StepKind {
     /// `extension-start`: an extension connects `session` and downloads fixture `fixture`
     /// to `Documents/Shared/<to>` (ID-5). Ended by a `Plain("extension-exit")`.
     ExtensionStart {
-        session: &'static str,
+        session: String,
         fixture: usize,
         to: String,
     },
 }
-
-/// The session identifier a generated extension uses: one of its own, as Apple recommends
-/// (ID-6). Its events relaunch the app all the same (LC-3). Sharing the app's identifier is
-/// a design mistake no app code can make safe (ID-5: a task the app creates before the
-/// −996 arrives raises), so the fuzzer leaves it to the `id-5-*` scenarios.
-pub const EXTENSION_SESSION: &str = "com.bgsim.reference.share";
 
 /// Configuration a case may change from the defaults: the knobs some real bugs need.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -305,6 +299,28 @@ impl Case {
         let mut all = self.steps.clone();
         all.extend(self.healing());
         all
+    }
+
+    /// This case with the steps that lost their partner dropped: an `extension-exit` with no
+    /// extension running, or an `extension-start` while one still runs (the parser refuses
+    /// both). Removing steps one at a time can leave either behind; shrinking repairs every
+    /// candidate, so each one it tries is a valid scenario.
+    pub fn repaired(mut self) -> Case {
+        let mut running = false;
+        self.steps.retain(|s| match &s.kind {
+            StepKind::ExtensionStart { .. } if running => false,
+            StepKind::ExtensionStart { .. } => {
+                running = true;
+                true
+            }
+            StepKind::Plain("extension-exit") if !running => false,
+            StepKind::Plain("extension-exit") => {
+                running = false;
+                true
+            }
+            _ => true,
+        });
+        self
     }
 
     /// Drops fixtures no step downloads (and their faults), renumbering the rest.

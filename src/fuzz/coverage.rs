@@ -2,7 +2,6 @@
 //! reach. A mark never reached says the generator cannot get there, which no amount of
 //! passing runs would show.
 
-use super::case::EXTENSION_SESSION;
 use bgsim_simulator::app::{AppState, CancelReason, UrlError};
 use bgsim_simulator::trace::{Callback, Record, What};
 use bgsim_simulator::Action;
@@ -120,9 +119,15 @@ pub const MARKS: &[Mark] = &[
     Mark {
         name: "wake for an extension's session",
         seen: |rs| {
-            rs.iter().any(
-                |r| matches!(&r.what, What::Wake { session, .. } if session == EXTENSION_SESSION),
-            )
+            let mut extension_sessions: Vec<&str> = Vec::new();
+            rs.iter().any(|r| match &r.what {
+                What::ExtensionSession { session, .. } => {
+                    extension_sessions.push(session);
+                    false
+                }
+                What::Wake { session, .. } => extension_sessions.contains(&session.as_str()),
+                _ => false,
+            })
         },
     },
     Mark {

@@ -4,9 +4,8 @@
 //! generated times) is generated here; the healing phase after it (network up, device
 //! unlocked, the user opens the app, no new faults) follows from it ([`Case::healing`]).
 
-use super::case::{
-    Case, FaultGen, FaultKind, FixtureGen, Knobs, Step, StepKind, EXTENSION_SESSION,
-};
+use super::case::{Case, FaultGen, FaultKind, FixtureGen, Knobs, Step, StepKind};
+use crate::registry::Features;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -67,14 +66,37 @@ impl Default for Limits {
     }
 }
 
-/// The case of `seed`, within `limits`. The same seed always gives the same case.
-pub fn case(seed: u64, limits: Limits) -> Case {
-    case_from(&mut ChaCha8Rng::seed_from_u64(seed), limits)
+/// The case of `seed`, within `limits`, for an app with `features`. The same seed always
+/// gives the same case.
+pub fn case(seed: u64, limits: Limits, features: &Features) -> Case {
+    case_from(&mut ChaCha8Rng::seed_from_u64(seed), limits, features)
 }
 
-/// The case that the choices `rng` makes give, within `limits`. Any source of choices
-/// works, a [`super::tape::Tape`] included, and every one gives a valid case.
-pub fn case_from(rng: &mut impl Rng, limits: Limits) -> Case {
+/// The step kinds `features` leaves out: the app has no control for them.
+fn unsupported(features: &Features) -> Vec<usize> {
+    let plain = |name: &str| PLAIN_KINDS.iter().position(|k| *k == name);
+    let mut off = Vec::new();
+    let mut leave_out = |on: bool, kinds: &[usize]| {
+        if !on {
+            off.extend_from_slice(kinds);
+        }
+    };
+    leave_out(features.pause_resume, &[PAUSE, RESUME]);
+    leave_out(features.fetch, &[FETCH]);
+    leave_out(features.upload, &[UPLOAD]);
+    leave_out(features.extension_session.is_some(), &[EXTENSION]);
+    leave_out(features.sign_out, &plain("sign-out").into_iter().collect::<Vec<_>>());
+    leave_out(
+        features.stop_after_downloads,
+        &plain("stop-after-downloads").into_iter().collect::<Vec<_>>(),
+    );
+    off
+}
+
+/// The case that the choices `rng` makes give, within `limits`, for an app with
+/// `features`. Any source of choices works, a [`super::tape::Tape`] included, and every
+/// one gives a valid case.
+pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Case {
     let knobs = Knobs {
         complete_protection: rng.random_bool(0.15),
         surface_connection_lost: rng.random_bool(0.15),
@@ -121,6 +143,11 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits) -> Case {
         for k in [kind("purge-tmp"), PAUSE, RESUME] {
             at_least(k, 2);
         }
+    }
+    // The same choices are drawn whatever the app supports, so an app with every feature
+    // gets the cases it always got; then what the app has no control for is left out.
+    for k in unsupported(features) {
+        weights[k] = 0;
     }
     let total: u32 = weights.iter().sum();
 
@@ -188,7 +215,7 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits) -> Case {
                 extension_running = true;
                 others += 1;
                 StepKind::ExtensionStart {
-                    session: EXTENSION_SESSION,
+                    session: features.extension_session.clone().unwrap_or_default(),
                     fixture: rng.random_range(0..fixtures.len()),
                     to: format!("e{others}.bin"),
                 }

@@ -9,10 +9,9 @@ pub mod generate;
 pub mod shrink;
 pub mod tape;
 
-use crate::apps;
-use crate::check;
+use crate::registry::Apps;
 use crate::runner::{run_scenario, Outcome, Overrides};
-use crate::scenario::{self, Known, Scenario};
+use crate::scenario::{self, Scenario};
 use crate::world::Transport;
 use case::Case;
 use std::path::Path;
@@ -21,33 +20,28 @@ use std::path::Path;
 /// order. Shrinking keeps a smaller case only if this check still fires.
 pub type Signature = &'static str;
 
-/// `case` as a validated scenario for `app`. Generated and shrunk cases are always valid;
-/// an error here is a bug in the fuzzer, reported with the file text.
-pub fn scenario(case: &Case, app: &str) -> Result<Scenario, String> {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+/// `case` as a validated scenario for `app`, one of `apps`. Generated and shrunk cases are
+/// always valid; an error here is a bug in the fuzzer, reported with the file text.
+pub fn scenario(apps: &Apps, case: &Case, app: &str) -> Result<Scenario, String> {
     let text = case.to_toml(app, &format!("fuzz case (seed {})", case.seed));
-    scenario::parse(&text, Path::new("fuzz.toml"), &known)
+    scenario::parse(&text, Path::new("fuzz.toml"), &apps.known())
         .map_err(|e| format!("the fuzzer wrote an invalid scenario: {e}\n{text}"))
 }
 
 /// Runs `case` against `app` on the in-memory transport.
-pub fn run(case: &Case, app: &str) -> Result<Outcome, String> {
-    run_on(case, app, Transport::Memory)
+pub fn run(apps: &Apps, case: &Case, app: &str) -> Result<Outcome, String> {
+    run_on(apps, case, app, Transport::Memory)
 }
 
 /// Runs `case` against `app` on `transport`.
-pub fn run_on(case: &Case, app: &str, transport: Transport) -> Result<Outcome, String> {
-    let s = scenario(case, app)?;
+pub fn run_on(apps: &Apps, case: &Case, app: &str, transport: Transport) -> Result<Outcome, String> {
+    let s = scenario(apps, case, app)?;
     let overrides = Overrides {
         app: None,
         seed: None,
         transport,
     };
-    run_scenario(&s, &overrides).map_err(|e| format!("the run failed: {e}"))
+    run_scenario(apps, &s, &overrides).map_err(|e| format!("the run failed: {e}"))
 }
 
 /// The failure a run shows, if any: its first violated check.

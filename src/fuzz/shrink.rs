@@ -1,7 +1,8 @@
 //! Delta debugging (Zeller's ddmin, simulation-lessons.md §5): make a failing case smaller
 //! while it keeps failing the same way. First chunks of steps go, then single steps, then
 //! faults and unused fixtures, then values get simpler (smaller files) and times earlier.
-//! Every candidate is a valid case; a candidate that does not reproduce is dropped.
+//! Every candidate is a valid case (it is [`Case::repaired`] before it is tried); a candidate
+//! that does not reproduce is dropped.
 
 use super::case::Case;
 
@@ -12,6 +13,7 @@ pub fn shrink(case: &Case, mut fails: impl FnMut(&Case) -> bool, budget: usize) 
     let mut best = case.clone();
     let tries = std::cell::Cell::new(0usize);
     let mut attempt = |candidate: Case, best: &mut Case| -> bool {
+        let candidate = candidate.repaired();
         if tries.get() >= budget || candidate == *best {
             return false;
         }

@@ -11,7 +11,7 @@
 //! use bgsim::scenario::{load, Known};
 //! use std::path::Path;
 //!
-//! let known = Known { apps: &["reference", "article"], checks: &["handler-once"] };
+//! let known = Known { apps: vec!["reference".into()], ..Known::default() };
 //! match load(Path::new("scenarios/kill.toml"), &known) {
 //!     Ok(scenario) => println!("{}: {} steps", scenario.name, scenario.steps.len()),
 //!     Err(err) => eprintln!("{err}"), // scenarios/kill.toml:12:6: unknown step `jump`; ...
@@ -33,6 +33,8 @@ use crate::apps::SessionSettings;
 use crate::server::AcceptRanges;
 
 pub use error::ScenarioError;
+// Some of these only bgsim's own tests use (feature `internals`).
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use units::{parse_bandwidth, parse_duration, parse_size};
 
 use error::Locator;
@@ -150,12 +152,33 @@ pub enum FileSource {
 
 /// The names a scenario may refer to, supplied by the caller so that this module does not
 /// depend on the app registry or the check catalogue.
-#[derive(Clone, Copy, Debug)]
-pub struct Known<'a> {
-    /// Apps a scenario may name in `app` (for example [`crate::apps::NAMES`]).
-    pub apps: &'a [&'a str],
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    /// Apps a scenario may name in `app`.
+    pub apps: Vec<String>,
     /// Check IDs a scenario may list in `expect.violations`.
-    pub checks: &'a [&'a str],
+    pub checks: Vec<String>,
+    /// The background session identifier of each app that has one: the default session of
+    /// an `extension-start` step that names none.
+    pub sessions: Vec<(String, String)>,
+}
+
+impl Known {
+    /// These apps and checks, with no session identifiers.
+    pub fn new(apps: &[&str], checks: &[&str]) -> Known {
+        Known {
+            apps: apps.iter().map(|a| a.to_string()).collect(),
+            checks: checks.iter().map(|c| c.to_string()).collect(),
+            sessions: Vec::new(),
+        }
+    }
+
+    /// The session identifier of the app called `app`, if it has one.
+    pub fn session_of(&self, app: &str) -> Option<&str> {
+        (self.sessions.iter())
+            .find(|(a, _)| a == app)
+            .map(|(_, s)| s.as_str())
+    }
 }
 
 /// Reads and parses the scenario file at `path`.

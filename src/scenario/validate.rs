@@ -38,10 +38,10 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         ));
     }
     let app = raw.app.get_ref();
-    if !known.apps.contains(&app.as_str()) {
+    if !known.apps.iter().any(|a| a == app) {
         return Err(at.at(
             raw.app.span(),
-            format!("unknown app `{app}`; expected one of: {}", list(known.apps)),
+            format!("unknown app `{app}`; expected one of: {}", list(&known.apps)),
         ));
     }
     let horizon = match &raw.horizon {
@@ -52,7 +52,7 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
     let profile = profile(raw.profile, at)?;
     let base = base_dir(at.file);
     let fixtures = fixtures(&raw.fixture.0, &base, at)?;
-    let app_session = crate::apps::session_identifier(app);
+    let app_session = known.session_of(app);
     let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, app_session, at)?;
     let expect = match raw.expect {
         Some(expect) => self::expect(expect, &fixtures, &base, at, known)?,
@@ -84,12 +84,13 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
 
 /// `names` for a message: `a, b, c`, or `(none)`; long lists (a file may declare a thousand
 /// fixtures) are cut so the message stays one readable line.
-fn list(names: &[&str]) -> String {
+fn list<S: AsRef<str>>(names: &[S]) -> String {
     const SHOWN: usize = 20;
+    let shown: Vec<&str> = names.iter().take(SHOWN).map(AsRef::as_ref).collect();
     match names.len() {
         0 => "(none)".to_owned(),
-        n if n <= SHOWN => names.join(", "),
-        n => format!("{}, ... ({} more)", names[..SHOWN].join(", "), n - SHOWN),
+        n if n <= SHOWN => shown.join(", "),
+        n => format!("{}, ... ({} more)", shown.join(", "), n - SHOWN),
     }
 }
 
@@ -587,12 +588,12 @@ fn expect(
     let mut violations: Vec<String> = Vec::with_capacity(raw.violations.len());
     for check in &raw.violations {
         let id = check.get_ref();
-        if !known.checks.contains(&id.as_str()) {
+        if !known.checks.iter().any(|c| c == id) {
             return Err(at.at(
                 check.span(),
                 format!(
                     "unknown check `{id}`; expected one of: {}",
-                    list(known.checks)
+                    list(&known.checks)
                 ),
             ));
         }
@@ -691,7 +692,7 @@ mod tests {
 
     #[test]
     fn lists_are_cut_after_twenty_names() {
-        assert_eq!(list(&[]), "(none)");
+        assert_eq!(list::<&str>(&[]), "(none)");
         assert_eq!(list(&["a", "b"]), "a, b");
         let many: Vec<String> = (0..25).map(|i| format!("/{i}")).collect();
         let many: Vec<&str> = many.iter().map(String::as_str).collect();

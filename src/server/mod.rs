@@ -37,11 +37,21 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use fault::{Fault, FaultPlan, FaultRule, RetryAfter};
+// Some of these only bgsim's own tests use (feature `internals`).
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use fixture::{server_date, AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
 pub use journal::{Journal, JournalEntry, UploadRecord};
+// Some of these only bgsim's own tests use (feature `internals`).
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use link::{ConnKey, MemoryConn};
+// Some of these only bgsim's own tests use (feature `internals`).
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use range::{decide, Decision};
+// Some of these only bgsim's own tests use (feature `internals`).
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use stall::{Stall, StallBoard, StallWatcher};
+// Some of these only bgsim's own tests use (feature `internals`).
+#[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use transport::{serve_until, MemoryServer, TcpServer};
 
 use link::{ConnControl, ConnIo, Link};

@@ -1,20 +1,14 @@
 //! Running the shipped scenarios (scenarios/*.toml) from tests, and reading what the server
 //! journaled.
 
-use bgsim::apps;
-use bgsim::check;
 use bgsim::runner::{run_scenario, Outcome, Overrides};
-use bgsim::scenario::{self, Known, Scenario};
+use bgsim::scenario::{self, Scenario};
 use bgsim::world::Transport;
 use std::path::Path;
 
 /// Loads `scenarios/<name>.toml`.
 pub fn load(name: &str) -> Scenario {
-    let checks = check::ids();
-    let known = Known {
-        apps: &apps::NAMES,
-        checks: &checks,
-    };
+    let known = bgsim::registry::Apps::builtin().known();
     let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
     scenario::load(Path::new(&path), &known).unwrap()
 }
@@ -22,6 +16,7 @@ pub fn load(name: &str) -> Scenario {
 /// Runs `scenario` on `transport`; it must pass.
 pub fn run_passing(scenario: &Scenario, transport: Transport) -> Outcome {
     let o = run_scenario(
+        &bgsim::registry::Apps::builtin(),
         scenario,
         &Overrides {
             transport,

@@ -1,0 +1,172 @@
+//! The command line's arguments (clap). Every subcommand is documented in its `--help`.
+
+use super::CliError;
+use crate::world::Transport;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A deterministic test bed for iOS background downloads.
+#[derive(Parser)]
+#[command(name = "bgsim", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum TransportArg {
+    /// Real TCP on 127.0.0.1.
+    Tcp,
+    /// An in-memory pipe (faster; same history).
+    Memory,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Timelines and verdicts for people.
+    Text,
+    /// One JSON object per scenario per line.
+    Json,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Run scenario files (or every .toml below a folder) and judge them.
+    ///
+    /// Prints each scenario's timeline and verdict. Exit code 0 when every scenario
+    /// held, 1 when a check failed, 2 for bad input, 3 when a run did not settle.
+    /// The format is documented in docs/scenarios.md.
+    Run {
+        /// Scenario files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Run against this app instead of the one the scenario names.
+        #[arg(long)]
+        app: Option<String>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How the simulated daemon reaches the fixture server.
+        #[arg(long, value_enum, default_value = "tcp")]
+        transport: TransportArg,
+        /// Print verdicts only, no timelines.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+    },
+    /// List the apps, the checks, and which scenarios demonstrate which rules.
+    List {
+        /// Folder (or files) of scenarios to index.
+        #[arg(long, default_value = "scenarios")]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Run every buggy variant of an app (for the reference app: its mutants, each with one
+    /// real bug, and the article's port) against the scenarios: the kill matrix.
+    ///
+    /// Prints which scenario kills each variant with which check. Exit code 1 when a
+    /// variant survives, is caught only by checks its bug is not about, or the correct app
+    /// fails a scenario; 2 for bad input; else 0.
+    Mutants {
+        /// The correct app whose variants to run (default: the first app registered with
+        /// variants; for bgsim itself, the reference app).
+        #[arg(long)]
+        app: Option<String>,
+        /// Folder (or files) of scenarios; those written for the reference app are used.
+        #[arg(long, default_value = "scenarios")]
+        scenarios: Vec<PathBuf>,
+        /// How the simulated daemon reaches the fixture server.
+        #[arg(long, value_enum, default_value = "memory")]
+        transport: TransportArg,
+    },
+    /// Run generated lifecycles against an app; shrink what fails to a scenario file.
+    ///
+    /// Each run turns a seed into a scenario (downloads, lifecycle and network steps,
+    /// server faults, then a healing phase) and judges it. On a failure the scenario is
+    /// shrunk and written to --out, with a replay command. Exit code 0 when nothing was
+    /// found, 1 when a check failed, 2 for bad input, 3 when runs did not settle.
+    Fuzz(FuzzArgs),
+    /// Serve fixture files over HTTP on loopback (ranges, validators, HEAD), until Ctrl-C.
+    Serve {
+        /// Folder whose files are served at /<relative path>.
+        #[arg(long, default_value = "fixtures", conflicts_with = "scenario")]
+        fixtures: PathBuf,
+        /// Serve this scenario's fixtures, with its server faults, instead of a folder.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Address to listen on; loopback only. Port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+}
+
+impl From<TransportArg> for Transport {
+    fn from(t: TransportArg) -> Transport {
+        match t {
+            TransportArg::Tcp => Transport::Tcp,
+            TransportArg::Memory => Transport::Memory,
+        }
+    }
+}
+
+/// The options of `bgsim fuzz`.
+#[derive(Args)]
+pub(crate) struct FuzzArgs {
+    /// The app under test.
+    #[arg(long, default_value = "reference")]
+    pub(crate) app: String,
+    /// How many runs (default 1000 without --time).
+    #[arg(long)]
+    pub(crate) runs: Option<u64>,
+    /// How long to run, as a duration (`30s`, `10m`): wall time, not simulated.
+    #[arg(long)]
+    pub(crate) time: Option<String>,
+    /// The campaign's seed.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    pub(crate) jobs: Option<usize>,
+    /// Go on after a failure; shrink one failure of each signature.
+    #[arg(long)]
+    pub(crate) keep_going: bool,
+    /// Run each case twice in memory and once over TCP; fail on any difference.
+    #[arg(long)]
+    pub(crate) check_determinism: bool,
+    /// Steps of a generated safety phase, at most.
+    #[arg(long, default_value_t = 40)]
+    pub(crate) max_steps: usize,
+    /// Where shrunk failures are written.
+    #[arg(long, default_value = "fuzz-failures")]
+    pub(crate) out: PathBuf,
+}
+
+impl FuzzArgs {
+    /// The campaign's options; a bad `--time` is bad input.
+    pub(crate) fn options(&self) -> Result<crate::fuzz::campaign::Options, CliError> {
+        let time = self
+            .time
+            .as_deref()
+            .map(crate::scenario::parse_duration)
+            .transpose()
+            .map_err(|e| CliError::input(format!("--time: {e}.")))?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(crate::fuzz::campaign::Options {
+            app: self.app.clone(),
+            runs: self.runs.or(if time.is_none() { Some(1000) } else { None }),
+            time,
+            seed: self.seed,
+            jobs: self.jobs.unwrap_or(cores).max(1),
+            keep_going: self.keep_going,
+            check_determinism: self.check_determinism,
+            limits: crate::fuzz::generate::Limits {
+                max_steps: self.max_steps.max(1),
+                ..crate::fuzz::generate::Limits::default()
+            },
+            shrink_budget: 2000,
+        })
+    }
+}
+
