@@ -1,6 +1,6 @@
 //! The `bgsim` command line: argument parsing lives in `main.rs`, the commands here.
 //!
-//! Exit codes (DESIGN.md §4): 0 everything held; 1 a check failed; 2 bad input (usage,
+//! Exit codes (docs/design.md#exit-codes): 0 everything held; 1 a check failed; 2 bad input (usage,
 //! a scenario file, a fixtures folder); 3 a run did not settle within its bounds.
 
 pub mod fuzz;

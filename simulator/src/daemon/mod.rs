@@ -1047,7 +1047,7 @@ impl Daemon {
             }
         }
         if t.ext.kind.is_download() {
-            // http-side.md §2 "gzip": NSURLSession advertises the codings it decodes; the
+            // docs/http.md#gzip: NSURLSession advertises the codings it decodes; the
             // file it hands over is decoded (see `encoding`).
             headers.push(("accept-encoding", encoding::ACCEPTED.to_string()));
         }
