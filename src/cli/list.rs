@@ -37,7 +37,9 @@ pub fn list(scenarios: &[PathBuf]) -> Result<(), CliError> {
             Err(e) => eprintln!("bgsim: {e}"),
         }
     }
-    println!("\nrules, how each is known, and the scenarios that demonstrate it:");
+    println!(
+        "\nrules (described in docs/rules.md), how each is known, and the scenarios that demonstrate it:"
+    );
     for rule in crate::rules::RULES {
         let files = rules.remove(rule.id).unwrap_or_default();
         let shown = if files.is_empty() {
