@@ -1,7 +1,7 @@
 //! The rules of iOS behaviour that bgsim models, by ID, with how each is known: from
 //! Apple's documentation (DOC), a DTS engineer's answer (DTS), or only observation (OBS).
-//! The rules themselves are described in the project's research notes
-//! (`ios-behaviour.md`); this table lets `bgsim list` and the tests tell which rules have
+//! The rules themselves are described in `docs/rules.md`, one entry per ID
+//! (`docs/rules.md#kill-2`); this table lets `bgsim list` and the tests tell which rules have
 //! a scenario that shows them at work.
 
 /// How a rule is known.
@@ -18,7 +18,7 @@ pub enum Status {
     },
     /// Nobody says: the model's own assumption.
     Assumption,
-    /// Sources contradict each other; not modelled.
+    /// Sources contradict each other; the model follows one reading, or none.
     Conflict,
 }
 
@@ -59,7 +59,7 @@ impl Rule {
     }
 }
 
-/// Every rule, in the order of the research notes.
+/// Every rule, in the order of docs/rules.md.
 pub const RULES: &[Rule] = &[
     Rule {
         id: "ID-1",
@@ -167,11 +167,7 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "LC-6",
-        status: Status::Sourced {
-            doc: true,
-            dts: false,
-            obs: false,
-        },
+        status: Status::Conflict,
     },
     Rule {
         id: "LC-7",
@@ -556,7 +552,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "NET-5",
         status: Status::Sourced {
-            doc: true,
+            doc: false,
             dts: false,
             obs: true,
         },
@@ -903,6 +899,50 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "ENV-5",
+        status: Status::Sourced {
+            doc: true,
+            dts: false,
+            obs: false,
+        },
+    },
+    Rule {
+        id: "OS-1",
+        status: Status::Sourced {
+            doc: true,
+            dts: false,
+            obs: true,
+        },
+    },
+    Rule {
+        id: "OS-2",
+        status: Status::Sourced {
+            doc: false,
+            dts: true,
+            obs: true,
+        },
+    },
+    Rule {
+        id: "OS-3",
+        status: Status::Assumption,
+    },
+    Rule {
+        id: "OS-4",
+        status: Status::Sourced {
+            doc: true,
+            dts: false,
+            obs: false,
+        },
+    },
+    Rule {
+        id: "OS-5",
+        status: Status::Sourced {
+            doc: true,
+            dts: false,
+            obs: false,
+        },
+    },
+    Rule {
+        id: "OS-6",
         status: Status::Sourced {
             doc: true,
             dts: false,

@@ -69,7 +69,7 @@ fn article() -> AppFactory {
     bgsim::apps::factory("article").unwrap()
 }
 
-/// real-bugs C and D: the reference app with one real bug.
+/// docs/bugs.md C and D: the reference app with one real bug.
 fn mutant(name: &str) -> AppFactory {
     bgsim::apps::factory(name).expect("a known mutant")
 }
@@ -172,13 +172,13 @@ fn cases() -> Vec<Case> {
                 (secs(2.0), Action::Home),
             ],
         ),
-        // ---- checks added for real-bugs A and B ----
+        // ---- checks added for docs/bugs.md A and B ----
         (
             "force-quit-not-failure",
             bgsim::apps::factory("lc-01-force-quit-as-failure").unwrap(),
             force_quit_then_launch(),
         ),
-        // ---- checks added for real-bugs C and D ----
+        // ---- checks added for docs/bugs.md C and D ----
         (
             "finished-file-kept",
             mutant("tf-05-no-parent-folder"),
@@ -189,7 +189,7 @@ fn cases() -> Vec<Case> {
             mutant("rd-04-resume-data-in-memory"),
             paused_then_killed(),
         ),
-        // ---- checks added for real-bugs E, F, G and H ----
+        // ---- checks added for docs/bugs.md E, F, G and H ----
     ]
 }
 

@@ -176,6 +176,7 @@ fn list_shows_apps_checks_and_the_rules_each_scenario_demonstrates() {
     );
     // A rule no scenario shows yet is listed too, with a dash.
     assert!(stdout.contains("ORD-2    DOC          -"), "{stdout}");
+    assert!(stdout.contains("described in docs/rules.md"), "{stdout}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The daemon's answers to the server's stalls (NET-2, NET-3), gzip representations
-//! (http-side.md §2 "gzip", PROG-2) and Retry-After dates (HTTP-1): what the server sent
+//! (docs/http.md#gzip, PROG-2) and Retry-After dates (HTTP-1): what the server sent
 //! (the journal), what the daemon and the app did (the history), and the file byte-exact.
 //! Every scenario runs on both transports, with the same history.
 

@@ -262,7 +262,7 @@ async fn reset_delivers_exactly_n_bytes_then_connection_reset() {
 async fn reset_under_back_pressure_waits_until_the_client_has_every_byte() {
     // The reader starts only after the server has filled the transport's buffers, so at
     // the reset point bytes are still queued on the server's side; a RST then would throw
-    // them away (http-side.md §7) unless the server waits for them to be acknowledged.
+    // them away (docs/http.md#determinism) unless the server waits for them to be acknowledged.
     const AT: u64 = 2_500_001;
     let p = plan([FaultRule::every("/big.bin", Fault::Reset { at_byte: AT })]);
     on_both(p, |h| async move {
@@ -490,7 +490,7 @@ async fn a_forever_stall_after_the_head_fails_once_its_watcher_is_dropped() {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_real_time_stall_ends_by_itself_after_its_duration() {
     // Over memory only: with the clock paused, tokio moves it forward whenever the runtime
-    // idles, which waiting on a real socket would do (http-side.md §7).
+    // idles, which waiting on a real socket would do (docs/http.md#determinism).
     const AT: u64 = 70_000;
     let p = plan([FaultRule::every(
         "/file.txt",

@@ -1,4 +1,4 @@
-//! The canonical traces of ios-behaviour.md §17 (T1, T2, T4) as Rust timelines, run
+//! The canonical traces of docs/rules.md#canonical-traces (T1, T2, T4) as Rust timelines, run
 //! against the reference app (which must deliver every file byte for byte) and the
 //! article's app (whose bugs must show in the same histories).
 

@@ -6,7 +6,7 @@
 //! the next event) and all randomness comes from one seed, so a run is reproducible
 //! byte for byte.
 //!
-//! The rules it follows are those of `ios-behaviour.md`, cited by ID (`FILE-1`, `LC-3`, ...)
+//! The rules it follows are those of `docs/rules.md`, cited by ID (`FILE-1`, `LC-3`, ...)
 //! where they are implemented. This crate knows nothing about scenario files, checks or
 //! the CLI: the `bgsim` crate builds worlds with it and judges their histories.
 

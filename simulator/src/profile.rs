@@ -1,4 +1,4 @@
-//! The knobs of iOS behaviour. Defaults follow ios-behaviour.md §16; where the sources
+//! The knobs of iOS behaviour. Defaults follow docs/rules.md#parameters-and-their-defaults; where the sources
 //! disagree, the knob is here so a scenario can choose.
 
 use std::time::Duration;
@@ -48,7 +48,7 @@ pub struct Profile {
     /// INV-3: an iOS 10 bug: after finishTasksAndInvalidate, did-become-invalid was never
     /// delivered if the app went to the background and back meanwhile. Off by default.
     pub invalidation_lost_after_background: bool,
-    /// real-bugs P7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
+    /// docs/bugs.md#p7: at most this many transfers at once per app (3 on iOS 9–10, 6 on
     /// iOS 11–12 by one measurement; undocumented, so none by default).
     pub max_concurrent_transfers: Option<usize>,
     /// PWR-1: whether Low Power Mode stops non-discretionary transfers too. Undocumented;

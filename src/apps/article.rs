@@ -1,5 +1,5 @@
 //! A literal port of the code in "Utilizing the iOS Background with Xamarin: Part 2"
-//! (research/article-xamarin-background-transfer.txt), bugs included. It is the project's
+//! (docs/design.md#the-seed-article), bugs included. It is the project's
 //! seed example of how background-download code goes wrong:
 //!
 //! - the session is created only when a fetch starts (`FetchImage`), never at launch, so

@@ -1,7 +1,7 @@
 //! Mutants: the reference app with exactly one real bug each, named after the bug's ID in
-//! real-bugs.md. A harness is as good as the bugs it catches.
+//! docs/bugs.md. A harness is as good as the bugs it catches.
 //!
-//! ## real-bugs A (lifecycle) and B (completion handler): entries not expressed
+//! ## docs/bugs.md A (lifecycle) and B (completion handler): entries not expressed
 //!
 //! - LC-11 (many tasks at once): its watchdog terminations (bd#153, openradar 18576940)
 //!   need a launch watchdog and a per-task cost of creating or restoring tasks, which the
@@ -15,7 +15,7 @@
 //!   relying on handleEvents to make its session again, as `ch-06-...` does: a user launch
 //!   never calls it either (LC-4).
 //!
-//! ## real-bugs C (temp files, the move) and D (resume data, Range)
+//! ## docs/bugs.md C (temp files, the move) and D (resume data, Range)
 //!
 //! Each entry has a mutant but these two:
 //! - **TF-10** (every move is a sandbox violation until reinstall): an OS bug with no
@@ -33,7 +33,7 @@
 //! (tf-06-device-locked-data-protection): the model has no fault that hands over a
 //! location in an old container (FILE-4), the OS bug of TF-01 itself.
 //!
-//! ## real-bugs E (network), F (progress), G (identity), H (concurrency)
+//! ## docs/bugs.md E (network), F (progress), G (identity), H (concurrency)
 //!
 //! Each mutant below is killed by a shipped scenario (see `bgsim mutants`). Entries of these
 //! sections without a mutant, and why:
@@ -64,124 +64,124 @@
 /// Without one, this is the model answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bug {
-    /// real-bugs NL-05 / RATE-4: downloads run one at a time, the next started when one
+    /// docs/bugs.md#nl-05 / RATE-4: downloads run one at a time, the next started when one
     /// ends, often from a background wake, where the rate limiter delays it more each time.
     OneAtATime,
-    /// real-bugs P10 / API-2: tasks are created with the completion-handler API, which a
+    /// docs/bugs.md#p10 / API-2: tasks are created with the completion-handler API, which a
     /// background session refuses with an exception.
     CompletionHandlerApi,
-    /// real-bugs NL-04 / API-4: a fetch keeps its data task when the app leaves the
+    /// docs/bugs.md#nl-04 / API-4: a fetch keeps its data task when the app leaves the
     /// foreground, so it dies with -997 once the app is suspended.
     DataTaskInBackground,
     /// API-6: uploads stream the file's bytes instead of handing the daemon the file, so
     /// they die with -997 once the app is suspended.
     StreamedUpload,
-    // ---- real-bugs A (lifecycle) and B (completion handler) ----
-    /// real-bugs LC-01 / KILL-3: the -999 of a force-quit (reason 0) is taken for a
+    // ---- docs/bugs.md A (lifecycle) and B (completion handler) ----
+    /// docs/bugs.md#lc-01 / KILL-3: the -999 of a force-quit (reason 0) is taken for a
     /// failure: the download is marked failed and its resume data thrown away.
     ForceQuitAsFailure,
-    /// real-bugs LC-02 / KILL-3 / TID-4: the stored status is trusted over the daemon: a
+    /// docs/bugs.md#lc-02 / KILL-3 / TID-4: the stored status is trusted over the daemon: a
     /// -999 is taken for the app's own cancel and dropped, and a launch does not reconcile
     /// with getAllTasks, so after a force-quit the download stays "running" with no task.
     StaleRunningAfterKill,
-    /// real-bugs LC-03: a lifecycle hook (applicationWillTerminate in flutter_downloader;
+    /// docs/bugs.md#lc-03: a lifecycle hook (applicationWillTerminate in flutter_downloader;
     /// here didEnterBackground, the last hook a suspended app is sure to get) marks every
     /// download cancelled, finished ones included.
     HookCancelsAll,
-    /// real-bugs LC-04 / LC-4: the store the delegate needs is loaded after the session
+    /// docs/bugs.md#lc-04 / LC-4: the store the delegate needs is loaded after the session
     /// is created, so the events that come first are dropped.
     StoreLoadedLate,
-    /// real-bugs LC-05 / TID-3: the task-to-file map lives only in memory, and a callback
+    /// docs/bugs.md#lc-05 / TID-3: the task-to-file map lives only in memory, and a callback
     /// for a task a previous process created crashes (a nil file name).
     UnknownTaskCrashes,
-    /// real-bugs LC-06 / LC-4: the session is created lazily, only when the user starts a
+    /// docs/bugs.md#lc-06 / LC-4: the session is created lazily, only when the user starts a
     /// download, not at launch.
     LazySession,
-    /// real-bugs LC-08 / ID-4: new downloads go to the session while it is being
+    /// docs/bugs.md#lc-08 / ID-4: new downloads go to the session while it is being
     /// invalidated, which iOS refuses with an exception.
     TaskOnInvalidatedSession,
-    /// real-bugs LC-10 / ID-5: the app handles handleEvents only for its own identifier,
+    /// docs/bugs.md#lc-10 / ID-5: the app handles handleEvents only for its own identifier,
     /// so the events of its extension's session never reach anyone.
     IgnoresExtensionSession,
-    /// real-bugs CH-01 / CH-1: handleEvents does not store its completion handler.
+    /// docs/bugs.md#ch-01 / CH-1: handleEvents does not store its completion handler.
     HandlerNotStored,
-    /// real-bugs CH-02 / CH-1: the handler is stored late (once the download manager is
+    /// docs/bugs.md#ch-02 / CH-1: the handler is stored late (once the download manager is
     /// set up), after urlSessionDidFinishEvents has already looked for it.
     HandlerStoredLate,
-    /// real-bugs CH-03 / CH-2: the handler is called on the delegate queue, not main.
+    /// docs/bugs.md#ch-03 / CH-2: the handler is called on the delegate queue, not main.
     HandlerOnDelegateQueue,
-    /// real-bugs CH-04 / CH-2: the handler is called as soon as handleEvents has stored
+    /// docs/bugs.md#ch-04 / CH-2: the handler is called as soon as handleEvents has stored
     /// it, before urlSessionDidFinishEvents.
     HandlerCalledEarly,
-    /// real-bugs CH-04 / LC-10 / FILE-5: long synchronous work (unzipping) inside
+    /// docs/bugs.md#ch-04 / LC-10 / FILE-5: long synchronous work (unzipping) inside
     /// didFinishDownloadingTo during a background wake outlasts the wake's budget.
     SlowWorkInCallback,
-    /// real-bugs CH-06 / LC-4: the session is made again only inside handleEvents, which
+    /// docs/bugs.md#ch-06 / LC-4: the session is made again only inside handleEvents, which
     /// iOS does not call when the user launches the app (nor at all, in CH-06's OS bugs).
     SessionOnlyInHandleEvents,
-    // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
-    /// real-bugs TF-01 / FILE-1: the result of the move is not checked; the download is
+    // ---- docs/bugs.md C (temp files, the move) and D (resume data, Range) ----
+    /// docs/bugs.md#tf-01 / FILE-1: the result of the move is not checked; the download is
     /// called done whether or not the file reached its destination.
     MoveResultIgnored,
-    /// real-bugs TF-02 / FILE-1: the temporary file is moved later, from a block on the
+    /// docs/bugs.md#tf-02 / FILE-1: the temporary file is moved later, from a block on the
     /// main queue (as after a bridge round trip), when iOS has already deleted it.
     AsyncMove,
-    /// real-bugs TF-03 / HTTP-1: the response status is not checked; an error body is
+    /// docs/bugs.md#tf-03 / HTTP-1: the response status is not checked; an error body is
     /// moved to the destination and the download called done.
     ErrorBodyKept,
-    /// real-bugs TF-05 / FILE-1: the destination's parent folder is not created first, so
+    /// docs/bugs.md#tf-05 / FILE-1: the destination's parent folder is not created first, so
     /// the move into a folder that does not exist yet fails.
     NoParentFolder,
-    /// real-bugs TF-06 / FILE-6: a move refused by data protection (device locked) is a
+    /// docs/bugs.md#tf-06 / FILE-6: a move refused by data protection (device locked) is a
     /// failure; the file is not staged to be put in place after the unlock.
     NoStagingWhenLocked,
-    /// real-bugs TF-07 / FILE-4: the destination is stored as an absolute path, which goes
+    /// docs/bugs.md#tf-07 / FILE-4: the destination is stored as an absolute path, which goes
     /// stale when the container moves.
     AbsoluteDestination,
-    /// real-bugs TF-09 / RES-7: giving up on a download, the app deletes its own resume
+    /// docs/bugs.md#tf-09 / RES-7: giving up on a download, the app deletes its own resume
     /// data but leaves the partial file it points to in tmp/.
     ResumeDataLeaked,
-    /// real-bugs RD-01 / RES-2: a paused download whose pause produced no resume data
+    /// docs/bugs.md#rd-01 / RES-2: a paused download whose pause produced no resume data
     /// cannot be resumed: resuming it does nothing, and it stays paused.
     PausedWithoutResumeData,
-    /// real-bugs RD-02 / RES-6: the file handed over is not checked against the announced
+    /// docs/bugs.md#rd-02 / RES-6: the file handed over is not checked against the announced
     /// length, so the short (or empty) file an OS resume-data bug produces is kept.
     NoLengthCheck,
-    /// real-bugs RD-04 / RES-4: resume data lives only in memory; a new process has none,
+    /// docs/bugs.md#rd-04 / RES-4: resume data lives only in memory; a new process has none,
     /// and a download paused before the app died starts again from byte 0.
     ResumeDataInMemory,
-    /// real-bugs RD-06 / TID-5: a task made from resume data is not recorded against its
+    /// docs/bugs.md#rd-06 / TID-5: a task made from resume data is not recorded against its
     /// download (the app looks downloads up by the task's request, which such a task
     /// lacks), so its events are dropped and the download is silently lost.
     ResumedTaskUntracked,
-    // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
-    /// real-bugs NL-02: a download whose task failed with -1005 after a network blip is
+    // ---- docs/bugs.md E (network), F (progress), G (identity), H (concurrency) ----
+    /// docs/bugs.md#nl-02: a download whose task failed with -1005 after a network blip is
     /// started again only when the user enqueues another download.
     BlipNotRescheduled,
-    /// real-bugs NL-03: a -1001 that carries resume data is kept but not surfaced: no new
+    /// docs/bugs.md#nl-03: a -1001 that carries resume data is kept but not surfaced: no new
     /// state, no retry.
     TimeoutNotSurfaced,
-    /// real-bugs PR-01: progress divides by the expected length even when it is -1.
+    /// docs/bugs.md#pr-01: progress divides by the expected length even when it is -1.
     DividesByUnknownLength,
-    /// real-bugs PR-04: the bar restarts at 0 when a paused download resumes.
+    /// docs/bugs.md#pr-04: the bar restarts at 0 when a paused download resumes.
     ProgressResetOnResume,
-    /// real-bugs ID-01: a task's download is found by its current URL, not its
+    /// docs/bugs.md#id-01: a task's download is found by its current URL, not its
     /// `taskDescription`.
     MatchesByUrl,
-    /// real-bugs ID-05: the user's pause lives only in memory; after a restart the download
+    /// docs/bugs.md#id-05: the user's pause lives only in memory; after a restart the download
     /// is paused but can no longer be resumed.
     PauseNotPersisted,
-    /// real-bugs CC-02: progress is shown from the main queue, the status from the
+    /// docs/bugs.md#cc-02: progress is shown from the main queue, the status from the
     /// delegate queue; the last progress lands after the download is over.
     ProgressOnMainQueue,
-    /// real-bugs CC-01: the store is written from two queues: the status at once from the
+    /// docs/bugs.md#cc-01: the store is written from two queues: the status at once from the
     /// delegate queue, the progress from a copy handed to the main queue, which lands
     /// after a newer status and writes the old one back (a lost update).
     StoreWrittenFromTwoQueues,
-    /// real-bugs ID-02: a wrapper overwrites `taskDescription` with its own tag; the app's
+    /// docs/bugs.md#id-02: a wrapper overwrites `taskDescription` with its own tag; the app's
     /// key survives only in memory.
     DescriptionOverwritten,
-    /// real-bugs ID-04: the store is kept in Documents, which data protection closes while
+    /// docs/bugs.md#id-04: the store is kept in Documents, which data protection closes while
     /// the device is locked: a background launch finds it unreadable and starts empty.
     StoreInDocuments,
 }
@@ -189,7 +189,7 @@ pub enum Bug {
 /// A mutant: the reference app with one bug.
 #[derive(Clone, Copy, Debug)]
 pub struct Mutant {
-    /// Its name: the bug's ID in real-bugs.md, then what it does.
+    /// Its name: the bug's ID in docs/bugs.md, then what it does.
     pub name: &'static str,
     /// The bug it carries.
     pub bug: Bug,
@@ -225,7 +225,7 @@ pub const MUTANTS: &[Mutant] = &[
         about: "uploads from a stream instead of a file (API-6)",
         caught_by: &["one-outcome", "state-agrees"],
     },
-    // ---- real-bugs A (lifecycle) and B (completion handler) ----
+    // ---- docs/bugs.md A (lifecycle) and B (completion handler) ----
     Mutant {
         name: "lc-01-force-quit-as-failure",
         bug: Bug::ForceQuitAsFailure,
@@ -310,7 +310,7 @@ pub const MUTANTS: &[Mutant] = &[
         about: "makes its session again only in handleEvents, which a user launch never calls (CH-06, LC-4)",
         caught_by: &["session-reconnected"],
     },
-    // ---- real-bugs C (temp files, the move) and D (resume data, Range) ----
+    // ---- docs/bugs.md C (temp files, the move) and D (resume data, Range) ----
     Mutant {
         name: "tf-01-move-result-ignored",
         bug: Bug::MoveResultIgnored,
@@ -378,7 +378,7 @@ pub const MUTANTS: &[Mutant] = &[
         about: "loses track of a task made from resume data; its events are dropped (RD-06, TID-5)",
         caught_by: &["one-outcome", "state-agrees"],
     },
-    // ---- real-bugs E (network), F (progress), G (identity), H (concurrency) ----
+    // ---- docs/bugs.md E (network), F (progress), G (identity), H (concurrency) ----
     Mutant {
         name: "nl-02-blip-not-rescheduled",
         bug: Bug::BlipNotRescheduled,

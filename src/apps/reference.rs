@@ -13,7 +13,7 @@
 //!   holds even while the app is suspended.
 //! - A force-quit cancellation (-999, reason 0) pauses the download and resumes it from
 //!   its resume data (KILL-3); other errors retry, resuming when they can (RES-3).
-//! - When data protection refuses the move (device locked, real-bugs TF-06), the file is
+//! - When data protection refuses the move (device locked, docs/bugs.md#tf-06), the file is
 //!   staged in an unprotected cache folder and moved into place once the app runs unlocked.
 //! - The completion handler is stored (CH-1), and called once, on the main queue, after
 //!   `urlSessionDidFinishEvents` (CH-2).
@@ -238,7 +238,7 @@ impl Status {
 impl Core {
     fn store_path(&self) -> &'static str {
         match self.bug {
-            // real-bugs ID-04: the store sits where data protection closes it while the
+            // docs/bugs.md#id-04: the store sits where data protection closes it while the
             // device is locked, so a launch in the background cannot open it.
             Some(Bug::StoreInDocuments) => "Documents/downloads.json",
             _ => STORE_PATH,
@@ -265,7 +265,7 @@ impl Core {
             _ => ctx.log("the store is unreadable; starting empty"),
         }
         if self.bug == Some(Bug::PauseNotPersisted) {
-            // real-bugs ID-05: the pause was kept in memory only; the restart forgets it.
+            // docs/bugs.md#id-05: the pause was kept in memory only; the restart forgets it.
             for d in self.store.downloads.values_mut() {
                 d.user_paused = false;
             }
@@ -315,7 +315,7 @@ impl Core {
         };
         ctx.set_task_description(&task, key);
         if self.bug == Some(Bug::DescriptionOverwritten) {
-            // real-bugs ID-02: the wrapper stamps its own tag over taskDescription and keeps
+            // docs/bugs.md#id-02: the wrapper stamps its own tag over taskDescription and keeps
             // the app's key in its memory, which a relaunch empties.
             ctx.set_task_description(&task, "AFURLSessionManager 0x600003c1c000");
             self.wrapper_keys.insert(task.task_id, key.to_string());
@@ -332,7 +332,7 @@ impl Core {
         }
         ctx.resume(&task);
         let d = self.store.downloads.get_mut(key).expect("checked above");
-        // real-bugs RD-06: the mutant files a task under its request, which a task made
+        // docs/bugs.md#rd-06: the mutant files a task under its request, which a task made
         // from resume data does not have: that task is never recorded.
         if !(resumed && self.bug == Some(Bug::ResumedTaskUntracked)) {
             d.task_id = Some(task.task_id);
@@ -343,7 +343,7 @@ impl Core {
         d.retry_after_s = None;
         self.set_status(ctx, key, Status::Running);
         if resumed && self.bug == Some(Bug::ProgressResetOnResume) {
-            // real-bugs PR-04: a new task, so the bar starts again from 0, although the
+            // docs/bugs.md#pr-04: a new task, so the bar starts again from 0, although the
             // resume data keeps the bytes already written.
             ctx.report_progress(key, 0.0);
         }
@@ -373,7 +373,7 @@ impl Core {
                 None => {}
             }
         }
-        // real-bugs LC-02: with the bug, the stored status is trusted over the daemon.
+        // docs/bugs.md#lc-02: with the bug, the stored status is trusted over the daemon.
         let trusting = self.bug == Some(Bug::StaleRunningAfterKill);
         let lost = keys_where(&self.store.downloads, |k, d| {
             d.status == Status::Running && !claimed.contains(k) && !trusting
@@ -484,7 +484,7 @@ impl Core {
 
     fn key_of(&self, task: &TaskInfo) -> Option<String> {
         if self.bug == Some(Bug::MatchesByUrl) {
-            // real-bugs ID-01: the URL as the key; a redirect changes it (NET-7).
+            // docs/bugs.md#id-01: the URL as the key; a redirect changes it (NET-7).
             return self.store.downloads.iter().find_map(|(k, d)| {
                 (d.url == task.current_url && d.status == Status::Running).then(|| k.clone())
             });
@@ -500,7 +500,7 @@ impl Core {
     fn finished(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, location: &str) {
         let unknown = !self.created_here.contains(&task.key.task_id);
         if self.bug == Some(Bug::UnknownTaskCrashes) && unknown && self.key_of(task).is_some() {
-            // real-bugs LC-05: the file name comes from a map that only knows this
+            // docs/bugs.md#lc-05: the file name comes from a map that only knows this
             // process's tasks; a task reattached after a relaunch finds nil there.
             panic!(
                 "URLByAppendingPathComponent: nil file name for {}",
@@ -513,7 +513,7 @@ impl Core {
         };
         let status = task.response.as_ref().map_or(0, |r| r.status);
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
-        // real-bugs TF-03: the mutant never looks at the status.
+        // docs/bugs.md#tf-03: the mutant never looks at the status.
         if !(200..300).contains(&status) && self.bug != Some(Bug::ErrorBodyKept) {
             d.http_status = Some(status);
             if matches!(status, 429 | 503) {
@@ -531,7 +531,7 @@ impl Core {
             .as_ref()
             .is_some_and(|r| r.content_encoding.is_some());
         let expected = if encoded { -1 } else { task.bytes_expected };
-        // real-bugs RD-02: the mutant takes whatever file it is handed.
+        // docs/bugs.md#rd-02: the mutant takes whatever file it is handed.
         let checked = expected >= 0 && self.bug != Some(Bug::NoLengthCheck);
         let size = checked.then(|| ctx.file_size(location));
         if let Some(Ok(size)) = size.filter(|s| *s != Ok(expected as u64)) {
@@ -547,7 +547,7 @@ impl Core {
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         let destination = d.destination.clone();
         let staging = format!("{destination}.bgsim-partial");
-        // real-bugs TF-05: the mutant assumes the destination's folder exists.
+        // docs/bugs.md#tf-05: the mutant assumes the destination's folder exists.
         let parent = destination.rsplit_once('/').map(|(p, _)| p);
         if let Some(parent) = parent.filter(|_| self.bug != Some(Bug::NoParentFolder)) {
             let _ = ctx.create_dir_all(parent);
@@ -561,7 +561,7 @@ impl Core {
         let moved = match moved {
             // TF-06: Documents is closed while the device is locked. Keep the file where
             // the lock does not reach and finish the move later.
-            // (real-bugs TF-06: the mutant takes the refusal as a failure.)
+            // (docs/bugs.md#tf-06: the mutant takes the refusal as a failure.)
             Err(FsError::PermissionDenied) if self.bug != Some(Bug::NoStagingWhenLocked) => {
                 let _ = ctx.create_dir_all(PENDING_DIR);
                 let pending = format!("{PENDING_DIR}/{key}");
@@ -570,13 +570,13 @@ impl Core {
             other => other.map(|()| true),
         };
         if self.bug == Some(Bug::SlowWorkInCallback) && ctx.app_state() != AppState::Foreground {
-            // real-bugs CH-04 (openradar 23478912): unzipping the file right here, in a
+            // docs/bugs.md#ch-04 (openradar 23478912): unzipping the file right here, in a
             // background wake, takes longer than the wake's budget.
             ctx.busy_for(std::time::Duration::from_secs(45));
         }
         let d = self.store.downloads.get_mut(&key).expect("key_of found it");
         match moved {
-            // real-bugs TF-01: the mutant calls the file ready whatever the move did.
+            // docs/bugs.md#tf-01: the mutant calls the file ready whatever the move did.
             _ if self.bug == Some(Bug::MoveResultIgnored) => d.file_ready = true,
             Ok(true) => d.file_ready = true,
             Ok(false) => d.pending_move = true,
@@ -694,7 +694,7 @@ impl Core {
         }
         let cancelled = error.is_some_and(|e| e.code == UrlError::CANCELLED);
         if self.bug == Some(Bug::StaleRunningAfterKill) && cancelled {
-            // real-bugs LC-02: every -999 taken for the app's own cancel, and the stored
+            // docs/bugs.md#lc-02: every -999 taken for the app's own cancel, and the stored
             // status, running, trusted at the next launch (no reconciliation).
             self.save(ctx);
             return;
@@ -726,7 +726,7 @@ impl Core {
                     && e.code == UrlError::TIMED_OUT
                     && e.resume_data.is_some()
                 {
-                    // real-bugs NL-03: the -1001 is not surfaced: no state, no retry.
+                    // docs/bugs.md#nl-03: the -1001 is not surfaced: no state, no retry.
                     self.save(ctx);
                     return;
                 }
@@ -743,7 +743,7 @@ impl Core {
                     || d.auth_refused;
                 let retry = d.attempts < MAX_ATTEMPTS && !permanent;
                 if force_quit && self.bug == Some(Bug::ForceQuitAsFailure) {
-                    // real-bugs LC-01: the force-quit's -999 read as a failure, and the
+                    // docs/bugs.md#lc-01: the force-quit's -999 read as a failure, and the
                     // resume data that came with it thrown away.
                     d.failure = Some(format!("error {e}"));
                     let _ = ctx.remove_item(&resume_path(&key));
@@ -757,7 +757,7 @@ impl Core {
                     && self.bug == Some(Bug::BlipNotRescheduled)
                     && e.code == UrlError::NETWORK_CONNECTION_LOST
                 {
-                    // real-bugs NL-02: the retry waits for the next enqueue.
+                    // docs/bugs.md#nl-02: the retry waits for the next enqueue.
                     ctx.log(format!(
                         "{key}: connection lost; retrying with the next download"
                     ));
@@ -770,7 +770,7 @@ impl Core {
                     self.set_status(ctx, &key, Status::Failed);
                     if let Some(data) = &e.resume_data {
                         if self.bug == Some(Bug::ResumeDataLeaked) {
-                            // real-bugs TF-09: only the app's own record goes; the
+                            // docs/bugs.md#tf-09: only the app's own record goes; the
                             // partial file the data points to stays in tmp/.
                             let _ = ctx.remove_item(&resume_path(&key));
                         } else {
@@ -860,7 +860,7 @@ impl Core {
             return;
         }
         if self.bug == Some(Bug::PausedWithoutResumeData) && !ctx.file_exists(&resume_path(&key)) {
-            // real-bugs RD-01: the pause gave no resume data, and the mutant has nothing to
+            // docs/bugs.md#rd-01: the pause gave no resume data, and the mutant has nothing to
             // resume from; the download stays paused for good.
             ctx.log(format!("{key}: no resume data; cannot resume"));
             return;
@@ -939,7 +939,7 @@ impl App for ReferenceApp {
     fn did_finish_launching(&mut self, ctx: &mut AppContext<'_>, _options: &LaunchOptions) {
         let mut core = self.core.borrow_mut();
         if core.bug == Some(Bug::StoreLoadedLate) {
-            // real-bugs LC-04: the store the delegate needs is set up after the session,
+            // docs/bugs.md#lc-04: the store the delegate needs is set up after the session,
             // once the UI is up: events that come first find nothing to act on.
             let core_rc = Rc::clone(&self.core);
             let delay = std::time::Duration::from_millis(50);
@@ -950,7 +950,7 @@ impl App for ReferenceApp {
             core.load(ctx);
         }
         if core.bug == Some(Bug::ResumeDataInMemory) {
-            // real-bugs RD-04: the mutant kept resume data in memory only; a new process
+            // docs/bugs.md#rd-04: the mutant kept resume data in memory only; a new process
             // starts without any.
             let _ = ctx.remove_item(RESUME_DIR);
         }
@@ -958,7 +958,7 @@ impl App for ReferenceApp {
             core.bug,
             Some(Bug::LazySession | Bug::SessionOnlyInHandleEvents)
         ) {
-            // real-bugs LC-06 / CH-06: no session at launch; it is made later, if ever.
+            // docs/bugs.md#lc-06 / CH-06: no session at launch; it is made later, if ever.
             core.finish_pending_moves(ctx);
             return;
         }
@@ -976,7 +976,7 @@ impl App for ReferenceApp {
         let mut core = self.core.borrow_mut();
         core.fetches_to_downloads(ctx);
         if core.bug == Some(Bug::HookCancelsAll) {
-            // real-bugs LC-03: the lifecycle hook marks every download cancelled,
+            // docs/bugs.md#lc-03: the lifecycle hook marks every download cancelled,
             // finished ones included.
             let keys: Vec<String> = core.store.downloads.keys().cloned().collect();
             for key in keys {
@@ -1010,14 +1010,14 @@ impl App for ReferenceApp {
     ) {
         let bug = self.core.borrow().bug;
         if bug == Some(Bug::SessionOnlyInHandleEvents) && self.core.borrow().session.is_none() {
-            // real-bugs CH-06: the session is made again only here.
+            // docs/bugs.md#ch-06: the session is made again only here.
             self.connect(ctx);
         }
         let mut core = self.core.borrow_mut();
         match bug {
-            // real-bugs CH-01: the handler is not stored, so nothing can call it.
+            // docs/bugs.md#ch-01: the handler is not stored, so nothing can call it.
             Some(Bug::HandlerNotStored) => {}
-            // real-bugs CH-02: stored once the download manager is set up, too late.
+            // docs/bugs.md#ch-02: stored once the download manager is set up, too late.
             Some(Bug::HandlerStoredLate) => {
                 let core = Rc::clone(&self.core);
                 let id = identifier.to_string();
@@ -1026,7 +1026,7 @@ impl App for ReferenceApp {
                     core.borrow_mut().handlers.insert(id, completion);
                 });
             }
-            // real-bugs CH-04: called at once, before the session's events are handled.
+            // docs/bugs.md#ch-04: called at once, before the session's events are handled.
             Some(Bug::HandlerCalledEarly) => completion.call(ctx),
             _ => {
                 core.handlers.insert(identifier.to_string(), completion);
@@ -1035,7 +1035,7 @@ impl App for ReferenceApp {
         // The events flow only to a connected session (LC-4, ID-5).
         core.reopen_if_refused(ctx, &self.core);
         if bug != Some(Bug::IgnoresExtensionSession) {
-            // real-bugs LC-10: with the bug, only the app's own identifier is handled.
+            // docs/bugs.md#lc-10: with the bug, only the app's own identifier is handled.
             core.open_foreign(ctx, &self.core, identifier);
         }
     }
@@ -1046,14 +1046,14 @@ impl App for ReferenceApp {
             Some(Bug::LazySession | Bug::SessionOnlyInHandleEvents)
         );
         if lazy && self.core.borrow().session.is_none() {
-            // real-bugs LC-06: the session is made when the first download needs it.
+            // docs/bugs.md#lc-06: the session is made when the first download needs it.
             self.connect(ctx);
         }
         let mut core = self.core.borrow_mut();
         core.store.next_key += 1;
         let key = format!("d{}", core.store.next_key);
         let destination = match core.bug {
-            // real-bugs TF-07: the mutant stores the absolute path of the destination.
+            // docs/bugs.md#tf-07: the mutant stores the absolute path of the destination.
             Some(Bug::AbsoluteDestination) => format!("{}/{destination}", ctx.container_root()),
             _ => destination.to_string(),
         };
@@ -1073,7 +1073,7 @@ impl App for ReferenceApp {
             core.start_task(ctx, &key);
         }
         if core.bug == Some(Bug::BlipNotRescheduled) {
-            // real-bugs NL-02: only a new enqueue restarts downloads a blip left taskless.
+            // docs/bugs.md#nl-02: only a new enqueue restarts downloads a blip left taskless.
             let stuck = keys_where(&core.store.downloads, |_, d| {
                 d.status == Status::Running && d.task_id.is_none()
             });
@@ -1128,21 +1128,21 @@ impl DownloadDelegate for Delegate {
             return;
         };
         if self.core.borrow().bug == Some(Bug::DividesByUnknownLength) {
-            // real-bugs PR-01: divides by -1 when the length is unknown (PROG-2).
+            // docs/bugs.md#pr-01: divides by -1 when the length is unknown (PROG-2).
             return ctx.report_progress(&key, total as f64 / expected as f64);
         }
         // PROG-2: with an unknown length (-1) the bar is indeterminate, not a fraction.
         if expected > 0 {
             let fraction = (total as f64 / expected as f64).min(1.0);
             if self.core.borrow().bug == Some(Bug::ProgressOnMainQueue) {
-                // real-bugs CC-02: progress goes to the main queue, the status stays on the
+                // docs/bugs.md#cc-02: progress goes to the main queue, the status stays on the
                 // delegate queue, so the two arrive in a different order than they happened.
                 let show = move |ctx: &mut AppContext<'_>| ctx.report_progress(&key, fraction);
                 return ctx.dispatch(Queue::Main, "show progress", show);
             }
             ctx.report_progress(&key, fraction);
             if self.core.borrow().bug == Some(Bug::StoreWrittenFromTwoQueues) {
-                // real-bugs CC-01: progress is persisted from the main queue, from a copy
+                // docs/bugs.md#cc-01: progress is persisted from the main queue, from a copy
                 // of the store taken now; a status saved meanwhile from the delegate queue
                 // is overwritten by this older copy.
                 let core = self.core.borrow();
@@ -1167,7 +1167,7 @@ impl DownloadDelegate for Delegate {
             .as_ref()
             .is_some_and(|r| (200..300).contains(&r.status));
         if ok && self.core.borrow().bug == Some(Bug::AsyncMove) {
-            // real-bugs TF-02: the mutant moves the file from a later block on the main
+            // docs/bugs.md#tf-02: the mutant moves the file from a later block on the main
             // queue; by then iOS has deleted it, and the download fails for want of a file.
             let to = {
                 let core = self.core.borrow();
@@ -1276,7 +1276,7 @@ impl DownloadDelegate for Delegate {
 
     fn did_finish_events(&mut self, ctx: &mut AppContext<'_>, session: &str) {
         if self.core.borrow().bug == Some(Bug::HandlerOnDelegateQueue) {
-            // real-bugs CH-03: called right here, on the delegate queue.
+            // docs/bugs.md#ch-03: called right here, on the delegate queue.
             let handler = self.core.borrow_mut().handlers.remove(session);
             if let Some(handler) = handler {
                 handler.call(ctx);

@@ -1,6 +1,6 @@
 //! What a download must not throw away once it has it: the finished file the daemon handed
-//! over (real-bugs TF-05, TF-06, TF-07), and the resume data that keeps its bytes
-//! (real-bugs RD-04).
+//! over (docs/bugs.md#tf-05, TF-06, TF-07), and the resume data that keeps its bytes
+//! (docs/bugs.md#rd-04).
 
 use super::facts::Facts;
 use super::files::{claims, compare_versions, served};

@@ -1,4 +1,4 @@
-//! What a relaunch must not change about a download (real-bugs A): a force-quit is the
+//! What a relaunch must not change about a download (docs/bugs.md A): a force-quit is the
 //! user closing the app, not the download failing.
 
 use super::facts::Facts;

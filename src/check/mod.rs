@@ -84,12 +84,12 @@ pub const CATALOGUE: &[Check] = &[
     outcome::NO_EXCEPTION,
     upload::DELIVERED,
     scheduling::TASKS_IN_FOREGROUND,
-    // ---- checks added for real-bugs A and B ----
+    // ---- checks added for docs/bugs.md A and B ----
     lifecycle::FORCE_QUIT_NOT_FAILURE,
-    // ---- checks added for real-bugs C and D ----
+    // ---- checks added for docs/bugs.md C and D ----
     keep::FINISHED_FILE_KEPT,
     keep::RESUME_DATA_USED,
-    // ---- checks added for real-bugs E, F, G and H ----
+    // ---- checks added for docs/bugs.md E, F, G and H ----
 ];
 
 /// Compares a container file with served content: None when equal, else what differs.

@@ -34,7 +34,11 @@ pub fn list(apps: &Apps, scenarios: &[PathBuf]) -> Result<(), CliError> {
             Err(e) => eprintln!("bgsim: {e}"),
         }
     }
-    out.push_str("\nrules, how each is known, and the scenarios that demonstrate it:\n");
+    out.push_str(
+        "
+rules (described in docs/rules.md), how each is known, and the scenarios that demonstrate it:
+",
+    );
     for rule in crate::rules::RULES {
         let files = rules.remove(rule.id).unwrap_or_default();
         let shown = if files.is_empty() {

@@ -2,8 +2,9 @@
 //! [`crate::harness::Harness::main`]): run scenario files, list what is known, fuzz,
 //! run the kill matrix, serve fixtures.
 //!
-//! Exit codes (docs/design.md): 0 everything held; 1 a check failed; 2 bad input (usage,
-//! a scenario file, a fixtures folder); 3 a run did not settle within its bounds.
+//! Exit codes (docs/design.md#exit-codes): 0 everything held; 1 a check failed; 2 bad
+//! input (usage, a scenario file, a fixtures folder); 3 a run did not settle within its
+//! bounds.
 
 mod args;
 pub mod fuzz;

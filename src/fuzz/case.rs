@@ -82,7 +82,7 @@ pub enum StepKind {
 /// Configuration a case may change from the defaults: the knobs some real bugs need.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Knobs {
-    /// `[device] complete_protection`: Documents unreadable while locked (real-bugs TF-06).
+    /// `[device] complete_protection`: Documents unreadable while locked (docs/bugs.md#tf-06).
     pub complete_protection: bool,
     /// `[profile] surface_connection_lost` (NET-5).
     pub surface_connection_lost: bool,
@@ -233,7 +233,7 @@ impl Case {
         t
     }
 
-    /// The healing phase (simulation-lessons.md §5): a second after the last step, the
+    /// The healing phase (docs/design.md#healing-phase): a second after the last step, the
     /// extension ends, the network and the device come back, the user opens the app,
     /// resumes what they paused and maybe leaves it again, and nothing new goes wrong. Only then do liveness checks
     /// such as `one-outcome` mean something.

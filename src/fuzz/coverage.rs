@@ -1,4 +1,4 @@
-//! Coverage marks (simulation-lessons.md §5): counters for rare situations a campaign should
+//! Coverage marks (docs/design.md#coverage-marks): counters for rare situations a campaign should
 //! reach. A mark never reached says the generator cannot get there, which no amount of
 //! passing runs would show.
 

@@ -1,4 +1,4 @@
-//! Seed → case. Swarm testing (simulation-lessons.md §5): each case enables a random subset
+//! Seed → case. Swarm testing (docs/design.md#swarm-testing): each case enables a random subset
 //! of the step and fault kinds, with random weights, so that rare combinations are not
 //! drowned by the common ones. A safety phase (lifecycle, network and server faults at
 //! generated times) is generated here; the healing phase after it (network up, device
@@ -180,7 +180,7 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
             .expect("pick < total");
         let step = match kind {
             DOWNLOAD => {
-                // Now and then in a folder that does not exist yet (real-bugs TF-05).
+                // Now and then in a folder that does not exist yet (docs/bugs.md#tf-05).
                 let to = match rng.random_bool(0.3) {
                     true => format!("sub{}/d{}.bin", destinations.len(), destinations.len()),
                     false => format!("d{}.bin", destinations.len()),

@@ -1,4 +1,4 @@
-//! Delta debugging (Zeller's ddmin, simulation-lessons.md §5): make a failing case smaller
+//! Delta debugging (Zeller's ddmin, docs/design.md#shrinking): make a failing case smaller
 //! while it keeps failing the same way. First chunks of steps go, then single steps, then
 //! faults and unused fixtures, then values get simpler (smaller files) and times earlier.
 //! Every candidate is a valid case (it is [`Case::repaired`] before it is tried); a candidate

@@ -70,7 +70,7 @@ pub struct Scenario {
     pub path: PathBuf,
     /// A one-line description of what it shows.
     pub name: String,
-    /// IDs of the rules of ios-behaviour.md it demonstrates (`KILL-2`).
+    /// IDs of the rules of docs/rules.md it demonstrates (`KILL-2`).
     pub rules: Vec<String>,
     /// The app under test, one of [`Known::apps`].
     pub app: String,

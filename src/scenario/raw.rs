@@ -284,7 +284,7 @@ impl<'de> Deserialize<'de> for Bandwidth {
     }
 }
 
-/// A rule ID of ios-behaviour.md: capital letters, a dash, digits (`KILL-2`, `LC-10`).
+/// A rule ID of docs/rules.md: capital letters, a dash, digits (`KILL-2`, `LC-10`).
 pub(crate) struct RuleId(pub String);
 
 impl<'de> Deserialize<'de> for RuleId {

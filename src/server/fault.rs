@@ -1,9 +1,9 @@
-//! A deterministic fault plan: which responses misbehave, and how (http-side.md §0.2, §4).
+//! A deterministic fault plan: which responses misbehave, and how (docs/http.md#faults).
 //!
 //! A plan is an ordered list of rules, each naming a path, optionally the n-th request to
 //! that path, and a [`Fault`]. The server counts requests per path (1-based, in arrival
 //! order, across all connections), so a rule hits the same request on every run, whatever
-//! the transport and however the client spreads its requests over connections (§7:
+//! the transport and however the client spreads its requests over connections (docs/http.md#determinism:
 //! "key faults by (fixture, attempt index) rather than by connection order").
 //!
 //! Every fault acts at a byte offset or on the response head, never at a time, so what the
@@ -34,11 +34,11 @@ pub enum Fault {
     /// 0), or in memory a [`MemoryConn`](super::MemoryConn) that reports
     /// `ConnectionReset`. The client reads exactly `at_byte` body bytes, then gets a
     /// connection-reset error rather than an end of file (NET-5's "connection lost"; the
-    /// RST variant of http-side.md §4).
+    /// RST variant of docs/http.md#faults).
     ///
     /// On TCP the server waits, before the RST, until the client's kernel has acknowledged
     /// every byte (Linux `SIOCOUTQ` is 0): a RST discards what the sender still queues, so
-    /// otherwise the count would depend on how fast the client reads (§7). A client that
+    /// otherwise the count would depend on how fast the client reads (docs/http.md#resets). A client that
     /// stops reading therefore holds the reset back. Off Linux the wait is skipped and the
     /// client may see fewer bytes.
     ///

@@ -334,7 +334,7 @@ impl Fixture {
     /// Offers a gzip-encoded representation besides the identity one: a request whose
     /// Accept-Encoding allows gzip gets it, with `Content-Encoding: gzip`, its own strong
     /// ETag, and ranges over the encoded bytes; responses of either representation carry
-    /// `Vary: Accept-Encoding` (http-side.md §0.1, §2 "gzip"). Encodes every version now,
+    /// `Vary: Accept-Encoding` (docs/http.md#gzip). Encodes every version now,
     /// and each new one when it is added. `false` drops the encoded representations.
     pub fn with_gzip(mut self, gzip: bool) -> Self {
         self.gzip_versions = gzip.then(|| {

@@ -1,5 +1,5 @@
 //! Knowing when hyper has handed every buffered byte to the transport, so a cut body can end
-//! without losing its prefix (http-side.md §5.1).
+//! without losing its prefix (docs/http.md#flushing-before-a-break).
 //!
 //! hyper buffers the head and body frames and writes them when it flushes. If a body ends
 //! short of its Content-Length (or errors) while bytes are still in that buffer, hyper fails

@@ -5,9 +5,9 @@
 //! The service decides to reset; the transport is owned by hyper. So the service only raises
 //! a flag in the connection's shared [`ConnControl`] and fails the body; hyper then drops the
 //! transport, and [`ConnIo`]'s `Drop` runs the transport's reset hook first:
-//! - loopback TCP: `SO_LINGER` 0, so the close sends a RST (http-side.md §5.1, "RST on
+//! - loopback TCP: `SO_LINGER` 0, so the close sends a RST (docs/http.md, "RST on
 //!   demand"); before that, the body waits until the peer has acknowledged every byte, since
-//!   a RST throws away whatever the sender's kernel still queues (§7);
+//!   a RST throws away whatever the sender's kernel still queues (docs/http.md#determinism);
 //! - in memory: a flag shared with the client's [`MemoryConn`], which then reports
 //!   `ConnectionReset` where a clean close would read as end of file.
 
@@ -96,7 +96,7 @@ impl ConnControl {
 
 /// Reads the send queue of a TCP socket: bytes not yet acknowledged by the peer, plus bytes
 /// not yet sent. Zero means everything written has reached the peer's kernel, where a RST
-/// no longer destroys it (measured on Linux, http-side.md §7).
+/// no longer destroys it (measured on Linux, docs/http.md#determinism).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct UnackedProbe {
     #[cfg(target_os = "linux")]

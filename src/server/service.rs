@@ -638,7 +638,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<String> {
 /// alias `x-gzip`, §8.4.1.3) with a non-zero weight, or else `*` with one. No field at all
 /// means any coding is acceptable, but the identity representation is served then:
 /// clients that handle gzip say so, and a download stays identity-encoded unless asked
-/// (http-side.md §2, "gzip").
+/// (docs/http.md#gzip).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
     let mut gzip = None;
     let mut any = None;
@@ -701,7 +701,7 @@ fn hex_value(digit: u8) -> u8 {
 ///
 /// At each break (see [`Break`]) the body first waits until hyper has written everything it
 /// buffered: otherwise hyper would drop the buffered prefix when the body fails
-/// (http-side.md §5.1). Then:
+/// (docs/http.md#flushing-before-a-break). Then:
 /// - a cut fails the body (or, close-delimited, ends it), and hyper closes with a FIN;
 /// - a reset waits until the client has acknowledged every byte (where the transport can
 ///   tell), asks the connection to reset when it closes, and fails the body;

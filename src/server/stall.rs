@@ -1,7 +1,7 @@
 //! Stalls ([`Fault::Stall`](super::Fault::Stall)) without the server keeping time.
 //!
 //! A stalled response has sent its head and some body bytes and then sends nothing for a
-//! while (http-side.md §0.2, "Stall"), which a client meets as its idle timer running out
+//! while (docs/http.md#stall), which a client meets as its idle timer running out
 //! (NET-2: `timeoutIntervalForRequest`, then an automatic retry). How long "a while" is
 //! must not be measured by the server in a simulation, whose clock is virtual: a real sleep
 //! would make the run wait for real, and a tokio timer knows nothing of the virtual clock.

@@ -18,7 +18,7 @@ pub use types::*;
 
 use std::fmt;
 
-/// The states of the app process (DTS's list, plus crashed; ios-behaviour.md §2).
+/// The states of the app process (DTS's list, plus crashed; docs/rules.md#lc-lifecycle-and-relaunch).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppState {
     /// Never launched.

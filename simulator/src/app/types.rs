@@ -286,7 +286,7 @@ impl UrlError {
     /// NSURLErrorRedirectToNonExistentLocation: a 3xx without Location.
     pub const REDIRECT_TO_NON_EXISTENT_LOCATION: i64 = -1010;
     /// NSURLErrorCannotDecodeRawData: a body in a known content coding (gzip) that does not
-    /// decode (http-side.md §3).
+    /// decode (docs/http.md#error-codes).
     pub const CANNOT_DECODE_RAW_DATA: i64 = -1015;
     /// NSURLErrorCannotDecodeContentData: a body in a content coding the daemon cannot
     /// decode.

@@ -1,4 +1,4 @@
-//! Content codings (http-side.md §2 "gzip", §3): NSURLSession advertises the codings it
+//! Content codings (docs/http.md#gzip): NSURLSession advertises the codings it
 //! can decode and decodes transparently, so the file handed to didFinishDownloadingTo is
 //! the content itself. Byte counts, progress and ranges refer to the encoded bytes (RFC
 //! 9110 §8.4: a range of an encoded representation is a range of its encoded bytes), so the

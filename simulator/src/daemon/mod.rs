@@ -597,7 +597,7 @@ impl Daemon {
             .collect()
     }
 
-    /// RES-1: moves the kept bytes to the app's tmp/ (P3) and describes them, when the
+    /// RES-1: moves the kept bytes to the app's tmp/ (docs/bugs.md#p3) and describes them, when the
     /// download can resume; otherwise deletes them.
     fn make_resume_data(&mut self, env: &mut Env<'_>, key: &TaskKey) -> Option<ResumeData> {
         let name = self.temp_name();
@@ -1047,7 +1047,7 @@ impl Daemon {
             }
         }
         if t.ext.kind.is_download() {
-            // http-side.md §2 "gzip": NSURLSession advertises the codings it decodes; the
+            // docs/http.md#gzip: NSURLSession advertises the codings it decodes; the
             // file it hands over is decoded (see `encoding`).
             headers.push(("accept-encoding", encoding::ACCEPTED.to_string()));
         }

@@ -8,7 +8,7 @@ use crate::app::ResumeData;
 pub(crate) struct ResumeInfo {
     pub url: String,
     pub bytes: u64,
-    /// The partial file, moved to the app's tmp/ on cancel (real-bugs P3): purgeable.
+    /// The partial file, moved to the app's tmp/ on cancel (docs/bugs.md#p3): purgeable.
     pub temp_path: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,

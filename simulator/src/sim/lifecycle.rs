@@ -1,5 +1,5 @@
 //! The app's life: launches, Home, suspension, termination, force-quit, crashes, and the
-//! background wakes and relaunches the daemon asks for (ios-behaviour.md §2, §4, §6).
+//! background wakes and relaunches the daemon asks for (docs/rules.md: LC, CH, KILL).
 
 use super::{flush_held_events, ActiveWake, Event, Simulation};
 use crate::action::Action;
