@@ -30,6 +30,11 @@ pub struct Features {
     /// The session identifier of the app's share extension, when it has one: the fuzzer
     /// then starts and ends that extension (ID-5, ID-6) and the app must take its events.
     pub extension_session: Option<String>,
+    /// The app configures its session from the scenario's `[session]` settings (short
+    /// request and resource timeouts): the fuzzer then tries them, and faults that hit
+    /// every request, which only a short resource timeout ends (NET-3). Apps registered
+    /// with [`AppSpec::configured`] start with it on.
+    pub session_settings: bool,
 }
 
 impl Features {
@@ -47,6 +52,7 @@ impl Features {
             sign_out: true,
             stop_after_downloads: true,
             extension_session: Some(extension_session.to_string()),
+            session_settings: true,
         }
     }
 }
@@ -90,7 +96,7 @@ impl AppSpec {
         A: App + 'static,
         F: Fn() -> A + Send + Sync + 'static,
     {
-        AppSpec::configured(name, move |_| make())
+        AppSpec::boxed(name, Arc::new(move |_| Box::new(make()) as Box<dyn App>))
     }
 
     /// An app whose factory reads the scenario's `[session]` settings (request timeouts,
@@ -100,7 +106,9 @@ impl AppSpec {
         A: App + 'static,
         F: Fn(&SessionSettings) -> A + Send + Sync + 'static,
     {
-        AppSpec::boxed(name, Arc::new(move |s| Box::new(make(s)) as Box<dyn App>))
+        let mut spec = AppSpec::boxed(name, Arc::new(move |s| Box::new(make(s)) as Box<dyn App>));
+        spec.features.session_settings = true;
+        spec
     }
 
     /// An app from a factory that already boxes its apps.

@@ -1,63 +1,69 @@
-//! Every scenario in scenarios/ runs here: it must meet its expectations, its history is
+//! Every scenario in scenarios/ is a test of its own (libtest-mimic, `harness = false`):
+//! `cargo test --test scenarios -- t1` runs the T1 file, `-- --list` lists them all, and
+//! cargo-nextest runs them one by one. Each must meet its expectations, its history is
 //! snapshotted (no ports, paths or wall times in it), TCP and the in-memory pipe give the
-//! same history, and the reference app breaks no check on any of them.
+//! same history, and the reference app breaks no check on it.
+//!
+//! It is built on the public harness API, as a team's own scenario tests would be.
 
-use bgsim::report::text::{render, Style};
-use bgsim::runner::{run_scenario, Overrides};
-use bgsim::scenario::{self};
-use bgsim::world::Transport;
+use bgsim::harness::{Harness, Transport};
+use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
 
 fn shipped() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+        .expect("scenarios/")
+        .map(|e| e.expect("an entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
     files
 }
 
-#[test]
-fn every_shipped_scenario_holds_with_a_stable_history() {
-    let known = bgsim::registry::Apps::builtin().known();
-    let files = shipped();
-    assert!(files.len() >= 15, "only {} scenarios", files.len());
-    for file in files {
-        let s = scenario::load(&file, &known).unwrap_or_else(|e| panic!("{e}"));
-        assert!(!s.rules.is_empty(), "{}: cites no rule", file.display());
-        let memory = Overrides {
-            transport: Transport::Memory,
-            ..Overrides::default()
-        };
-        let outcome = run_scenario(&bgsim::registry::Apps::builtin(), &s, &memory).unwrap();
-        assert!(
-            outcome.passed(),
-            "{}",
-            render(&s, &outcome, false, Style { colour: false })
-        );
-        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
-        insta::assert_snapshot!(name.clone(), outcome.run.history.render());
-
-        let tcp =
-            run_scenario(&bgsim::registry::Apps::builtin(), &s, &Overrides::default()).unwrap();
-        assert_eq!(
-            tcp.run.history.render(),
-            outcome.run.history.render(),
-            "{name}: TCP and memory differ"
-        );
-
-        let reference = Overrides {
-            app: Some("reference".into()),
-            transport: Transport::Memory,
-            ..Overrides::default()
-        };
-        let by_reference = run_scenario(&bgsim::registry::Apps::builtin(), &s, &reference).unwrap();
-        assert!(
-            by_reference.violations.is_empty(),
-            "{name}: the reference app breaks {:?}",
-            by_reference.violations
-        );
+/// The checks of one shipped scenario.
+fn check(file: &Path) -> Result<(), Failed> {
+    let harness = Harness::new();
+    let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+    let scenario = harness.load(file)?;
+    if scenario.rules.is_empty() {
+        return Err(format!("{}: cites no rule", file.display()).into());
     }
+    let memory = harness.run(&scenario)?;
+    if !memory.passed {
+        return Err(memory.failure_message().into());
+    }
+    insta::assert_snapshot!(name.clone(), memory.history);
+
+    let tcp = harness.clone().transport(Transport::Tcp).run(&scenario)?;
+    if tcp.history != memory.history {
+        return Err(format!("{name}: TCP and memory differ").into());
+    }
+    let by_reference = harness.against("reference").run(&scenario)?;
+    if !by_reference.violations.is_empty() {
+        let broken: Vec<String> = (by_reference.violations.iter())
+            .map(ToString::to_string)
+            .collect();
+        return Err(format!("{name}: the reference app breaks\n{}", broken.join("\n")).into());
+    }
+    Ok(())
+}
+
+fn main() {
+    let files = shipped();
+    let mut trials: Vec<Trial> = (files.iter().cloned())
+        .map(|file| {
+            let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+            Trial::test(name, move || check(&file)).with_kind("scenario")
+        })
+        .collect();
+    let count = files.len();
+    trials.push(Trial::test(
+        "at_least_fifteen_scenarios_ship",
+        move || match count >= 15 {
+            true => Ok(()),
+            false => Err(format!("only {count} scenarios").into()),
+        },
+    ));
+    libtest_mimic::run(&Arguments::from_args(), trials).exit();
 }

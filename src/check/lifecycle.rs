@@ -30,8 +30,12 @@ fn force_quit_not_failure(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
             if state != "failed" {
                 continue;
             }
-            // The last completion of one of its tasks before it was called failed: that
-            // is what the app judged.
+            // The last end of one of its tasks before it was called failed is what the app
+            // judged: a completion, or a file handed over (whose status the app may refuse
+            // inside the callback, before the completion comes).
+            let of_this = |task| {
+                f.tasks.get(task).and_then(|t| t.description.as_deref()) == Some(d.key.as_str())
+            };
             let last = f.records[..*i]
                 .iter()
                 .enumerate()
@@ -40,11 +44,11 @@ fn force_quit_not_failure(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
                     What::Callback {
                         callback: Callback::DidCompleteWithError { task, error },
                         ..
-                    } if f.tasks.get(task).and_then(|t| t.description.as_deref())
-                        == Some(d.key.as_str()) =>
-                    {
-                        Some((j, error.as_ref()))
-                    }
+                    } if of_this(task) => Some((j, error.as_ref())),
+                    What::Callback {
+                        callback: Callback::DidFinishDownloadingTo { task, .. },
+                        ..
+                    } if of_this(task) => Some((j, None)),
                     _ => None,
                 });
             if let Some((j, Some(error))) = last {

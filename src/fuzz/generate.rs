@@ -97,7 +97,7 @@ fn unsupported(features: &Features) -> Vec<usize> {
 /// `features`. Any source of choices works, a [`super::tape::Tape`] included, and every
 /// one gives a valid case.
 pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Case {
-    let knobs = Knobs {
+    let mut knobs = Knobs {
         complete_protection: rng.random_bool(0.15),
         surface_connection_lost: rng.random_bool(0.15),
         resume_after_temp_purge_corrupts: rng.random_bool(0.15),
@@ -108,6 +108,11 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
             .random_bool(0.2)
             .then(|| [30, 60, 300][rng.random_range(0..3)]),
     };
+    // An app that does not read `[session]` keeps iOS's timeouts whatever the file says.
+    if !features.session_settings {
+        knobs.request_timeout_s = None;
+        knobs.resource_timeout_s = None;
+    }
     let fixtures: Vec<FixtureGen> = (0..rng.random_range(1..=limits.max_fixtures.max(1)))
         .map(|_| FixtureGen {
             size_bytes: rng.random_range(16u64..=2048) * 1024,
