@@ -25,6 +25,28 @@ pub fn fixture_url(path: &str) -> String {
     format!("http://{FIXTURE_HOST}{path}")
 }
 
+/// The request path (without query or fragment) of `url` when it names the fixture server
+/// (`http://fixtures.bgsim.test/a.png?x` → `/a.png`); None for another host, another scheme,
+/// or text that is not a URL. Parsed as RFC 3986 says, by the `url` crate.
+pub fn fixture_path_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let ours = matches!(parsed.scheme(), "http" | "https")
+        && parsed.host_str() == Some(FIXTURE_HOST)
+        && parsed.port().is_none();
+    ours.then(|| parsed.path().to_string())
+}
+
+/// Whether `text` is a full URL with a host, written without spaces or control characters
+/// (which a scenario file would otherwise smuggle into a request line).
+pub fn is_full_url(text: &str) -> bool {
+    let clean = !text.chars().any(|c| c.is_whitespace() || c.is_control());
+    let after_scheme = text.split_once("://").map_or("", |(_, rest)| rest);
+    clean
+        && !after_scheme.is_empty()
+        && !after_scheme.starts_with('/')
+        && url::Url::parse(text).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+}
+
 /// How the daemon's HTTP client reaches the server. Both go through hyper on both ends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Transport {

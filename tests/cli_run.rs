@@ -115,7 +115,43 @@ fn a_broken_file_does_not_hide_the_verdicts_of_the_others() {
     .unwrap();
     let out = bgsim(&["run", dir.path().to_str().unwrap(), "--quiet"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stdout).contains("PASS"), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("PASS"), "{stdout}");
+    // The summary counts the file that did not load, instead of reading "0 failed" alone.
+    assert_eq!(
+        stdout.lines().last(),
+        Some("1 passed, 0 failed, 1 not loaded (see above)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `bgsim list | head -1`: the reader is gone before bgsim writes (its end of the pipe
+    // is closed before bgsim starts), so every write fails with EPIPE.
+    for args in [
+        &["list"][..],
+        &[
+            "run",
+            "-q",
+            "scenarios/t1-system-kill-batched-relaunch.toml",
+            "--transport",
+            "memory",
+        ],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_bgsim"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

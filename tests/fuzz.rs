@@ -141,3 +141,83 @@ fn an_empty_tape_gives_the_smallest_case() {
     );
     assert!(longer.steps.len() > case.steps.len());
 }
+
+/// Every candidate the shrinker tries is a valid scenario, as its doc promises: removing an
+/// `extension-start` must not leave its `extension-exit` behind, nor removing an exit leave
+/// two starts in a row. The predicate keeps every case with an `extension-exit`, which
+/// drives the shrinker to remove the starts first.
+#[test]
+fn every_shrink_candidate_is_a_valid_scenario() {
+    use bgsim::fuzz::case::StepKind;
+    let with_extensions: Vec<_> = (0..)
+        .map(|seed| generate::case(seed, generate::Limits::default(), &every_feature()))
+        .filter(|c| {
+            let exits = (c.steps.iter())
+                .filter(|s| s.kind == StepKind::Plain("extension-exit"))
+                .count();
+            exits >= 2
+        })
+        .take(5)
+        .collect();
+    for case in with_extensions {
+        let tried = std::cell::Cell::new(0);
+        let keeps_an_exit = |c: &bgsim::fuzz::case::Case| {
+            tried.set(tried.get() + 1);
+            if let Err(e) = fuzz::scenario(&apps(), c, "reference") {
+                panic!("the shrinker tried an invalid candidate: {e}");
+            }
+            c.timeline()
+                .iter()
+                .any(|s| s.kind == StepKind::Plain("extension-exit"))
+        };
+        let small = shrink::shrink(&case, keeps_an_exit, 300);
+        assert!(
+            tried.get() > 10,
+            "the shrinker tried {} candidates",
+            tried.get()
+        );
+        assert!(small.steps.len() < case.steps.len());
+    }
+}
+
+/// An app offering only downloads is fuzzed with downloads and the lifecycle, network and
+/// device steps: no step it has no control for, no `[session]` knob it does not read, and
+/// no extension.
+#[test]
+fn an_app_with_downloads_only_gets_only_the_steps_it_supports() {
+    use bgsim::fuzz::case::StepKind;
+    let features = Features::downloads();
+    for seed in 0..300 {
+        let case = generate::case(seed, generate::Limits::default(), &features);
+        for step in case.timeline() {
+            let allowed = match &step.kind {
+                StepKind::Plain(name) => {
+                    !["sign-out", "stop-after-downloads", "extension-exit"].contains(name)
+                }
+                StepKind::Download { .. } => true,
+                _ => false,
+            };
+            assert!(allowed, "seed {seed}: {:?}", step.kind);
+        }
+        assert_eq!(case.knobs.request_timeout_s, None, "seed {seed}");
+        assert_eq!(case.knobs.resource_timeout_s, None, "seed {seed}");
+        assert!(
+            case.faults.iter().all(|f| f.request.is_some()),
+            "seed {seed}"
+        );
+    }
+    // The same seeds, for an app with every feature, do use them.
+    let all: Vec<_> = (0..300)
+        .flat_map(|seed| generate::case(seed, generate::Limits::default(), &every_feature()).steps)
+        .collect();
+    for kind in ["sign-out", "stop-after-downloads", "extension-exit"] {
+        assert!(
+            all.iter().any(|s| s.kind == StepKind::Plain(kind)),
+            "{kind}"
+        );
+    }
+    assert!(all
+        .iter()
+        .any(|s| matches!(s.kind, StepKind::Upload { .. })));
+    assert!(all.iter().any(|s| matches!(s.kind, StepKind::Pause { .. })));
+}

@@ -14,8 +14,9 @@ pub fn generated(size_bytes: u64, seed: u64) -> Vec<u8> {
     out
 }
 
-/// FNV-1a, 64 bits, fed piece by piece: equal to [`crate::seed::fnv1a64`] of the
-/// concatenated pieces.
+/// FNV-1a, 64 bits, fed piece by piece: a tiny hash that is stable across processes and
+/// machines (std's hasher is randomly keyed per process). The one implementation in
+/// bgsim: ETags, history hashes, upload receipts and seed streams all use it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fnv1a64(u64);
 
@@ -29,6 +30,13 @@ impl Fnv1a64 {
     /// A hasher that has seen nothing.
     pub fn new() -> Fnv1a64 {
         Fnv1a64::default()
+    }
+
+    /// The hash of `bytes`.
+    pub fn of(bytes: &[u8]) -> u64 {
+        let mut h = Fnv1a64::new();
+        h.update(bytes);
+        h.finish()
     }
 
     /// Feeds more bytes.

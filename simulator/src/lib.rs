@@ -10,6 +10,8 @@
 //! where they are implemented. This crate knows nothing about scenario files, checks or
 //! the CLI: the `bgsim` crate builds worlds with it and judges their histories.
 
+#![warn(missing_docs)]
+
 pub mod action;
 pub mod app;
 pub mod clock;

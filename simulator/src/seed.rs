@@ -27,14 +27,9 @@ impl Seeds {
     }
 }
 
-/// FNV-1a, 64 bits: a tiny stable hash (std's hasher is randomised per process).
+/// FNV-1a, 64 bits, of `bytes` ([`crate::content::Fnv1a64`]).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    crate::content::Fnv1a64::of(bytes)
 }
 
 /// SplitMix64 finaliser over the pair, so nearby seeds give unrelated streams.

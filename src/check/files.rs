@@ -4,7 +4,6 @@
 use super::facts::{Facts, TERMINAL};
 use super::{Check, Evidence, Violation};
 use crate::server::Content;
-use crate::world::FIXTURE_HOST;
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::trace::{Callback, FileOp, What};
 use std::collections::BTreeSet;
@@ -103,12 +102,9 @@ fn temp_in_callback(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 /// Every version the fixture at `url` had during the run, the current one first: a
 /// download that finished before the resource changed holds an older one, rightly.
 pub(super) fn served(e: &Evidence<'_>, url: &str) -> Option<Vec<Content>> {
-    let path = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))?
-        .strip_prefix(FIXTURE_HOST)?;
+    let path = crate::world::fixture_path_of(url)?;
     e.server.with_fixtures(|set| {
-        let fx = set.get(path)?;
+        let fx = set.get(&path)?;
         let current = fx.current_index();
         let mut versions = vec![fx.current().content.clone()];
         let older = fx

@@ -4,7 +4,6 @@
 use super::facts::Facts;
 use super::{Check, Evidence, Violation};
 use crate::server::{JournalEntry, UploadRecord};
-use crate::world::FIXTURE_HOST;
 use bgsim_simulator::content::hex;
 use bgsim_simulator::trace::{Callback, What};
 
@@ -31,12 +30,7 @@ struct Claim {
 
 /// The request path of a URL of the fixture server (query dropped); None for other hosts.
 fn server_path(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))?
-        .strip_prefix(FIXTURE_HOST)?;
-    let path = rest.split(['?', '#']).next().unwrap_or("");
-    Some(if path.is_empty() { "/" } else { path }.to_string())
+    crate::world::fixture_path_of(url)
 }
 
 /// The uploads the app calls done: those it reports done, and, for upload requests it

@@ -51,7 +51,8 @@ pub use bgsim_simulator::app::{
 };
 pub use bgsim_simulator::sandbox::FsError;
 pub use bgsim_simulator::{
-    Action, App, AppContext, AppState, CompletionHandler, DownloadDelegate, SimTime, UserCommand,
+    Action, App, AppContext, AppState, CompletionHandler, DeviceConfig, DownloadDelegate,
+    NetworkConfig, Profile, SimTime, UserCommand,
 };
 pub use build::ScenarioBuilder;
 pub use error::Error;

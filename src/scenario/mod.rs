@@ -66,13 +66,13 @@ pub const MAX_GZIP_SIZE_BYTES: u64 = 64 << 20;
 /// A validated scenario: everything needed to build a world and judge its run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
-    /// The file it came from, as given to [`load`] or [`parse`].
+    /// The file it came from (or the name given to a scenario parsed or built in code).
     pub path: PathBuf,
     /// A one-line description of what it shows.
     pub name: String,
     /// IDs of the rules of docs/rules.md it demonstrates (`KILL-2`).
     pub rules: Vec<String>,
-    /// The app under test, one of [`Known::apps`].
+    /// The app under test, a registered name.
     pub app: String,
     /// The master seed (default 1).
     pub seed: u64,
@@ -111,7 +111,7 @@ pub struct FixtureSpec {
     /// Whether the body is sent with chunked transfer encoding instead of Content-Length.
     pub chunked: bool,
     /// Whether a gzip-encoded representation is offered to requests that accept it
-    /// ([`crate::server::Fixture::with_gzip`]).
+    /// (its ranges count encoded bytes).
     pub gzip: bool,
 }
 
@@ -120,7 +120,7 @@ pub struct FixtureSpec {
 pub enum FixtureSource {
     /// A file on disk, resolved (see `docs/scenarios.md`) and known to exist when parsed.
     File(PathBuf),
-    /// `size_bytes` bytes generated from `seed` (see [`crate::server::Content::Generated`]).
+    /// `size_bytes` bytes generated from `seed` (a seeded ChaCha stream: the same size and seed, the same bytes).
     Generated {
         /// Length of the body.
         size_bytes: u64,
@@ -132,7 +132,7 @@ pub enum FixtureSource {
 /// The `[expect]` table: what must hold at the end of the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Expect {
-    /// IDs of the checks expected to fire, each one of [`Known::checks`]; empty means every
+    /// IDs of the checks expected to fire, each a check ID; empty means every
     /// check must hold.
     pub violations: Vec<String>,
     /// Container paths that must hold exactly these bytes, sorted by container path.

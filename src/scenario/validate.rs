@@ -522,20 +522,9 @@ fn download_url(
     at: &Locator,
 ) -> Result<String> {
     let u = url.get_ref();
-    if let Some(rest) = u
-        .strip_prefix("http://")
-        .or_else(|| u.strip_prefix("https://"))
-    {
-        if !rest.is_empty() && !u.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Ok(u.clone());
-        }
-    } else if let Some((scheme, rest)) = u.split_once("://") {
-        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-        if scheme_ok && !rest.is_empty() && !u.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+    if u.contains("://") {
+        // Any scheme with a host: iOS refuses the ones it does not take (NET-8).
+        if crate::world::is_full_url(u) {
             return Ok(u.clone());
         }
     } else if u.starts_with('/') {

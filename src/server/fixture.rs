@@ -10,6 +10,7 @@ use std::io;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bgsim_simulator::content::Fnv1a64;
 use bytes::Bytes;
 use flate2::{Compression, GzBuilder};
 use rand::{Rng, SeedableRng};
@@ -140,20 +141,20 @@ impl FixtureVersion {
         content_type: impl Into<String>,
     ) -> FixtureVersion {
         let mut hash = Fnv1a64::new();
-        hash.write(path.as_bytes());
+        hash.update(path.as_bytes());
         // A separator keeps ("/a", 1…) and ("/a1"…) from hashing the same stream.
-        hash.write(&[0]);
-        hash.write(&(version_index as u64).to_le_bytes());
+        hash.update(&[0]);
+        hash.update(&(version_index as u64).to_le_bytes());
         match &content {
             Content::Bytes(b) => {
-                hash.write(b"bytes");
-                hash.write(&(b.len() as u64).to_le_bytes());
-                hash.write(b);
+                hash.update(b"bytes");
+                hash.update(&(b.len() as u64).to_le_bytes());
+                hash.update(b);
             }
             Content::Generated { size_bytes, seed } => {
-                hash.write(b"generated");
-                hash.write(&size_bytes.to_le_bytes());
-                hash.write(&seed.to_le_bytes());
+                hash.update(b"generated");
+                hash.update(&size_bytes.to_le_bytes());
+                hash.update(&seed.to_le_bytes());
             }
         }
         let days = (version_index as u64).saturating_mul(SECONDS_PER_DAY);
@@ -178,12 +179,12 @@ impl FixtureVersion {
     pub fn gzip_encoded(&self, path: &str, version_index: usize) -> FixtureVersion {
         let encoded = gzip(&self.content);
         let mut hash = Fnv1a64::new();
-        hash.write(path.as_bytes());
-        hash.write(&[0]);
-        hash.write(&(version_index as u64).to_le_bytes());
-        hash.write(b"gzip");
-        hash.write(&(encoded.len() as u64).to_le_bytes());
-        hash.write(&encoded);
+        hash.update(path.as_bytes());
+        hash.update(&[0]);
+        hash.update(&(version_index as u64).to_le_bytes());
+        hash.update(b"gzip");
+        hash.update(&(encoded.len() as u64).to_le_bytes());
+        hash.update(&encoded);
         FixtureVersion {
             content: Content::Bytes(Bytes::from(encoded)),
             etag: format!("\"{:016x}\"", hash.finish()),
@@ -220,30 +221,6 @@ pub fn server_date() -> SystemTime {
 
 fn fmt_date(t: SystemTime) -> String {
     httpdate::fmt_http_date(t)
-}
-
-/// FNV-1a, 64-bit. Written out here because std's `DefaultHasher` is randomly keyed per
-/// process and would make ETags change between runs.
-struct Fnv1a64(u64);
-
-impl Fnv1a64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-
-    fn new() -> Self {
-        Fnv1a64(Self::OFFSET_BASIS)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(Self::PRIME);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// How a fixture advertises and honours byte ranges (RFC 9110 §14.3).
@@ -590,10 +567,8 @@ mod tests {
         assert_eq!(a.last_modified, "Thu, 01 Jan 2026 00:00:00 GMT");
         assert_eq!(c.last_modified, "Fri, 02 Jan 2026 00:00:00 GMT");
         // Pin the hash itself so an accidental change to the recipe shows up here.
-        assert_eq!(Fnv1a64::new().0, 0xcbf2_9ce4_8422_2325);
-        let mut h = Fnv1a64::new();
-        h.write(b"a");
-        assert_eq!(h.finish(), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(Fnv1a64::new().finish(), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(Fnv1a64::of(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 
-/// A parsed `http://authority/path` URL.
+/// An `http://authority/path?query` URL, split into what a request needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Url {
     pub authority: String,
@@ -17,45 +17,45 @@ pub(crate) struct Url {
 }
 
 impl Url {
-    /// Parses an http or https URL (bgsim's servers are plain HTTP on loopback, so https
-    /// URLs reach the same server without TLS). Other schemes are refused (NET-8).
+    /// Parses an http or https URL (RFC 3986, by the `url` crate; bgsim's servers are
+    /// plain HTTP on loopback, so https URLs reach the same server without TLS). Other
+    /// schemes are refused (NET-8), as is a URL without a host.
     pub fn parse(url: &str) -> Result<Url, String> {
-        let rest = url
-            .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"))
-            .ok_or_else(|| format!("unsupported URL {url:?}: only http and https"))?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        if authority.is_empty() {
+        let parsed = url::Url::parse(url).map_err(|e| format!("bad URL {url:?}: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!("unsupported URL {url:?}: only http and https"));
+        }
+        // `http:///x` is read by WHATWG parsers as the host `x`; iOS refuses it.
+        let after_scheme = url.split_once("://").map_or("", |(_, rest)| rest);
+        let host = parsed.host_str().unwrap_or_default();
+        if host.is_empty() || after_scheme.starts_with('/') {
             return Err(format!("URL {url:?} has no host"));
         }
+        let authority = match parsed.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        let path_and_query = match parsed.query() {
+            Some(q) => format!("{}?{q}", parsed.path()),
+            None => parsed.path().to_string(),
+        };
         Ok(Url {
-            authority: authority.to_string(),
-            path_and_query: path.to_string(),
+            authority,
+            path_and_query,
         })
     }
 
-    /// The URL a `Location` names, relative to this one (absolute, absolute-path, or
-    /// relative to this URL's folder).
+    /// The URL a `Location` names, resolved against this one as RFC 3986 says (absolute,
+    /// network-path `//host/p`, absolute-path, relative with `..`, query-only `?q`), and its
+    /// text.
     pub fn join(&self, location: &str) -> Result<(Url, String), String> {
-        if location.contains("://") {
-            return Url::parse(location).map(|u| (u, location.to_string()));
-        }
-        let path = if location.starts_with('/') {
-            location.to_string()
-        } else {
-            let base = self.path_and_query.split('?').next().unwrap_or("/");
-            let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];
-            format!("{folder}{location}")
-        };
-        let url = Url {
-            authority: self.authority.clone(),
-            path_and_query: path,
-        };
-        let text = format!("http://{}{}", url.authority, url.path_and_query);
-        Ok((url, text))
+        let base = format!("http://{}{}", self.authority, self.path_and_query);
+        let base = url::Url::parse(&base).map_err(|e| format!("bad URL {base:?}: {e}"))?;
+        let joined = base
+            .join(location)
+            .map_err(|e| format!("bad Location {location:?}: {e}"))?;
+        let text = joined.as_str().to_string();
+        Url::parse(&text).map(|u| (u, text))
     }
 }
 
@@ -312,11 +312,17 @@ mod tests {
     }
 
     #[test]
-    fn joins_locations() {
-        let base = Url::parse("http://h/a/b.png").unwrap();
-        assert_eq!(base.join("/c").unwrap().1, "http://h/c");
-        assert_eq!(base.join("d.png").unwrap().1, "http://h/a/d.png");
+    fn joins_locations_as_rfc_3986_says() {
+        let base = Url::parse("http://h/a/b/x?old=1").unwrap();
+        let join = |l: &str| base.join(l).unwrap().1;
+        assert_eq!(join("/c"), "http://h/c");
+        assert_eq!(join("d.png"), "http://h/a/b/d.png");
+        assert_eq!(join("../big.bin"), "http://h/a/big.bin");
+        assert_eq!(join("//other/p"), "http://other/p");
+        assert_eq!(join("?q=2"), "http://h/a/b/x?q=2");
         assert_eq!(base.join("http://other/x").unwrap().0.authority, "other");
+        assert_eq!(base.join("https://o:8443/y").unwrap().0.authority, "o:8443");
+        assert!(base.join("ftp://other/x").is_err());
     }
 
     #[test]

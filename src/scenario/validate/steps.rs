@@ -128,13 +128,9 @@ fn any_url(url: &Spanned<String>, at: &Locator) -> Result<String> {
     if u.starts_with('/') && clean && !u.contains('?') {
         return Ok(fixture_url(u));
     }
-    if let Some(rest) = u
-        .strip_prefix("http://")
-        .or_else(|| u.strip_prefix("https://"))
-    {
-        if !rest.is_empty() && clean {
-            return Ok(u.clone());
-        }
+    let http = u.starts_with("http://") || u.starts_with("https://");
+    if http && clean && crate::world::is_full_url(u) {
+        return Ok(u.clone());
     }
     Err(at.at(
         url.span(),
