@@ -106,6 +106,8 @@ layers! {
     kill_matrix,
     /// The registry of apps by name.
     registry,
+    /// Apps in other languages: child processes speaking the app protocol.
+    protocol,
     /// Text and JSON reports.
     report,
     /// The rules of docs/rules.md, by ID and status.

@@ -66,6 +66,8 @@ pub struct AppSpec {
     pub(crate) features: Features,
     pub(crate) session: Option<String>,
     pub(crate) variant: Option<Variant>,
+    /// For an app run as a process (docs/protocol.md), its command.
+    pub(crate) command: Option<crate::protocol::AppCommand>,
 }
 
 /// What makes an app a buggy variant of another one: the app it varies, and the checks its
@@ -120,6 +122,7 @@ impl AppSpec {
             features: Features::downloads(),
             session: None,
             variant: None,
+            command: None,
         }
     }
 
@@ -160,6 +163,15 @@ impl AppSpec {
     /// What its UI offers.
     pub fn supported(&self) -> &Features {
         &self.features
+    }
+
+    /// The value of `app = ...` in a scenario file in the folder `file_dir` that runs this
+    /// app: its name, or for a process app its command.
+    pub fn scenario_value(&self, file_dir: &std::path::Path) -> String {
+        match &self.command {
+            Some(command) => command.toml_value(file_dir),
+            None => serde_json::Value::String(self.name.clone()).to_string(),
+        }
     }
 
     /// The simulator's factory for this app, configured with `settings`.

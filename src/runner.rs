@@ -37,6 +37,8 @@ pub struct Outcome {
     pub missing: Vec<String>,
     /// Expected files that are wrong, in one sentence each.
     pub file_problems: Vec<String>,
+    /// What the app's processes wrote to standard error (apps in other languages only).
+    pub app_stderr: String,
 }
 
 impl Outcome {
@@ -76,13 +78,20 @@ pub fn fixture_set(s: &Scenario) -> io::Result<FixtureSet> {
 
 /// Runs `scenario` with `overrides` against an app of `apps`, and judges it.
 pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> io::Result<Outcome> {
-    let app = overrides
-        .app
-        .clone()
-        .unwrap_or_else(|| scenario.app.clone());
-    let spec = apps
-        .get(&app)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("unknown app `{app}`")))?;
+    let own;
+    let (app, spec) = match (&overrides.app, &scenario.app_command) {
+        (None, Some(command)) => {
+            own = crate::protocol::spec(&scenario.app, command, None);
+            (scenario.app.clone(), &own)
+        }
+        (name, _) => {
+            let app = name.clone().unwrap_or_else(|| scenario.app.clone());
+            let spec = apps.get(&app).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, format!("unknown app `{app}`"))
+            })?;
+            (app, spec)
+        }
+    };
     let seed = overrides.seed.unwrap_or(scenario.seed);
     let mut config = SimConfig {
         seed,
@@ -103,7 +112,9 @@ pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> 
     if let Some(horizon) = scenario.horizon {
         world = world.horizon(horizon);
     }
+    crate::protocol::take_stderr();
     let run = world::run(world)?;
+    let app_stderr = crate::protocol::take_stderr();
     let evidence = Evidence {
         history: &run.history,
         sandbox: &run.sandbox,
@@ -130,6 +141,7 @@ pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> 
         unexpected,
         missing,
         file_problems,
+        app_stderr,
         run,
     })
 }

@@ -126,13 +126,18 @@ fn a_folder_of_scenarios_becomes_one_test_each() {
     let trials = harness.trials(&[dir.path()]);
     let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
     assert_eq!(names, ["more/t1-article", "t1"]);
+    // Run through libtest-mimic as `cargo test -- t1 --exact` would: the one filtered in
+    // passes, the other is filtered out.
     let args = libtest_mimic::Arguments {
+        filter: Some("t1".into()),
+        exact: true,
         test_threads: Some(1),
         quiet: true,
         ..libtest_mimic::Arguments::default()
     };
     let conclusion = libtest_mimic::run(&args, trials);
-    assert_eq!((conclusion.num_passed, conclusion.num_failed), (1, 1));
+    assert_eq!((conclusion.num_passed, conclusion.num_filtered_out), (1, 1));
+    assert_eq!(conclusion.num_failed, 0);
 }
 
 #[test]

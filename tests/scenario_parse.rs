@@ -121,6 +121,7 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             "CH-1".into(),
         ],
         app: "reference".into(),
+        app_command: None,
         seed: 1,
         horizon: Some(SimTime::from_secs(8 * 86_400)),
         max_events: None,
@@ -1123,5 +1124,48 @@ fn no_input_makes_the_parser_panic() {
     ];
     for text in huge {
         assert!(parse(text, &path, &known()).is_err(), "{text}");
+    }
+}
+
+#[test]
+fn an_app_in_another_language_is_a_command_started_in_the_scenarios_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "name = \"x\"\napp = { command = [\"python3\", \"app.py\", \"--bug\", \"lc-01\"], timeout = \"30s\" }\n";
+    let s = parse(text, &dir.path().join("x.toml"), &known()).unwrap();
+    let command = s.app_command.expect("a command");
+    assert_eq!(command.argv, ["python3", "app.py", "--bug", "lc-01"]);
+    assert_eq!(command.dir, std::path::absolute(dir.path()).unwrap());
+    assert_eq!(command.timeout, std::time::Duration::from_secs(30));
+    assert_eq!(s.app, "python3 app.py --bug lc-01");
+    for (app, column, phrase) in [
+        (
+            "{ command = [] }",
+            19,
+            "empty `command`; expected the program and its arguments",
+        ),
+        (
+            "{ command = [\"a\"], timeout = \"0s\" }",
+            36,
+            "`timeout` is 0",
+        ),
+        (
+            "{ command = [\"a\"], shell = true }",
+            26,
+            "unknown field `shell`",
+        ),
+        (
+            "{ command = \"python3 app.py\" }",
+            19,
+            "invalid type: string",
+        ),
+        (
+            "42",
+            7,
+            "expected an app name like \"reference\", or a table",
+        ),
+    ] {
+        let text = format!("name = \"x\"\napp = {app}\n");
+        let err = parse(&text, &dir.path().join("x.toml"), &known()).unwrap_err();
+        assert_error(&err, 2, column, phrase);
     }
 }

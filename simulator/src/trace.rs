@@ -261,6 +261,13 @@ pub enum What {
         /// The panic message.
         message: String,
     },
+    /// The app's process broke down in a way no iOS app can (an app in another language
+    /// broke the app protocol: a malformed line, an unknown call, an exit, no answer in
+    /// time): treated as a crash, and judged by its own check.
+    ProcessFailed {
+        /// What went wrong, in one sentence.
+        reason: String,
+    },
     /// An SDK call iOS refuses with an exception.
     Exception {
         /// The API called.
@@ -840,6 +847,7 @@ impl fmt::Display for What {
             }
             What::Callback { queue, callback } => write!(f, "[{queue}] {callback}"),
             What::Panicked { message } => write!(f, "PANIC {message}"),
+            What::ProcessFailed { reason } => write!(f, "process failed: {reason}"),
             What::Exception { api, reason } => write!(f, "EXCEPTION {api}: {reason}"),
             What::DuplicateSession { session } => write!(
                 f,

@@ -9,6 +9,7 @@ mod handler;
 mod keep;
 mod lifecycle;
 mod outcome;
+mod process;
 mod scheduling;
 mod upload;
 
@@ -67,6 +68,8 @@ impl Violation {
 
 /// Every check, in the order they are reported.
 pub const CATALOGUE: &[Check] = &[
+    // First: when the exchange with an app in another language broke, that is the finding.
+    process::APP_PROTOCOL,
     handler::ONCE,
     handler::AFTER_EVENTS,
     handler::MAIN_QUEUE,

@@ -44,6 +44,8 @@ pub(crate) enum Command {
         /// Run against this app instead of the one the scenario names.
         #[arg(long)]
         app: Option<String>,
+        #[command(flatten)]
+        process: ProcessArgs,
         /// Use this seed instead of the scenario's.
         #[arg(long)]
         seed: Option<u64>,
@@ -74,6 +76,8 @@ pub(crate) enum Command {
         /// variants; for bgsim itself, the reference app).
         #[arg(long)]
         app: Option<String>,
+        #[command(flatten)]
+        process: ProcessArgs,
         /// Folder (or files) of scenarios; those written for the reference app are used.
         #[arg(long, default_value = "scenarios")]
         scenarios: Vec<PathBuf>,
@@ -117,6 +121,8 @@ pub(crate) struct FuzzArgs {
     /// The app under test.
     #[arg(long, default_value = "reference")]
     pub(crate) app: String,
+    #[command(flatten)]
+    pub(crate) process: ProcessArgs,
     /// How many runs (default 1000 without --time).
     #[arg(long)]
     pub(crate) runs: Option<u64>,
@@ -141,6 +147,36 @@ pub(crate) struct FuzzArgs {
     /// Where shrunk failures are written.
     #[arg(long, default_value = "fuzz-failures")]
     pub(crate) out: PathBuf,
+}
+
+/// An app in another language (docs/protocol.md).
+#[derive(Args)]
+pub(crate) struct ProcessArgs {
+    /// Run this program as the app (it speaks docs/protocol.md), instead of a built-in one:
+    /// "python3 clients/python/examples/reference_app.py".
+    #[arg(long, conflicts_with = "app")]
+    pub(crate) app_command: Option<String>,
+    /// How long the program may take to answer one message (wall clock), e.g. 30s.
+    #[arg(long, requires = "app_command", default_value = "10s")]
+    pub(crate) app_timeout: String,
+}
+
+impl ProcessArgs {
+    /// Registers the program in `apps` (after asking it what it offers); returns its name.
+    pub(crate) fn register(&self, apps: &mut crate::registry::Apps) -> Result<Option<String>, CliError> {
+        let Some(line) = &self.app_command else {
+            return Ok(None);
+        };
+        let dir = std::env::current_dir()
+            .map_err(|e| CliError::input(format!("cannot read the current folder: {e}.")))?;
+        let mut command = crate::protocol::AppCommand::parse(line, &dir)
+            .map_err(|e| CliError::input(format!("--app-command: {e}.")))?;
+        command.timeout = crate::scenario::parse_duration(&self.app_timeout)
+            .map_err(|e| CliError::input(format!("--app-timeout: {e}.")))?;
+        crate::protocol::register(apps, &command)
+            .map(Some)
+            .map_err(|e| CliError::input(format!("--app-command: {e}.")))
+    }
 }
 
 impl FuzzArgs {

@@ -3,7 +3,7 @@
 use super::{emit, CliError};
 use crate::fuzz::campaign::{self, Options, Summary, DID_NOT_SETTLE};
 use crate::fuzz::coverage::MARKS;
-use crate::registry::Apps;
+use crate::registry::{AppSpec, Apps};
 use crate::runner::{run_scenario, Overrides};
 use crate::scenario;
 use crate::world::Transport;
@@ -78,7 +78,8 @@ pub fn fuzz(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let written = write_failures(&summary, &opts.app, out)?;
+    let spec = apps.get(&opts.app).expect("checked above");
+    let written = write_failures(&summary, spec, out)?;
     emit(&report(opts, &summary, &written, program))?;
     Ok(match summary.found.first().map(|f| f.signature) {
         None => 0,
@@ -105,6 +106,12 @@ fn replay_kept(
         .collect();
     files.sort();
     let known = apps.known();
+    let command = apps.get(app).and_then(|a| a.command.as_ref());
+    let same_app = |s: &crate::scenario::Scenario| match (command, &s.app_command) {
+        (Some(ours), Some(theirs)) => ours.same_as(theirs),
+        (None, None) => s.app == app,
+        _ => false,
+    };
     let memory = Overrides {
         transport: Transport::Memory,
         ..Overrides::default()
@@ -112,7 +119,7 @@ fn replay_kept(
     let mut kept = Vec::new();
     for file in files {
         let s = match scenario::load(&file, &known) {
-            Ok(s) if s.app == app => s,
+            Ok(s) if same_app(&s) => s,
             Ok(_) => continue,
             Err(e) => {
                 eprintln!("bgsim: a kept failure does not load, skipped: {e}");
@@ -136,7 +143,7 @@ fn replay_kept(
 }
 
 /// Writes each shrunk failure as a scenario file; returns their paths, in `found` order.
-fn write_failures(summary: &Summary, app: &str, out: &Path) -> Result<Vec<PathBuf>, CliError> {
+fn write_failures(summary: &Summary, app: &AppSpec, out: &Path) -> Result<Vec<PathBuf>, CliError> {
     if summary.found.is_empty() {
         return Ok(Vec::new());
     }
@@ -144,8 +151,8 @@ fn write_failures(summary: &Summary, app: &str, out: &Path) -> Result<Vec<PathBu
         .map_err(|e| CliError::input(format!("cannot create {}: {e}.", out.display())))?;
     let mut paths = Vec::new();
     for f in &summary.found {
-        let path = out.join(f.file_name(app));
-        std::fs::write(&path, f.scenario_text(app))
+        let path = out.join(f.file_name(app.name()));
+        std::fs::write(&path, f.scenario_text(app, out))
             .map_err(|e| CliError::input(format!("cannot write {}: {e}.", path.display())))?;
         paths.push(path);
     }

@@ -82,16 +82,21 @@ pub fn main(apps: &Apps) -> ExitCode {
 }
 
 fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
+    // An app in another language joins the registry for this command (docs/protocol.md).
+    let mut with_process = apps.clone();
     match cli.command {
         Command::Run {
             paths,
             app,
+            process,
             seed,
             transport,
             quiet,
             format,
-        } => run::run(
-            apps,
+        } => {
+            let app = process.register(&mut with_process)?.or(app);
+            run::run(
+            &with_process,
             &run::RunOptions {
                 paths,
                 overrides: Overrides {
@@ -106,17 +111,26 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                 },
                 colour: colour(),
             },
-        ),
+        )
+        }
         Command::List { scenarios } => list::list(apps, &scenarios).map(|()| 0),
-        Command::Fuzz(args) => args.options().and_then(|opts| {
+        Command::Fuzz(args) => {
+            let mut opts = args.options()?;
+            if let Some(name) = args.process.register(&mut with_process)? {
+                opts.app = name;
+            }
             let progress = std::io::stderr().is_terminal();
-            fuzz::fuzz(apps, &opts, &args.out, progress, program)
-        }),
+            fuzz::fuzz(&with_process, &opts, &args.out, progress, program)
+        }
         Command::Mutants {
             app,
+            process,
             scenarios,
             transport,
-        } => mutants::mutants(apps, app.as_deref(), &scenarios, transport.into()),
+        } => {
+            let model = process.register(&mut with_process)?.or(app);
+            mutants::mutants(&with_process, model.as_deref(), &scenarios, transport.into())
+        }
         Command::Serve {
             fixtures,
             scenario,

@@ -6,7 +6,7 @@ use super::case::Case;
 use super::coverage::{self, MARKS};
 use super::generate::{self, Limits};
 use super::{run, shrink, signature, Signature};
-use crate::registry::Apps;
+use crate::registry::{AppSpec, Apps};
 use crate::runner::Outcome;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -54,21 +54,28 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// A file name for the shrunk case: `<app>-<signature>-run<N>.toml`.
+    /// A file name for the shrunk case: `<app>-<signature>-run<N>.toml` (an app's command
+    /// line reduced to its letters, digits and dashes).
     pub fn file_name(&self, app: &str) -> String {
-        format!("{app}-{}-run{}.toml", self.signature, self.run)
+        let mut stem: String = (app.chars())
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+            .collect();
+        stem.truncate(60);
+        format!("{stem}-{}-run{}.toml", self.signature, self.run)
     }
 
-    /// The shrunk case as a scenario file for `app`, its name saying how it was found.
-    pub fn scenario_text(&self, app: &str) -> String {
+    /// The shrunk case as a scenario file for `app`, written into the folder `dir` (so an
+    /// app in another language is found from there), its name saying how it was found.
+    pub fn scenario_text(&self, app: &AppSpec, dir: &std::path::Path) -> String {
         let name = format!(
-            "fuzz: {} found by run {} of {app}, shrunk from {} to {} steps",
+            "fuzz: {} found by run {} of {}, shrunk from {} to {} steps",
             self.signature,
             self.run,
+            app.name(),
             self.original.timeline().len(),
             self.shrunk.timeline().len()
         );
-        self.shrunk.to_toml(app, &name)
+        self.shrunk.to_toml_with_app(&app.scenario_value(dir), &name)
     }
 }
 

@@ -132,11 +132,17 @@ pub fn fixture_path(i: usize) -> String {
 }
 
 impl Case {
-    /// The scenario file for `app`. `name` is its one-line description.
+    /// The scenario file for the app named `app`. `name` is its one-line description.
     pub fn to_toml(&self, app: &str, name: &str) -> String {
+        self.to_toml_with_app(&quoted(app), name)
+    }
+
+    /// The scenario file whose `app = ...` is the TOML value `app` (a quoted name, or the
+    /// `{ command = [...] }` table of an app in another language).
+    pub fn to_toml_with_app(&self, app: &str, name: &str) -> String {
         let mut t = String::new();
         let _ = writeln!(t, "name = {}", quoted(name));
-        let _ = writeln!(t, "app = {}", quoted(app));
+        let _ = writeln!(t, "app = {app}");
         let _ = writeln!(t, "seed = {}", self.seed);
         let _ = writeln!(t, "\n[network]");
         let _ = writeln!(t, "bandwidth = \"{}KiB/s\"", self.bandwidth_kib_s);

@@ -23,7 +23,9 @@ pub type Signature = &'static str;
 /// `case` as a validated scenario for `app`, one of `apps`. Generated and shrunk cases are
 /// always valid; an error here is a bug in the fuzzer, reported with the file text.
 pub fn scenario(apps: &Apps, case: &Case, app: &str) -> Result<Scenario, String> {
-    let text = case.to_toml(app, &format!("fuzz case (seed {})", case.seed));
+    let spec = apps.get(app).ok_or_else(|| apps.unknown(app).unwrap_or_default())?;
+    let value = spec.scenario_value(Path::new("."));
+    let text = case.to_toml_with_app(&value, &format!("fuzz case (seed {})", case.seed));
     scenario::parse(&text, Path::new("fuzz.toml"), &apps.known())
         .map_err(|e| format!("the fuzzer wrote an invalid scenario: {e}\n{text}"))
 }

@@ -45,6 +45,7 @@ impl Scenario {
                 name: name.to_string(),
                 rules: Vec::new(),
                 app: String::new(),
+                app_command: None,
                 seed: 1,
                 horizon: None,
                 max_events: None,

@@ -165,9 +165,11 @@ impl Harness {
     /// Runs a fuzz campaign: generated lifecycles against the app (only the steps its
     /// [`super::Features`] allow), each failure shrunk to a small scenario.
     pub fn fuzz(&self, fuzz: &Fuzz) -> Result<FuzzReport, Error> {
-        if let Some(unknown) = self.apps.unknown(&fuzz.app) {
-            return Err(Error::UnknownApp(unknown));
-        }
+        let Some(spec) = self.apps.get(&fuzz.app) else {
+            return Err(Error::UnknownApp(
+                self.apps.unknown(&fuzz.app).unwrap_or_default(),
+            ));
+        };
         let summary =
             campaign::campaign(&self.apps, &fuzz.options(), &|_| {}).map_err(Error::Io)?;
         let failures = (summary.found.iter())
@@ -176,7 +178,7 @@ impl Harness {
                 run: f.run,
                 steps_generated: f.original.timeline().len(),
                 steps: f.shrunk.timeline().len(),
-                scenario: f.scenario_text(&fuzz.app),
+                scenario: f.scenario_text(spec, Path::new(".")),
                 file_name: f.file_name(&fuzz.app),
                 program: self.program.clone(),
             })

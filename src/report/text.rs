@@ -65,6 +65,7 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool, style: Style)
             )
         };
         let _ = writeln!(out, "{} {summary}{expected}", style.green("PASS"));
+        app_stderr(&mut out, outcome);
         return out;
     }
     let _ = writeln!(out, "{} {summary}", style.red("FAIL"));
@@ -103,5 +104,17 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool, style: Style)
     for p in &outcome.file_problems {
         let _ = writeln!(out, "  {} {p}", style.red("✗"));
     }
+    app_stderr(&mut out, outcome);
     out
+}
+
+/// What an app in another language wrote to standard error, after its verdict.
+fn app_stderr(out: &mut String, outcome: &Outcome) {
+    if outcome.app_stderr.is_empty() {
+        return;
+    }
+    out.push_str("  app stderr:\n");
+    for line in outcome.app_stderr.lines() {
+        let _ = writeln!(out, "    {line}");
+    }
 }

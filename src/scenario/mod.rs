@@ -72,8 +72,11 @@ pub struct Scenario {
     pub name: String,
     /// IDs of the rules of docs/rules.md it demonstrates (`KILL-2`).
     pub rules: Vec<String>,
-    /// The app under test, a registered name.
+    /// The app under test, a registered name (for an app run as a process, its command line).
     pub app: String,
+    /// `app = { command = [...] }`: the app is this program, speaking docs/protocol.md,
+    /// started in the scenario file's folder.
+    pub app_command: Option<crate::protocol::AppCommand>,
     /// The master seed (default 1).
     pub seed: u64,
     /// Stop the run at this instant; `None` runs until nothing is left to happen.

@@ -23,7 +23,7 @@ pub(crate) struct RawScenario {
     pub name: Spanned<String>,
     #[serde(default)]
     pub rules: Vec<RuleId>,
-    pub app: Spanned<String>,
+    pub app: Spanned<RawApp>,
     pub seed: Option<Seed>,
     pub horizon: Option<Spanned<Dur>>,
     pub max_events: Option<Spanned<u64>>,
@@ -38,6 +38,40 @@ pub(crate) struct RawScenario {
     #[serde(default)]
     pub fault: Tables<super::faults::RawFault>,
     pub expect: Option<RawExpect>,
+}
+
+/// `app = "reference"`, or `app = { command = ["python3", "app.py"], timeout = "10s" }` for
+/// an app in another language (docs/protocol.md).
+pub(crate) enum RawApp {
+    Name(String),
+    Command(RawAppCommand),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAppCommand {
+    pub command: Spanned<Vec<String>>,
+    pub timeout: Option<Spanned<Dur>>,
+}
+
+impl<'de> Deserialize<'de> for RawApp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AppVisitor;
+        impl<'de> Visitor<'de> for AppVisitor {
+            type Value = RawApp;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an app name like \"reference\", or a table like { command = [\"python3\", \"app.py\"] }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawApp, E> {
+                Ok(RawApp::Name(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawApp, A::Error> {
+                RawAppCommand::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawApp::Command)
+            }
+        }
+        d.deserialize_any(AppVisitor)
+    }
 }
 
 #[derive(Deserialize)]

@@ -37,13 +37,7 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
             "empty `name`; expected a one-line description",
         ));
     }
-    let app = raw.app.get_ref();
-    if !known.apps.iter().any(|a| a == app) {
-        return Err(at.at(
-            raw.app.span(),
-            format!("unknown app `{app}`; expected one of: {}", list(&known.apps)),
-        ));
-    }
+    let (app, app_command) = self::app(&raw.app, at, known)?;
     let horizon = match &raw.horizon {
         Some(h) => Some(time(h.get_ref().0, h.span(), "horizon", at)?),
         None => None,
@@ -52,7 +46,7 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
     let profile = profile(raw.profile, at)?;
     let base = base_dir(at.file);
     let fixtures = fixtures(&raw.fixture.0, &base, at)?;
-    let app_session = known.session_of(app);
+    let app_session = known.session_of(&app);
     let steps = steps(&raw.step.0, &raw.fixture.0, &raw.horizon, app_session, at)?;
     let expect = match raw.expect {
         Some(expect) => self::expect(expect, &fixtures, &base, at, known)?,
@@ -62,7 +56,8 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         path: at.file.to_path_buf(),
         name: name.to_owned(),
         rules: raw.rules.into_iter().map(|rule| rule.0).collect(),
-        app: app.clone(),
+        app,
+        app_command,
         seed: raw.seed.map_or(1, |seed| seed.0),
         horizon,
         max_events: match raw.max_events {
@@ -80,6 +75,45 @@ pub(crate) fn scenario(raw: RawScenario, at: &Locator, known: &Known) -> Result<
         steps,
         expect,
     })
+}
+
+/// The app: a known name, or a command started in the scenario's folder.
+fn app(
+    raw: &Spanned<super::raw::RawApp>,
+    at: &Locator,
+    known: &Known,
+) -> Result<(String, Option<crate::protocol::AppCommand>)> {
+    match raw.get_ref() {
+        super::raw::RawApp::Name(app) if known.apps.iter().any(|a| a == app) => {
+            Ok((app.clone(), None))
+        }
+        super::raw::RawApp::Name(app) => Err(at.at(
+            raw.span(),
+            format!("unknown app `{app}`; expected one of: {}", list(&known.apps)),
+        )),
+        super::raw::RawApp::Command(c) => {
+            let argv = c.command.get_ref();
+            if argv.is_empty() || argv[0].trim().is_empty() {
+                return Err(at.at(
+                    c.command.span(),
+                    "empty `command`; expected the program and its arguments, like [\"python3\", \"app.py\"]",
+                ));
+            }
+            let timeout = match &c.timeout {
+                Some(t) if t.get_ref().0.is_zero() => {
+                    return Err(at.at(t.span(), "`timeout` is 0; expected a wall-clock guard like \"10s\""))
+                }
+                Some(t) => t.get_ref().0,
+                None => crate::protocol::DEFAULT_TIMEOUT,
+            };
+            let command = crate::protocol::AppCommand {
+                argv: argv.clone(),
+                dir: base_dir(at.file),
+                timeout,
+            };
+            Ok((command.display(), Some(command)))
+        }
+    }
 }
 
 /// `names` for a message: `a, b, c`, or `(none)`; long lists (a file may declare a thousand

@@ -59,7 +59,7 @@ pub(crate) struct HandlerRecord {
 pub(crate) struct ProcessRuntime {
     pub sessions: Vec<SessionObject>,
     pub handlers: Vec<HandlerRecord>,
-    /// An exception was raised: the process crashes when the callback returns.
+    /// An exception was raised, or the process failed: it crashes when the callback returns.
     pub exception: Option<String>,
     /// The app blocked its thread until then (`busy_for`).
     pub busy_until: SimTime,
@@ -154,6 +154,16 @@ impl AppContext<'_> {
         });
         self.rt.exception.get_or_insert_with(|| reason.clone());
         Exception { name, reason }
+    }
+
+    /// The process broke down (an app run as a child process broke the app protocol): the
+    /// failure is recorded and the process crashes when the current callback returns.
+    pub fn fail_process(&mut self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.record(What::ProcessFailed {
+            reason: reason.clone(),
+        });
+        self.rt.exception.get_or_insert(reason);
     }
 
     // ---- URLSession -------------------------------------------------------------
