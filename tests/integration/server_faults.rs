@@ -3,8 +3,7 @@
 //! reader counting exact bytes. Every test runs over loopback TCP and over the in-memory
 //! duplex transport.
 
-#[path = "common/http.rs"]
-mod harness;
+use crate::common::http as harness;
 
 use std::future::Future;
 use std::task::{Context, Waker};

@@ -2,7 +2,7 @@
 //! request bodies go over the wire, yet the same seed gives the same history, byte for
 //! byte, on loopback TCP and on the in-memory pipe.
 
-mod common;
+use crate::common;
 
 use bgsim::world::Transport;
 use bgsim_simulator::{Action, SimTime};

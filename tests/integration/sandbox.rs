@@ -1,7 +1,7 @@
 //! Each simulation has a real temporary directory, removed when the run is dropped, even
 //! when the code holding it panics.
 
-mod common;
+use crate::common;
 
 use bgsim::world::Transport;
 use bgsim_simulator::Action;

@@ -2,7 +2,7 @@
 //! airplane mode cost nothing. The wall time is printed for the record (run with
 //! `cargo test --release --test long_timeline -- --nocapture`), never asserted.
 
-mod common;
+use crate::common;
 
 use bgsim::world::Transport;
 use bgsim_simulator::app::AppState;

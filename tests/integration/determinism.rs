@@ -1,7 +1,7 @@
 //! Determinism: the same seed gives the same history, byte for byte, and the two
 //! transports (loopback TCP and the in-memory pipe) give the same history too.
 
-mod common;
+use crate::common;
 
 use bgsim::world::Transport;
 use bgsim_simulator::{Action, SimTime};

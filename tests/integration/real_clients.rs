@@ -3,7 +3,7 @@
 //! with the byte-exact file. Skipped, saying so, when the tool is not installed (.ci/run
 //! installs both).
 
-mod common;
+use crate::common;
 
 use bgsim::server::Content;
 use common::Served;

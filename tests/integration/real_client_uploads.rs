@@ -2,7 +2,7 @@
 //! and gets the server's 201 receipt, naming the length and FNV-1a 64 hash of what it
 //! read. Skipped, saying so, when curl is not installed.
 
-mod common;
+use crate::common;
 
 use bgsim_simulator::content::{generated, hex};
 use bgsim_simulator::seed::fnv1a64;

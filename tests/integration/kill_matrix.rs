@@ -2,7 +2,7 @@
 //! its bug is about; the reference app passes every scenario written for it and no check
 //! fires on it in the others.
 
-mod common;
+use crate::common;
 
 use bgsim::check;
 use bgsim::kill_matrix::{self, Matrix};

@@ -435,7 +435,7 @@ fn nothing_points_at_the_research_notes_outside_the_repository() {
         concat!("http-", "side.md"),
         concat!("simulation-", "lessons.md"),
     ];
-    let this = "tests/rule_coverage.rs";
+    let this = "tests/integration/rule_coverage.rs";
     let mut found = Vec::new();
     for (path, text) in files(&[
         "src",

@@ -1,6 +1,6 @@
 //! Tests of the model's rules in isolation, with a small test app and canned HTTP bytes.
 
-mod support;
+use crate::support;
 
 use bgsim_simulator::app::{AppState, Queue};
 use bgsim_simulator::trace::{Callback, What};

@@ -1,6 +1,6 @@
 //! `bgsim serve`: the server on its own, reached over real loopback TCP.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -3,6 +3,7 @@
 
 pub mod broken;
 pub mod broken_upload;
+pub mod http;
 pub mod shipped;
 
 use bgsim::apps;

@@ -3,7 +3,7 @@
 //! (the journal), what the daemon and the app did (the history), and the file byte-exact.
 //! Every scenario runs on both transports, with the same history.
 
-mod common;
+use crate::common;
 
 use bgsim::runner::{run_scenario, Outcome, Overrides};
 use bgsim::scenario::{self};

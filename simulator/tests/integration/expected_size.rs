@@ -1,7 +1,7 @@
 //! SCHED-4: `countOfBytesClientExpectsToReceive` and the pluggable policy the profile's
 //! `large_transfer_waits_for_wifi_bytes` knob gives it.
 
-mod support;
+use crate::support;
 
 use bgsim_simulator::trace::What;
 use bgsim_simulator::{Action, DeviceConfig, Profile, SimConfig, SimTime};

@@ -3,7 +3,7 @@
 //! `task.suspend()` (API-7). A small app and a raw HTTP responder that reads whole request
 //! bodies, so the bytes that went over the wire can be compared with the file.
 
-mod support;
+use crate::support;
 
 use bgsim_simulator::app::{
     AppContext, CompletionHandler, LaunchOptions, SessionConfig, SessionHandle, TaskInfo, TaskKey,

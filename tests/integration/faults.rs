@@ -1,7 +1,7 @@
 //! One test per server fault: what the server sent (the journal) and what the app saw (the
 //! history), with the file byte-exact or the failure surfaced as iOS would.
 
-mod common;
+use crate::common;
 
 use bgsim::runner::Outcome;
 use bgsim_simulator::trace::{Callback, What};

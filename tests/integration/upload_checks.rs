@@ -1,7 +1,7 @@
 //! The `upload-delivered` check: it fires on apps that call an upload done when the server
 //! did not get the user's bytes with a 2xx (HTTP-1, API-1), and never on the reference app.
 
-mod common;
+use crate::common;
 
 use bgsim::check::{self, Evidence, Violation};
 use bgsim::server::{Fault, FaultPlan, FaultRule};

@@ -1,8 +1,7 @@
 //! End-to-end tests of the fixture server with a real hyper client, each run over both a
 //! loopback TCP socket and the in-memory duplex transport.
 
-#[path = "common/http.rs"]
-mod harness;
+use crate::common::http as harness;
 
 use std::net::SocketAddr;
 

@@ -2,7 +2,7 @@
 //! small app with one deliberate flaw) and stays silent on the reference app running the
 //! same timeline.
 
-mod common;
+use crate::common;
 
 use bgsim::check::{self, Evidence, Violation, CATALOGUE};
 use bgsim::world::{Run, Transport};
@@ -105,8 +105,18 @@ fn paused_then_killed() -> Vec<(SimTime, Action)> {
 /// A check, the app that breaks it, and the timeline that shows it.
 type Case = (&'static str, AppFactory, Vec<(SimTime, Action)>);
 
+/// An app in another language that calls what the protocol does not have, when the user
+/// taps download (tests/apps/minimal_app.py).
+fn protocol_breaker() -> AppFactory {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps");
+    let command =
+        bgsim::protocol::AppCommand::parse("python3 minimal_app.py unknown-call", &dir).unwrap();
+    bgsim::protocol::spec("minimal", &command, None).factory(&Default::default())
+}
+
 fn cases() -> Vec<Case> {
     vec![
+        ("app-protocol", protocol_breaker(), after_a_kill()),
         ("handler-once", article(), after_a_kill()),
         (
             "handler-after-events",

@@ -2,7 +2,7 @@
 //! counts toward the rate limiter (RATE-5); the app's answer decides what the daemon does,
 //! and an answer that can never come fails the task (-1012 by default).
 
-mod support;
+use crate::support;
 
 use bgsim_simulator::app::{AppState, UrlError};
 use bgsim_simulator::trace::{Callback, What};

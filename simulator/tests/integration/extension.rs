@@ -1,7 +1,7 @@
 //! ID-5 / ID-6: an app extension as a second client of the daemon, with the small test
 //! app of tests/support and canned HTTP bytes.
 
-mod support;
+use crate::support;
 
 use bgsim_simulator::app::UrlError;
 use bgsim_simulator::trace::{Actor, Callback, What};

@@ -3,7 +3,7 @@
 //! LC-6 / RATE-5; -1012 when nobody can answer; -999 when it gives up), on the three
 //! `http-4-*` scenarios; and the scenario keys that set it up.
 
-mod common;
+use crate::common;
 
 use bgsim::runner::Outcome;
 use bgsim::scenario::{parse, Known};

@@ -2,7 +2,7 @@
 //! against the reference app (which must deliver every file byte for byte) and the
 //! article's app (whose bugs must show in the same histories).
 
-mod common;
+use crate::common;
 
 use bgsim::world::Transport;
 use bgsim_simulator::app::{AppState, CancelReason, Queue, UrlError};

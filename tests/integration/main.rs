@@ -1,0 +1,32 @@
+//! bgsim's integration tests, in one test binary: one module per subject (the server, the
+//! scenario format, the checks, the fuzzer, the CLI...), sharing the helpers of `common`.
+//! One binary builds its shared code once and runs every test in parallel; the shipped
+//! scenarios are a test target of their own (`tests/scenarios.rs`, libtest-mimic).
+
+mod common;
+
+mod auth_challenge;
+mod checks;
+mod cli_run;
+mod cli_serve;
+mod daemon_http_faults;
+mod determinism;
+mod determinism_transfers;
+mod faults;
+mod fuzz;
+mod fuzz_properties;
+mod harness;
+mod kill_matrix;
+mod long_timeline;
+mod process_apps;
+mod real_client_uploads;
+mod real_clients;
+mod rule_coverage;
+mod sandbox;
+mod scenario_parse;
+mod scenario_steps;
+mod server_faults;
+mod server_http;
+mod server_uploads;
+mod traces;
+mod upload_checks;
