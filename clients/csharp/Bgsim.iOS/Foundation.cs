@@ -112,6 +112,7 @@ namespace Foundation
         public NSDictionary() { }
         internal void Set(string key, NSObject value) { if (value != null) items[key] = value; }
         public NSObject this[NSObject key] { get { return ObjectForKey(key); } }
+        public NSObject this[NSString key] { get { return ObjectForKey(key); } }
         public NSObject this[string key] { get { NSObject v; return items.TryGetValue(key, out v) ? v : null; } }
         public NSObject ObjectForKey(NSObject key) { return key == null ? null : this[key.ToString()]; }
         public bool ContainsKey(NSObject key) { return key != null && items.ContainsKey(key.ToString()); }

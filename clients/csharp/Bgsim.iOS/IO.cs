@@ -39,6 +39,20 @@ namespace Bgsim.IO
             }
         }
 
+        /// <summary>A call with a source and a destination: .NET names the source when it is
+        /// missing, the destination otherwise.</summary>
+        internal static void Call2(JsonObject m, string source, string destination)
+        {
+            try
+            {
+                Runtime.Call(m);
+            }
+            catch (FileError e)
+            {
+                throw Translate(e, e.Kind == "not-found" ? source : destination, false);
+            }
+        }
+
         internal static Exception Translate(FileError e, string path, bool directory)
         {
             var what = e.Call + ": " + e.Message;
@@ -72,7 +86,7 @@ namespace Bgsim.IO
         /// <summary>copyItem: fails with IOException if <paramref name="destFileName"/> exists.</summary>
         public static void Copy(string sourceFileName, string destFileName)
         {
-            Fs.Call(Fs.Msg("copyItem", "from", sourceFileName).With("to", destFileName), sourceFileName);
+            Fs.Call2(Fs.Msg("copyItem", "from", sourceFileName).With("to", destFileName), sourceFileName, destFileName);
         }
 
         /// <summary>With overwrite: the old file is removed first (not atomic: see Replace).</summary>
@@ -85,7 +99,7 @@ namespace Bgsim.IO
         /// <summary>moveItem: fails with IOException if <paramref name="destFileName"/> exists.</summary>
         public static void Move(string sourceFileName, string destFileName)
         {
-            Fs.Call(Fs.Msg("moveItem", "from", sourceFileName).With("to", destFileName), sourceFileName);
+            Fs.Call2(Fs.Msg("moveItem", "from", sourceFileName).With("to", destFileName), sourceFileName, destFileName);
         }
 
         public static void Move(string sourceFileName, string destFileName, bool overwrite)
@@ -106,7 +120,7 @@ namespace Bgsim.IO
                 Delete(destinationBackupFileName);
                 Copy(destinationFileName, destinationBackupFileName);
             }
-            Fs.Call(Fs.Msg("replaceItem", "destination", destinationFileName).With("with", sourceFileName), sourceFileName);
+            Fs.Call2(Fs.Msg("replaceItem", "destination", destinationFileName).With("with", sourceFileName), sourceFileName, destinationFileName);
         }
 
         /// <summary>removeItem; a missing file is not an error, as in .NET.</summary>

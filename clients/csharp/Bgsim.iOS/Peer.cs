@@ -57,6 +57,16 @@ namespace Bgsim.Protocol
             return new Peer(stdin, stdout);
         }
 
+        /// <summary>A file call and its paths, for messages: <c>copyItem a -> b</c>.</summary>
+        static string Describe(JsonObject m)
+        {
+            var s = m["type"] as string;
+            if (m["path"] != null) return s + " " + m["path"];
+            if (m["from"] != null) return s + " " + m["from"] + " -> " + m["to"];
+            if (m["destination"] != null) return s + " " + m["destination"] + " with " + m["with"];
+            return s;
+        }
+
         /// <summary>Writes one message as one line, and flushes it.</summary>
         public void Send(JsonObject message)
         {
@@ -95,9 +105,7 @@ namespace Bgsim.Protocol
                 case "exception":
                     throw new ObjCRuntime.ObjCException(answer.OptStr("name") ?? "NSException", answer.OptStr("reason") ?? "");
                 case "error":
-                    var what = message["path"] ?? message["from"] ?? message["destination"];
-                    throw new FileError(answer.OptStr("error") ?? "io", answer.OptStr("message") ?? "",
-                        message.Str("type") + (what != null ? " " + what : ""));
+                    throw new FileError(answer.OptStr("error") ?? "io", answer.OptStr("message") ?? "", Describe(message));
                 default:
                     throw new ProtocolException("bgsim answered `" + message.Str("type") + "` with " + answer);
             }
