@@ -6,6 +6,8 @@
 //    session object with the same identifier (LC-4). The article made it only in FetchImage,
 //    so after a relaunch nothing listened, and every fetch made another session with the
 //    same identifier (ID-3).
+//  - Files that finished while the device was locked are put in place when the app comes
+//    back to the foreground, or at the next launch (Downloader.PlaceStaged).
 //  - The completion handler of HandleEventsForBackgroundUrl is kept per session identifier
 //    and called once, on the main queue, after DidFinishEventsForBackgroundSession (CH-1,
 //    CH-2). The article called it on the delegate queue and never cleared it.
@@ -34,6 +36,12 @@ public class AppDelegate : UIApplicationDelegate, IDownloadUI
         Downloader = new Downloader();
         Downloader.Connect();
         return true;
+    }
+
+    public override void WillEnterForeground(UIApplication application)
+    {
+        // Unlocked and in front: files that finished while the device was locked go in place.
+        Downloader.PlaceStaged();
     }
 
     public override void HandleEventsForBackgroundUrl(UIApplication application, string sessionIdentifier, Action completionHandler)

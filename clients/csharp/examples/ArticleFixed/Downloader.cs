@@ -7,14 +7,16 @@
 using System;
 using System.Collections.Generic;
 using Bgsim;
+using Bgsim.IO;
 using Foundation;
 
 public class Downloader
 {
     public const string SessionId = "com.example.backgroundSession";
 
-    // Attempts per download before it is given up (network errors, timeouts). A force-quit
-    // does not count: it is the user's, not a failure (KILL-3).
+    // Attempts per download before it is given up (network errors, timeouts), counted in
+    // memory: a new process counts again. A force-quit does not count: it is the user's,
+    // not a failure (KILL-3).
     const int MaxAttempts = 3;
 
     NSUrlSession session;
@@ -25,6 +27,7 @@ public class Downloader
     {
         var configuration = NSUrlSessionConfiguration.CreateBackgroundSessionConfiguration(SessionId);
         session = NSUrlSession.FromConfiguration(configuration, new UrlSessionDelegate(this), null);
+        PlaceStaged();
         // What the daemon still works on, for the UI after a relaunch.
         session.GetAllTasks(tasks =>
         {
@@ -90,6 +93,58 @@ public class Downloader
             // Giving up: the resume data keeps a partial file the app cannot see. A task made
             // from it and cancelled at once lets iOS delete it (RES-7).
             session.CreateDownloadTaskFromResumeData(resumeData).Cancel();
+        }
+    }
+
+    // Puts a finished file at destination: moved beside it, then swapped in with one
+    // replace, so there is never a moment without a good file there.
+    public static void Place(string file, string destination)
+    {
+        var staging = destination + ".partial";
+        Directory.CreateDirectory(Path.GetDirectoryName(destination));
+        File.Delete(staging);
+        File.Move(file, staging);
+        if (File.Exists(destination))
+            File.Replace(staging, destination, null);
+        else
+            File.Move(staging, destination);
+    }
+
+    // Files that finished while the device was locked wait here, each named after its
+    // destination (escaped), until the app runs unlocked.
+    const string PendingFolder = "Library/Caches/pending";
+
+    public bool Stage(string file, string destination)
+    {
+        try
+        {
+            Directory.CreateDirectory(PendingFolder);
+            File.Move(file, Path.Combine(PendingFolder, Uri.EscapeDataString(destination)));
+            return true;
+        }
+        catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    // At launch and back in the foreground: the staged files go in place, if unlocked now.
+    public void PlaceStaged()
+    {
+        if (!Directory.Exists(PendingFolder))
+            return;
+        foreach (var pending in Directory.GetFiles(PendingFolder))
+        {
+            var destination = Uri.UnescapeDataString(Path.GetFileName(pending));
+            try
+            {
+                Place(pending, destination);
+                Sim.ReportDownloadState(destination, DownloadState.Done);
+            }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+            {
+                Sim.Log($"{destination}: still waits for the device to unlock");
+            }
         }
     }
 

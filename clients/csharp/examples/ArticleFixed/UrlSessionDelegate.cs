@@ -5,7 +5,8 @@
 //  - DidFinishDownloading checks the status first: a 404 page is not the image (HTTP-1).
 //    The file goes where this download's user asked (its TaskDescription), and replaces the
 //    old one atomically: moved beside it, then swapped in, so no moment is without a good
-//    file (the article deleted the old file first, so a failed copy left none).
+//    file (the article deleted the old file first, so a failed copy left none). While the
+//    device is locked, a protected folder refuses it: it waits in Library/Caches.
 //  - DidCompleteWithError reports the outcome, and sends errors to Downloader.Failed.
 //  - DidFinishEventsForBackgroundSession calls the wake's completion handler on the main
 //    queue (CH-2), through the app delegate.
@@ -21,9 +22,11 @@ using UIKit;
 public class UrlSessionDelegate : NSUrlSessionDownloadDelegate
 {
     readonly Downloader downloader;
-    // Tasks whose file is in place, and why the others have none (this process only: both
-    // are set in DidFinishDownloading, which runs just before DidCompleteWithError).
+    // Tasks whose file is in place (or staged while the device is locked), and why the
+    // others have none. This process only: DidFinishDownloading sets them just before
+    // DidCompleteWithError reads them.
     readonly HashSet<ulong> placed = new HashSet<ulong>();
+    readonly HashSet<ulong> staged = new HashSet<ulong>();
     readonly Dictionary<ulong, string> problems = new Dictionary<ulong, string>();
 
     public UrlSessionDelegate(Downloader downloader)
@@ -52,19 +55,19 @@ public class UrlSessionDelegate : NSUrlSessionDownloadDelegate
             return;
         }
         // The file is only here until this method returns: move it now, not later.
-        var staging = destination + ".partial";
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(destination));
-            File.Delete(staging);
-            File.Move(location.Path, staging);
-            if (File.Exists(destination))
-                File.Replace(staging, destination, null); // one step: never without a file
-            else
-                File.Move(staging, destination);
+            Downloader.Place(location.Path, destination);
             placed.Add(downloadTask.TaskIdentifier);
         }
-        catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+        catch (UnauthorizedAccessException)
+        {
+            // The device is locked and Documents is protected (NSFileProtectionComplete):
+            // keep the file where the lock does not reach; it goes in place once unlocked.
+            if (downloader.Stage(location.Path, destination)) staged.Add(downloadTask.TaskIdentifier);
+            else problems[downloadTask.TaskIdentifier] = "could not keep the file while the device is locked";
+        }
+        catch (System.IO.IOException e)
         {
             problems[downloadTask.TaskIdentifier] = "could not keep the file: " + e.Message;
         }
@@ -83,6 +86,11 @@ public class UrlSessionDelegate : NSUrlSessionDownloadDelegate
         if (placed.Remove(task.TaskIdentifier))
         {
             Sim.ReportDownloadState(destination, DownloadState.Done);
+            return;
+        }
+        if (staged.Remove(task.TaskIdentifier))
+        {
+            Sim.ReportDownloadState(destination, DownloadState.Paused); // done once unlocked
             return;
         }
         string problem;
