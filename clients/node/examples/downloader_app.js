@@ -95,6 +95,15 @@ function attach(task) {
     .progress(({ bytesDownloaded, bytesTotal }) => {
       if (bytesTotal > 0) ctx.client.reportProgress(id, Math.min(1, bytesDownloaded / bytesTotal));
     })
+    .waiting(() => {
+      // The file is here but the locked device keeps Documents closed: shown paused until
+      // the native module puts it in place (then done).
+      if (downloads[id] && downloads[id].state === 'running') {
+        downloads[id].waiting = true;
+        setState(id, 'paused');
+      }
+      save();
+    })
     .done(() => {
       if (downloads[id]) setState(id, 'done');
       save();
@@ -208,7 +217,7 @@ runApp({
   userTappedResume({ destination }) {
     const id = idFor(destination);
     const task = id && ctx.downloader.tasks.get(id);
-    if (!task || downloads[id].state !== 'paused') return;
+    if (!task || downloads[id].state !== 'paused' || downloads[id].waiting) return;
     task.resume();
     setState(id, 'running');
     save();

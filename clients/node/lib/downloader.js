@@ -6,7 +6,8 @@
 // it keeps the task objects by id and turns the native module's events into handler calls.
 //
 // Handlers run synchronously, inside the bgsim turn the native event came in. A terminal
-// event (done, error) for a task whose handler is not attached yet (after a relaunch, the
+// event (done, error, and waiting: this client's addition for a file parked while the device
+// is locked) for a task whose handler is not attached yet (after a relaunch, the
 // events of the wake come before checkForExistingDownloads answers) is kept on the task and
 // handed to the handler when it is attached.
 
@@ -46,12 +47,15 @@ class DownloadTask {
 
   error(handler) { return this.on('error', handler); }
 
+  /** This client's addition: the file came while the device was locked (TF-06); done follows. */
+  waiting(handler) { return this.on('waiting', handler); }
+
   on(kind, handler) {
     this.handlers[kind] = handler;
     const kept = this.undelivered[kind];
     if (kept !== undefined && typeof handler === 'function') {
       delete this.undelivered[kind];
-      this.owner.forget(this);
+      if (kind === 'done' || kind === 'error') this.owner.forget(this);
       handler(kept);
     }
     return this;
@@ -61,7 +65,7 @@ class DownloadTask {
   deliver(kind, payload) {
     const handler = this.handlers[kind];
     if (typeof handler === 'function') handler(payload);
-    else if (kind === 'done' || kind === 'error') this.undelivered[kind] = payload;
+    else if (kind === 'done' || kind === 'error' || kind === 'waiting') this.undelivered[kind] = payload;
   }
 
   pause() {
@@ -174,6 +178,10 @@ class Downloader {
         task.deliver('done', {
           bytesDownloaded: body.bytesDownloaded, bytesTotal: body.bytesTotal, location: body.location, headers: body.headers,
         });
+        break;
+      case 'downloadWaiting':
+        Object.assign(task, { state: 'PAUSED', bytesDownloaded: body.bytesDownloaded });
+        task.deliver('waiting', { reason: body.reason, bytesDownloaded: body.bytesDownloaded });
         break;
       case 'downloadFailed':
         Object.assign(task, { state: 'FAILED', errorCode: body.errorCode });

@@ -2,7 +2,8 @@
 // The native module: what RNBackgroundDownloader.m is to @kesha-antonov/react-native-
 // background-downloader, in JavaScript over the protocol layer. The JS API (downloader.js)
 // sits on top of it and only ever sees its events: downloadBegin, downloadProgress,
-// downloadComplete, downloadFailed.
+// downloadComplete, downloadFailed, and downloadWaiting (this client's addition: the file
+// came while the device was locked; it is parked and placed at the next unlocked run).
 //
 // This file owns:
 //   - the one background session (made lazily, at the first call: lazyInitSession);
@@ -380,6 +381,7 @@ class NativeDownloader {
       Object.assign(c, { pendingMove: true, taskId: null, bytes: size });
       this.saveConfig(c);
       this.log(`${c.id}: the device is locked; the file waits in ${PENDING}`);
+      this.emit('downloadWaiting', { id: c.id, reason: 'the device is locked', bytesDownloaded: size });
       return undefined;
     }
     this.configs.removeItem(c.id);

@@ -55,6 +55,7 @@ class Client {
     this.blocks = new Map(); // block number -> function(event)
     this.delegates = new Map(); // session identifier -> delegate object
     this.inTurn = false;
+    this.failure = null; // an async handler's error, raised at the end of its turn
   }
 
   // ---- the wire ----
@@ -120,9 +121,14 @@ class Client {
       if (event === null) return;
       this.event = event;
       this.inTurn = true;
-      this.route(app, event);
+      const result = this.route(app, event);
+      if (result && typeof result.then === 'function') {
+        result.then(null, (error) => { this.failure = this.failure || error; });
+      }
       await settle();
       this.inTurn = false;
+      // An async handler that failed is a crash, as a synchronous throw is.
+      if (this.failure) throw this.failure;
       this.send({ type: 'return' });
     }
   }
@@ -131,17 +137,18 @@ class Client {
     if (event.type === 'runBlock') {
       const block = this.blocks.get(event.block);
       this.blocks.delete(event.block);
-      if (block) block(event);
-      return;
+      return block ? block(event) : undefined;
     }
     if (DELEGATE_EVENTS.has(event.type)) {
       const delegate = this.delegates.get(event.session);
-      if (delegate && typeof delegate[event.type] === 'function') delegate[event.type](event);
+      let result;
+      if (delegate && typeof delegate[event.type] === 'function') result = delegate[event.type](event);
       if (event.type === 'didBecomeInvalidWithError') this.delegates.delete(event.session);
-      return;
+      return result;
     }
-    if (typeof app[event.type] === 'function') app[event.type](event);
-    else if (typeof app.otherEvent === 'function') app.otherEvent(event);
+    if (typeof app[event.type] === 'function') return app[event.type](event);
+    if (typeof app.otherEvent === 'function') return app.otherEvent(event);
+    return undefined;
   }
 
   /** The virtual time of the event being handled, in microseconds. */

@@ -63,6 +63,11 @@ function runApp(app, transport = new FdTransport()) {
   const host = hostFor(app, ctx);
   const done = client.serve(host);
   if (transport instanceof FdTransport) {
+    // A promise chain of app code that fails outside any handler is a crash too.
+    process.on('unhandledRejection', (error) => {
+      process.stderr.write(`${app.name}: crashed: ${(error && error.stack) || error}\n`);
+      process.exit(1);
+    });
     done.then(
       () => process.exit(0),
       (error) => {
