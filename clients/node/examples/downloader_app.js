@@ -30,6 +30,11 @@ const BUGS = {
     caughtBy: ['one-outcome'],
     about: 'keeps its download ids in memory only; after a relaunch it stops the tasks it no longer knows',
   },
+  'session-per-download': {
+    name: 'id-3-session-per-download',
+    caughtBy: ['file-delivered'],
+    about: 'a patched native module makes a session per download with one identifier; iOS keeps the first delegate',
+  },
   'one-at-a-time': {
     name: 'nl-05-one-at-a-time',
     caughtBy: ['task-in-foreground'],
@@ -50,6 +55,10 @@ function bugOf(argv) {
 }
 
 const bug = bugOf(process.argv);
+// The patched native module of `--bug session-per-download` (examples/session_per_download.js).
+// That variant is an image fetcher without a download list: it reports no download states.
+const Native = bug === 'session-per-download' ? require('./session_per_download').SessionPerDownload : undefined;
+const reports = bug !== 'session-per-download';
 const STORE = 'Library/Application Support/downloads.json';
 const MAX_ATTEMPTS = 3;
 // NSURLError codes that asking again cannot heal: unsupported URL, too many redirects,
@@ -70,7 +79,7 @@ function save() {
 
 function setState(id, state) {
   downloads[id].state = state;
-  ctx.client.reportDownloadState(id, state);
+  if (reports) ctx.client.reportDownloadState(id, state);
 }
 
 function idFor(destination) {
@@ -181,6 +190,7 @@ function reattach() {
 runApp({
   name: bug ? `rn-downloader-example (${BUGS[bug].name})` : 'rn-downloader-example',
   features: ['pause-resume'],
+  downloader: { Native },
   variants: Object.keys(BUGS).map((k) => ({ name: BUGS[k].name, args: ['--bug', k], caughtBy: BUGS[k].caughtBy })),
 
   didFinishLaunching(event, context) {
@@ -199,7 +209,7 @@ runApp({
     if (bug === 'one-at-a-time' && busy) {
       setState(id, 'queued');
     } else {
-      ctx.client.reportDownloadState(id, 'running');
+      if (reports) ctx.client.reportDownloadState(id, 'running');
       start(id);
     }
     save();

@@ -86,11 +86,15 @@ class DownloadTask {
 }
 
 class Downloader {
-  /** `client`: the protocol Client; `options`: see NativeDownloader. */
+  /**
+   * `client`: the protocol Client; `options`: see NativeDownloader, and `Native`: the class
+   * of the native module (a subclass of NativeDownloader: a patched module).
+   */
   constructor(client, options = {}) {
     this.client = client;
     this.tasks = new Map(); // id -> DownloadTask
-    this.native = new NativeDownloader(client, (name, body) => this.onNativeEvent(name, body), options);
+    const Native = options.Native || NativeDownloader;
+    this.native = new Native(client, (name, body) => this.onNativeEvent(name, body), options);
     this.directories = directories;
   }
 
