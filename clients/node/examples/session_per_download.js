@@ -1,7 +1,8 @@
 'use strict';
 // A patched native module, as apps patch a library's native code with patch-package: the
-// example's `--bug session-per-download` (the bug of the seed article, docs/design.md#the-seed-
-// article, and of docs/rules.md#id-4, seen in EkoLabs/react-native-background-downloader#88).
+// example's `--bug session-per-download`, the bug of the seed article
+// (docs/design.md#the-seed-article) and of docs/rules.md#id-4, which cites it from
+// EkoLabs/react-native-background-downloader#88.
 //
 // The patch makes a background session in every download(), as per-request HTTP modules do,
 // with a delegate of its own that holds that download's destination, and keeps the library's
