@@ -126,8 +126,18 @@ fn turn(peer: &mut Peer, link: &Link, ctx: &mut AppContext<'_>, event: Value) ->
     loop {
         let message = peer.conn.as_mut().expect("checked by exchange").receive()?;
         let fields = json::Fields::of(&message)?;
-        if fields.ty == "return" {
-            return Ok(());
+        match fields.ty {
+            "return" => return Ok(()),
+            "crash" => {
+                // The app's own code failed: a crash, not a broken exchange. The process
+                // is done; it goes with the app object.
+                ctx.crash(fields.str("message")?);
+                if let Some(mut conn) = peer.conn.take() {
+                    conn.kill();
+                }
+                return Ok(());
+            }
+            _ => {}
         }
         if let Some(answer) = calls::execute(peer, link, ctx, &fields)? {
             peer.conn.as_mut().expect("checked by exchange").send(&answer)?;

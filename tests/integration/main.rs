@@ -9,6 +9,8 @@ mod auth_challenge;
 mod checks;
 mod cli_run;
 mod cli_serve;
+mod client_csharp;
+mod client_node;
 mod daemon_http_faults;
 mod determinism;
 mod determinism_transfers;

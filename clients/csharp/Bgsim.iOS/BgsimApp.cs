@@ -147,15 +147,15 @@ namespace Bgsim
             }
         }
 
-        /// <summary>An exception the app did not catch: a crash. It is logged (so the history
-        /// says which), written whole to standard error, and the process exits without ending
-        /// the callback; bgsim records the process as failed (check app-protocol).</summary>
+        /// <summary>An exception the app did not catch: a crash. bgsim is told with the protocol's
+        /// `crash` message instead of `return` (it records the crash, judged by no-exception, as
+        /// a Rust app's panic is), the stack goes to standard error, and the process exits.</summary>
         static int Crash(Peer peer, string type, Exception e)
         {
             var message = "Unhandled managed exception in " + type + ": " + e.GetType().FullName + ": " + e.Message;
             try
             {
-                peer.Send(Runtime.Msg("log").With("message", message));
+                peer.Send(Runtime.Msg("crash").With("message", message));
             }
             catch (IOException)
             {

@@ -201,9 +201,9 @@ namespace Bgsim.Tests
             var app = new TestApp { Launch = _ => { throw new InvalidCastException("boom"); } };
             Assert.Equal(BgsimApp.CrashExitCode, Run(fake, app), "exit status");
             Assert.Equal(0, fake.Returns, "no return after a crash");
-            var log = fake.Last("log").Str("message");
-            Assert.True(log.Contains("Unhandled managed exception in didFinishLaunching: System.InvalidCastException: boom"), log);
-            Assert.Equal("log", fake.Sent[fake.Sent.Count - 1].Str("type"), "the log is the last word");
+            var crash = fake.Last("crash").Str("message");
+            Assert.True(crash.Contains("Unhandled managed exception in didFinishLaunching: System.InvalidCastException: boom"), crash);
+            Assert.Equal("crash", fake.Sent[fake.Sent.Count - 1].Str("type"), "the crash is the last word");
         }
 
         [Test]

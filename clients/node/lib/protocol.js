@@ -121,14 +121,23 @@ class Client {
       if (event === null) return;
       this.event = event;
       this.inTurn = true;
-      const result = this.route(app, event);
-      if (result && typeof result.then === 'function') {
-        result.then(null, (error) => { this.failure = this.failure || error; });
+      try {
+        const result = this.route(app, event);
+        if (result && typeof result.then === 'function') {
+          result.then(null, (error) => { this.failure = this.failure || error; });
+        }
+      } catch (error) {
+        this.failure = this.failure || error;
       }
       await settle();
       this.inTurn = false;
-      // An async handler that failed is a crash, as a synchronous throw is.
-      if (this.failure) throw this.failure;
+      // An error the app did not catch, thrown or from an async handler, is a crash: bgsim
+      // is told so instead of `return` (it records it as a crash, judged by no-exception).
+      if (this.failure) {
+        const error = this.failure;
+        this.send({ type: 'crash', message: `${event.type}: ${(error && error.message) || error}` });
+        throw error;
+      }
       this.send({ type: 'return' });
     }
   }

@@ -156,6 +156,17 @@ impl AppContext<'_> {
         Exception { name, reason }
     }
 
+    /// The app's code failed with an error it did not handle (an uncaught exception in an
+    /// app written in another language): recorded as a crash, like a Rust app's panic, and
+    /// the process crashes when the current callback returns (KILL-6).
+    pub fn crash(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        self.record(What::Panicked {
+            message: message.clone(),
+        });
+        self.rt.exception.get_or_insert(message);
+    }
+
     /// The process broke down (an app run as a child process broke the app protocol): the
     /// failure is recorded and the process crashes when the current callback returns.
     pub fn fail_process(&mut self, reason: impl Into<String>) {
