@@ -98,3 +98,40 @@ fn the_kill_matrix_of_the_app_holds() {
     let matrix = harness().kill_matrix("downloads", &["scenarios"]).unwrap();
     assert!(matrix.holds(), "{:?}", matrix);
 }
+
+/// The crate's own `bgsim` (src/bin/my-bgsim.rs): every subcommand knows its apps.
+#[test]
+fn the_crates_own_bgsim_runs_lists_and_fuzzes_its_apps() {
+    let my_bgsim = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_my-bgsim"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let list = my_bgsim(&["list", "--scenarios", "scenarios"]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(listed.contains("downloads-broken"), "{listed}");
+    let run = my_bgsim(&["run", "-q", "--app", "downloads-broken", KILLED]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("✗ temp-file-in-callback"));
+    let dir = std::env::temp_dir().join(format!("my-bgsim-{}", std::process::id()));
+    let out = dir.display().to_string();
+    let fuzz = my_bgsim(&[
+        "fuzz",
+        "--app",
+        "downloads-broken",
+        "--runs",
+        "200",
+        "--out",
+        &out,
+    ]);
+    let report = String::from_utf8_lossy(&fuzz.stdout).into_owned();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(fuzz.status.code(), Some(1), "{report}");
+    assert!(report.contains("replay: my-bgsim run "), "{report}");
+    let matrix = my_bgsim(&["mutants", "--app", "downloads", "--scenarios", "scenarios"]);
+    let shown = String::from_utf8_lossy(&matrix.stdout);
+    assert_eq!(matrix.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("1 buggy variants of downloads"), "{shown}");
+}
