@@ -182,10 +182,12 @@ impl AppSpec {
     }
 }
 
-/// The registered apps, in registration order.
+/// The registered apps, in registration order, and the folders beyond a scenario's own
+/// that its files may come from.
 #[derive(Clone, Debug, Default)]
 pub struct Apps {
     list: Vec<AppSpec>,
+    allowed_paths: Vec<std::path::PathBuf>,
 }
 
 impl Apps {
@@ -198,6 +200,7 @@ impl Apps {
     pub fn builtin() -> Apps {
         Apps {
             list: crate::apps::builtin(),
+            allowed_paths: Vec::new(),
         }
     }
 
@@ -207,6 +210,11 @@ impl Apps {
             Some(slot) => *slot = spec,
             None => self.list.push(spec),
         }
+    }
+
+    /// Lets scenario files take fixture and expected files from `dir` too (`--allow-path`).
+    pub fn allow_path(&mut self, dir: &std::path::Path) {
+        self.allowed_paths.push(dir.to_path_buf());
     }
 
     /// The app called `name`.
@@ -237,6 +245,7 @@ impl Apps {
             sessions: (self.list.iter())
                 .filter_map(|a| Some((a.name.clone(), a.session.clone()?)))
                 .collect(),
+            allowed_paths: self.allowed_paths.clone(),
         }
     }
 

@@ -12,6 +12,10 @@ use std::path::PathBuf;
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// Let scenario files take fixture and expected files from this folder too (by default
+    /// only from the scenario's folder and its `fixtures/` folders). Repeatable.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) allow_path: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

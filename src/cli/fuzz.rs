@@ -122,7 +122,7 @@ fn replay_kept(
             Ok(s) if same_app(&s) => s,
             Ok(_) => continue,
             Err(e) => {
-                eprintln!("bgsim: a kept failure does not load, skipped: {e}");
+                eprintln!("bgsim: a kept failure does not load, skipped: {}", crate::report::escape(&e.to_string()));
                 continue;
             }
         };

@@ -31,7 +31,7 @@ pub fn list(apps: &Apps, scenarios: &[PathBuf]) -> Result<(), CliError> {
                         .push(file.display().to_string());
                 }
             }
-            Err(e) => eprintln!("bgsim: {e}"),
+            Err(e) => eprintln!("bgsim: {}", crate::report::escape(&e.to_string())),
         }
     }
     out.push_str(

@@ -74,7 +74,7 @@ pub fn main(apps: &Apps) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("{program}: {}", e.message);
+                eprintln!("{program}: {}", crate::report::escape(&e.message));
             }
             ExitCode::from(e.code)
         }
@@ -84,6 +84,16 @@ pub fn main(apps: &Apps) -> ExitCode {
 fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
     // An app in another language joins the registry for this command (docs/protocol.md).
     let mut with_process = apps.clone();
+    for dir in &cli.allow_path {
+        if !dir.is_dir() {
+            return Err(CliError::input(format!(
+                "--allow-path {}: not a folder.",
+                dir.display()
+            )));
+        }
+        with_process.allow_path(dir);
+    }
+    let apps = &with_process.clone();
     match cli.command {
         Command::Run {
             paths,

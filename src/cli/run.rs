@@ -74,15 +74,24 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
         let scenario = match scenario::load(file, &known) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("bgsim: {e}");
+                eprintln!("bgsim: {}", crate::report::escape(&e.to_string()));
                 bad += 1;
                 continue;
             }
         };
-        let outcome = run_scenario(apps, &scenario, &opts.overrides).map_err(|e| CliError {
-            message: format!("{}: the run failed: {e}.", file.display()),
-            code: 1,
-        })?;
+        let outcome = match run_scenario(apps, &scenario, &opts.overrides) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // A run that cannot start (a fixture file unreadable since it was checked,
+                // no temporary folder) is this file's failure; the others still run.
+                eprintln!(
+                    "bgsim: {}",
+                    crate::report::escape(&format!("{}: the run failed: {e}", file.display()))
+                );
+                bad += 1;
+                continue;
+            }
+        };
         let report = match opts.format {
             Format::Text => text::render(
                 &scenario,

@@ -140,6 +140,13 @@ impl Harness {
         self
     }
 
+    /// Lets scenario files take fixture and expected files from `dir` too (by default only
+    /// from the scenario's folder and the `fixtures/` folders of it and the folders above).
+    pub fn allow_path(mut self, dir: impl AsRef<Path>) -> Harness {
+        self.apps.allow_path(dir.as_ref());
+        self
+    }
+
     /// The names of the registered apps, in registration order (built-ins first).
     pub fn app_names(&self) -> Vec<&str> {
         self.apps.names()

@@ -1,6 +1,7 @@
 //! The text report: a scenario's timeline, then its verdict, with each failed check
 //! explained and the history events that show it.
 
+use super::escape;
 use crate::check;
 use crate::runner::Outcome;
 use crate::scenario::Scenario;
@@ -43,18 +44,19 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool, style: Style)
         outcome.seed
     );
     if !quiet {
-        let _ = writeln!(out, "{header}");
+        let _ = writeln!(out, "{}", escape(&header));
         for r in outcome.run.history.records() {
-            let _ = writeln!(out, "{}", style.dim(&r.to_string()));
+            let _ = writeln!(out, "{}", style.dim(&escape(&r.to_string())));
         }
     }
     let records = outcome.run.history.records();
-    let summary = format!(
+    let summary = escape(&format!(
         "{} ({} events, ends {})",
         scenario.path.display(),
         records.len(),
         records.last().map(|r| r.at.to_string()).unwrap_or_default()
-    );
+    ))
+    .into_owned();
     if outcome.passed() {
         let expected = if scenario.expect.violations.is_empty() {
             String::new()
@@ -79,7 +81,7 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool, style: Style)
     for v in &outcome.unexpected {
         let c = check::find(v.check).expect("violations come from the catalogue");
         let _ = writeln!(out, "  {} {}: {}", style.red("✗"), c.id, c.statement);
-        let _ = writeln!(out, "    {}", v.message);
+        let _ = writeln!(out, "    {}", escape(&v.message));
         let _ = writeln!(
             out,
             "    why: {}",
@@ -90,7 +92,7 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool, style: Style)
         );
         for &e in &v.events {
             if let Some(r) = records.get(e) {
-                let _ = writeln!(out, "      {r}");
+                let _ = writeln!(out, "      {}", escape(&r.to_string()));
             }
         }
     }
@@ -102,7 +104,7 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool, style: Style)
         );
     }
     for p in &outcome.file_problems {
-        let _ = writeln!(out, "  {} {p}", style.red("✗"));
+        let _ = writeln!(out, "  {} {}", style.red("✗"), escape(p));
     }
     app_stderr(&mut out, outcome);
     out
@@ -115,6 +117,6 @@ fn app_stderr(out: &mut String, outcome: &Outcome) {
     }
     out.push_str("  app stderr:\n");
     for line in outcome.app_stderr.lines() {
-        let _ = writeln!(out, "    {line}");
+        let _ = writeln!(out, "    {}", escape(line));
     }
 }

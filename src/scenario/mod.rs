@@ -59,6 +59,23 @@ pub const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(3650 * 
 /// the server still streams every byte a client asks for.
 pub const MAX_GENERATED_SIZE_BYTES: u64 = 1 << 40;
 
+/// The fixture files of a scenario add up to at most this (256 MiB): they are read into
+/// memory to be served.
+pub const MAX_FILE_FIXTURE_BYTES: u64 = 256 << 20;
+
+/// The generated fixtures of a scenario add up to at most this (4 TiB): they cost no
+/// memory, but every byte a client asks for is streamed, and a run's disk budget ends
+/// long before.
+pub const MAX_GENERATED_TOTAL_BYTES: u64 = 4 << 40;
+
+/// The `upload` steps of a scenario add up to at most this (1 GiB): each upload's bytes
+/// are made in memory when the user picks them (and each is at most 64 MiB).
+pub const MAX_UPLOAD_TOTAL_BYTES: u64 = 1 << 30;
+
+/// `max_events` is at most this (20 million): more would not settle within any budget a
+/// CI runner has, and the history of a run holds every event.
+pub const MAX_EVENTS: u64 = 20_000_000;
+
 /// A generated fixture with `gzip = true` is at most this large (64 MiB): its gzip
 /// representation is encoded in memory when the server is built, once per version.
 pub const MAX_GZIP_SIZE_BYTES: u64 = 64 << 20;
@@ -164,6 +181,9 @@ pub struct Known {
     /// The background session identifier of each app that has one: the default session of
     /// an `extension-start` step that names none.
     pub sessions: Vec<(String, String)>,
+    /// Folders, beyond the scenario's own and its `fixtures/` folders, that fixture and
+    /// expected files may come from (`--allow-path`).
+    pub allowed_paths: Vec<PathBuf>,
 }
 
 impl Known {
@@ -173,6 +193,7 @@ impl Known {
             apps: apps.iter().map(|a| a.to_string()).collect(),
             checks: checks.iter().map(|c| c.to_string()).collect(),
             sessions: Vec::new(),
+            allowed_paths: Vec::new(),
         }
     }
 

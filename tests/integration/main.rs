@@ -31,4 +31,5 @@ mod server_faults;
 mod server_http;
 mod server_uploads;
 mod traces;
+mod untrusted;
 mod upload_checks;
