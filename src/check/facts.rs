@@ -1,7 +1,7 @@
 //! Facts derived from a history once, for all checks: which callback each app action ran
 //! in, the tasks and their lives, the app's downloads, wakes and processes.
 
-use bgsim_simulator::app::{AppState, TaskKey};
+use bgsim_simulator::app::{AppState, Queue, TaskKey};
 use bgsim_simulator::trace::{Actor, Callback, Record, What};
 use bgsim_simulator::Action;
 use std::collections::BTreeMap;
@@ -61,6 +61,27 @@ pub(crate) struct Facts<'a> {
     pub downloads: Vec<Download>,
     pub wakes: Vec<Wake>,
     pub processes: Vec<Process>,
+    /// Where each key's download is in `downloads`, so each report finds it in O(log n).
+    download_at: BTreeMap<String, usize>,
+    // Indexes built once, so that no check scans the history once per task, download or
+    // wake: every check stays O(n log n) in the history's length.
+    /// The download first reported inside each request callback.
+    request_download: BTreeMap<usize, usize>,
+    /// The tasks described with each key, in task order.
+    by_description: BTreeMap<String, Vec<TaskKey>>,
+    /// The tasks created inside each callback (by the callback's record).
+    created_in: BTreeMap<usize, Vec<TaskKey>>,
+    /// Each completion handler's calls: (record, queue).
+    handler_calls: BTreeMap<u64, Vec<(usize, Queue)>>,
+    /// The record where the system gave up on each handler (never called, or out of time).
+    handler_given_up: BTreeMap<u64, usize>,
+    /// The user's last word about each URL's transfer: paused (true) or resumed (API-7).
+    user_paused: BTreeMap<String, bool>,
+    /// For each record inside a callback, the last record of the unbroken run of that
+    /// callback's records it is in (itself when the next record is not the callback's).
+    run_end: Vec<usize>,
+    /// The last record at which a process ended.
+    pub last_process_end: Option<usize>,
 }
 
 fn is_terminal_state(to: AppState) -> bool {
@@ -70,21 +91,32 @@ fn is_terminal_state(to: AppState) -> bool {
     )
 }
 
+/// For each record, the index of the first record at or after it that is not the daemon's:
+/// one backward pass, so that asking it for every daemon record stays linear.
+fn next_not_daemon(records: &[Record]) -> Vec<Option<usize>> {
+    let mut next = vec![None; records.len()];
+    let mut seen = None;
+    for (i, r) in records.iter().enumerate().rev() {
+        if r.actor != Actor::Daemon {
+            seen = Some(i);
+        }
+        next[i] = seen;
+    }
+    next
+}
+
 /// Whether the daemon record `i` happened inside an SDK call: the next record that is not
 /// the daemon's is the app's, at the same instant, and not a callback of its own. The
 /// deletion of a temporary file follows the return of didFinishDownloadingTo (FILE-1).
-fn inside_sdk_call(records: &[Record], i: usize) -> bool {
+fn inside_sdk_call(records: &[Record], next: &[Option<usize>], i: usize) -> bool {
     if matches!(records[i].what, What::TempDeleted { .. }) {
         return false;
     }
-    records[i..]
-        .iter()
-        .find(|r| r.actor != Actor::Daemon)
-        .is_some_and(|next| {
-            next.actor == Actor::App
-                && next.at == records[i].at
-                && !matches!(next.what, What::Callback { .. })
-        })
+    next[i].map(|n| &records[n]).is_some_and(|next| {
+        next.actor == Actor::App
+            && next.at == records[i].at
+            && !matches!(next.what, What::Callback { .. })
+    })
 }
 
 impl<'a> Facts<'a> {
@@ -96,7 +128,17 @@ impl<'a> Facts<'a> {
             downloads: Vec::new(),
             wakes: Vec::new(),
             processes: Vec::new(),
+            download_at: BTreeMap::new(),
+            request_download: BTreeMap::new(),
+            by_description: BTreeMap::new(),
+            created_in: BTreeMap::new(),
+            handler_calls: BTreeMap::new(),
+            handler_given_up: BTreeMap::new(),
+            user_paused: BTreeMap::new(),
+            run_end: Vec::new(),
+            last_process_end: None,
         };
+        let next = next_not_daemon(records);
         let mut current: Option<usize> = None;
         for (i, r) in records.iter().enumerate() {
             // App records belong to the callback they happen in; any system or daemon
@@ -106,14 +148,72 @@ impl<'a> Facts<'a> {
             match (&r.what, r.actor) {
                 (What::Callback { .. }, _) => current = Some(i),
                 (_, Actor::App) => {}
-                (_, Actor::Daemon) if inside_sdk_call(records, i) => {}
+                (_, Actor::Daemon) if inside_sdk_call(records, &next, i) => {}
                 _ => current = None,
             }
             f.within
                 .push(if r.actor == Actor::App { current } else { None });
             f.index(i, r);
         }
+        for (key, t) in &f.tasks {
+            if let Some(d) = &t.description {
+                f.by_description.entry(d.clone()).or_default().push(key.clone());
+            }
+            if let Some(cb) = f.within[t.created] {
+                f.created_in.entry(cb).or_default().push(key.clone());
+            }
+        }
+        for (at, d) in f.downloads.iter().enumerate() {
+            if let Some(request) = d.request {
+                f.request_download.entry(request).or_insert(at);
+            }
+        }
+        f.run_end = (0..records.len()).collect();
+        for i in (0..records.len().saturating_sub(1)).rev() {
+            if f.within[i].is_some() && f.within[i + 1] == f.within[i] {
+                f.run_end[i] = f.run_end[i + 1];
+            }
+        }
+        f.last_process_end = f.processes.iter().filter_map(|p| p.ended).max();
         f
+    }
+
+    /// The download the app reports under `key`.
+    pub fn download(&self, key: &str) -> Option<&Download> {
+        self.download_at.get(key).map(|&d| &self.downloads[d])
+    }
+
+    /// The download first reported inside request callback `request`.
+    pub fn download_of_request(&self, request: usize) -> Option<&Download> {
+        self.request_download.get(&request).map(|&d| &self.downloads[d])
+    }
+
+    /// The tasks described with the app's key `key`.
+    pub fn tasks_described<'s>(
+        &'s self,
+        key: &str,
+    ) -> impl Iterator<Item = (&'s TaskKey, &'s TaskLife)> + 's {
+        let keys = self.by_description.get(key).map_or(&[][..], |v| &v[..]);
+        keys.iter().map(|k| (k, &self.tasks[k]))
+    }
+
+    /// The tasks created inside the callback at record `callback`.
+    pub fn tasks_created_in(
+        &self,
+        callback: usize,
+    ) -> impl Iterator<Item = (&TaskKey, &TaskLife)> + '_ {
+        let keys = self.created_in.get(&callback).map_or(&[][..], |v| &v[..]);
+        keys.iter().map(|k| (k, &self.tasks[k]))
+    }
+
+    /// The calls of completion handler `handler`: (record, queue), in order.
+    pub fn handler_calls(&self, handler: u64) -> &[(usize, Queue)] {
+        self.handler_calls.get(&handler).map_or(&[], |v| &v[..])
+    }
+
+    /// Where the system gave up on `handler`: never called, or its wake out of time.
+    pub fn handler_given_up(&self, handler: u64) -> Option<usize> {
+        self.handler_given_up.get(&handler).copied()
     }
 
     fn index(&mut self, i: usize, r: &Record) {
@@ -175,6 +275,19 @@ impl<'a> Facts<'a> {
                 handler: *handler,
                 budget_us: budget.as_micros() as u64,
             }),
+            What::Step(Action::SuspendTask { url }) => {
+                self.user_paused.insert(url.clone(), true);
+            }
+            What::Step(Action::ResumeTask { url }) => {
+                self.user_paused.insert(url.clone(), false);
+            }
+            What::HandlerCalled { handler, queue, .. } => {
+                let calls = self.handler_calls.entry(*handler).or_default();
+                calls.push((i, queue.clone()));
+            }
+            What::HandlerNeverCalled { handler, .. } | What::WakeBudgetExceeded { handler, .. } => {
+                self.handler_given_up.entry(*handler).or_insert(i);
+            }
             What::Launched { in_background } => self.processes.push(Process {
                 started: i,
                 in_background: *in_background,
@@ -190,10 +303,11 @@ impl<'a> Facts<'a> {
     }
 
     fn download_state(&mut self, i: usize, key: &str, state: &str) {
-        if let Some(d) = self.downloads.iter_mut().find(|d| d.key == key) {
-            d.states.push((i, state.to_string()));
+        if let Some(&d) = self.download_at.get(key) {
+            self.downloads[d].states.push((i, state.to_string()));
             return;
         }
+        self.download_at.insert(key.to_string(), self.downloads.len());
         // The first report links the key to the user's request it was made in: a download,
         // a fetch (kept at a destination too) or an upload.
         let request = self.within[i].filter(|&c| {
@@ -278,22 +392,48 @@ impl<'a> Facts<'a> {
     /// Whether the user's last word about the transfer of `url` was a pause (API-7): a
     /// transfer the user paused may rightly stay paused.
     pub fn paused_by_user(&self, url: &str) -> bool {
-        self.records.iter().rev().find_map(|r| match &r.what {
-            What::Step(Action::SuspendTask { url: u }) if u == url => Some(true),
-            What::Step(Action::ResumeTask { url: u }) if u == url => Some(false),
-            _ => None,
-        }) == Some(true)
+        self.user_paused.get(url) == Some(&true)
     }
 
-    /// Sessions with a task created before `at` whose completion had not reached the app.
-    pub fn pending_sessions_at(&self, at: usize) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .tasks
-            .iter()
-            .filter(|(_, t)| t.created < at && t.completion_delivered.is_none_or(|c| c > at))
-            .map(|(k, _)| k.session.clone())
+    /// The last record of the unbroken run of its callback's records that record `i` is in
+    /// (`i` itself outside a callback).
+    pub fn callback_run_end(&self, i: usize) -> usize {
+        self.run_end[i]
+    }
+
+    /// For each process, in order: the sessions (sorted) with a task created before it
+    /// started whose completion had not reached the app by then. One sweep over the tasks
+    /// sorted by creation and by delivery.
+    pub fn pending_sessions_per_process(&self) -> Vec<Vec<String>> {
+        let mut created: Vec<(usize, &str)> = (self.tasks.iter())
+            .map(|(k, t)| (t.created, k.session.as_str()))
             .collect();
-        out.dedup();
+        let mut delivered: Vec<(usize, &str)> = (self.tasks.iter())
+            .filter_map(|(k, t)| t.completion_delivered.map(|c| (c, k.session.as_str())))
+            .collect();
+        created.sort_unstable();
+        delivered.sort_unstable();
+        let (mut c, mut d) = (0, 0);
+        let mut open: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut out = Vec::with_capacity(self.processes.len());
+        for p in &self.processes {
+            while c < created.len() && created[c].0 < p.started {
+                *open.entry(created[c].1).or_default() += 1;
+                c += 1;
+            }
+            // Every task delivered by now was created before: it is in `open`.
+            while d < delivered.len() && delivered[d].0 <= p.started {
+                let session = delivered[d].1;
+                if let Some(n) = open.get_mut(session) {
+                    *n -= 1;
+                    if *n == 0 {
+                        open.remove(session);
+                    }
+                }
+                d += 1;
+            }
+            out.push(open.keys().map(|s| s.to_string()).collect());
+        }
         out
     }
 }

@@ -6,7 +6,7 @@ use super::{Check, Evidence, Violation};
 use crate::server::Content;
 use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::trace::{Callback, FileOp, What};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(super) const TEMP_IN_CALLBACK: Check = Check {
     id: "temp-file-in-callback",
@@ -52,49 +52,41 @@ pub(super) const NO_ORPHANS: Check = Check {
 };
 
 /// The last record of the callback that `i` happened in (or `i` itself).
-fn callback_end(f: &Facts<'_>, i: usize) -> usize {
-    let Some(cb) = f.within[i] else {
-        return i;
-    };
-    (i..f.records.len())
-        .take_while(|&j| f.within[j] == Some(cb) || j == i)
-        .last()
-        .unwrap_or(i)
-}
-
 fn temp_in_callback(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    // One backward pass: for each path, the first file operation after the record at hand
+    // that touched it (as its source or its destination).
+    let mut next_touch: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();
-    for (d, r) in f.records.iter().enumerate() {
-        let What::TempDeleted { task, path, .. } = &r.what else {
-            continue;
-        };
-        let touched = f.records[d..]
-            .iter()
-            .enumerate()
-            .find_map(|(k, r)| match &r.what {
-                What::File { path: p, to, .. }
-                    if f.normalise(p) == *path
-                        || to.as_deref().map(|t| f.normalise(t)) == Some(path.clone()) =>
-                {
-                    Some(d + k)
+    for (d, r) in f.records.iter().enumerate().rev() {
+        match &r.what {
+            What::File { path, to, .. } => {
+                next_touch.insert(f.normalise(path), d);
+                if let Some(to) = to {
+                    next_touch.insert(f.normalise(to), d);
                 }
-                _ => None,
-            });
-        if let Some(t) = touched {
-            let finished = f
-                .tasks
-                .get(task)
-                .and_then(|t| t.finished.as_ref())
-                .map(|x| x.0);
-            let mut events: Vec<usize> = finished.into_iter().collect();
-            events.extend([d, t]);
-            out.push(Violation::new(
-                TEMP_IN_CALLBACK.id,
-                format!("the app used the temporary file of {task} after the callback returned"),
-                events,
-            ));
+            }
+            What::TempDeleted { task, path, .. } => {
+                let Some(&t) = next_touch.get(path) else {
+                    continue;
+                };
+                let finished = f
+                    .tasks
+                    .get(task)
+                    .and_then(|t| t.finished.as_ref())
+                    .map(|x| x.0);
+                let mut events: Vec<usize> = finished.into_iter().collect();
+                events.extend([d, t]);
+                out.push(Violation::new(
+                    TEMP_IN_CALLBACK.id,
+                    format!("the app used the temporary file of {task} after the callback returned"),
+                    events,
+                ));
+            }
+            _ => {}
         }
     }
+    // Reported in history order, as the forward scan did.
+    out.reverse();
     out
 }
 
@@ -163,8 +155,8 @@ pub(super) struct Claim {
 /// requests it reports nothing about, the ones whose 2xx file and nil completion it took
 /// (its only way to accept a download). A later download to the same destination rightly
 /// replaces an earlier one, so each destination keeps only its last claim.
-pub(super) fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim> {
-    let mut out: std::collections::BTreeMap<String, Claim> = Default::default();
+pub(super) fn claims(f: &Facts<'_>) -> BTreeMap<String, Claim> {
+    let mut out: BTreeMap<String, Claim> = Default::default();
     let mut add = |dest: &str, claim: Claim| {
         let dest = f.normalise(dest);
         if out.get(&dest).is_none_or(|c| c.done < claim.done) {
@@ -194,13 +186,11 @@ pub(super) fn claims(f: &Facts<'_>) -> std::collections::BTreeMap<String, Claim>
         else {
             continue;
         };
-        if f.downloads.iter().any(|d| d.request == Some(i)) {
+        if f.download_of_request(i).is_some() {
             continue;
         }
         let accepted = f
-            .tasks
-            .iter()
-            .filter(|(_, t)| f.within[t.created] == Some(i))
+            .tasks_created_in(i)
             .filter_map(|(key, t)| {
                 let (_, _, status) = t.finished.as_ref()?;
                 let done = t.completion_delivered?;
@@ -265,9 +255,7 @@ fn no_error_body(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     for d in &f.downloads {
         for (done, _) in d.states.iter().filter(|(_, s)| s == "done") {
             let last = f
-                .tasks
-                .iter()
-                .filter(|(_, t)| t.description.as_deref() == Some(d.key.as_str()))
+                .tasks_described(&d.key)
                 .filter_map(|(k, t)| t.finished.as_ref().map(|(i, _, st)| (*i, *st, k)))
                 .filter(|(i, _, _)| i < done)
                 .max_by_key(|(i, _, _)| *i);
@@ -287,11 +275,24 @@ fn no_lost_file(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     // Paths holding downloaded bytes: what was moved or copied out of a temporary
     // location, and onwards (a staging file renamed over the destination).
-    let mut downloaded: std::collections::BTreeSet<String> = f
+    let mut downloaded: BTreeSet<String> = f
         .tasks
         .values()
         .filter_map(|t| t.finished.as_ref().map(|(_, location, _)| location.clone()))
         .collect();
+    // Where each path was restored (a file moved, copied or renamed onto it), in order.
+    let mut restores: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (j, r) in f.records.iter().enumerate() {
+        if let What::File {
+            op: FileOp::Move | FileOp::Copy | FileOp::Replace,
+            to: Some(t),
+            error: None,
+            ..
+        } = &r.what
+        {
+            restores.entry(f.normalise(t)).or_default().push(j);
+        }
+    }
     for (i, r) in f.records.iter().enumerate() {
         let What::File {
             op,
@@ -313,9 +314,11 @@ fn no_lost_file(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
                 downloaded.insert(f.normalise(to));
             }
             (FileOp::Remove, _) if downloaded.remove(&p) => {
-                let end = callback_end(f, i);
-                let restored = (i + 1..=end).any(|j| {
-                    matches!(&f.records[j].what, What::File { op: FileOp::Move | FileOp::Copy | FileOp::Replace, to: Some(t), error: None, .. } if f.normalise(t) == p)
+                // Restored later in the same callback.
+                let end = f.callback_run_end(i);
+                let restored = restores.get(&p).is_some_and(|at| {
+                    let next = at.partition_point(|&j| j <= i);
+                    at.get(next).is_some_and(|&j| j <= end)
                 });
                 if !restored {
                     let events = (i..=end)

@@ -4,6 +4,7 @@ use super::facts::Facts;
 use super::{Check, Evidence, Violation};
 use bgsim_simulator::app::Queue;
 use bgsim_simulator::trace::{Callback, What};
+use std::collections::BTreeMap;
 
 pub(super) const ONCE: Check = Check {
     id: "handler-once",
@@ -41,36 +42,18 @@ pub(super) const WAKE_BUDGET: Check = Check {
     run: wake_budget,
 };
 
-fn calls<'a>(f: &Facts<'a>, handler: u64) -> Vec<(usize, &'a Queue)> {
-    f.records
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| match &r.what {
-            What::HandlerCalled {
-                handler: h, queue, ..
-            } if *h == handler => Some((i, queue)),
-            _ => None,
-        })
-        .collect()
-}
-
 fn once(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let last_us = f.records.last().map_or(0, |r| r.at.as_us());
     for w in &f.wakes {
-        let c = calls(f, w.handler);
+        let c = f.handler_calls(w.handler);
         let wake_us = f.records[w.at].at.as_us();
         // A wake cut short by the end of the run is not judged: its budget had not run out.
         let over = last_us >= wake_us + w.budget_us
-            || f.processes
-                .iter()
-                .any(|p| p.ended.is_some_and(|e| e > w.at));
+            || f.last_process_end.is_some_and(|e| e > w.at);
         if c.is_empty() && over {
             let mut events = vec![w.at];
-            events.extend(f.records.iter().enumerate().skip(w.at).find_map(|(i, r)| {
-                matches!(&r.what, What::HandlerNeverCalled { handler, .. } | What::WakeBudgetExceeded { handler, .. } if *handler == w.handler)
-                    .then_some(i)
-            }));
+            events.extend(f.handler_given_up(w.handler).filter(|&g| g >= w.at));
             out.push(Violation::new(
                 ONCE.id,
                 format!(
@@ -98,25 +81,32 @@ fn once(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 }
 
 fn after_events(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    // An invalidated session sends no didFinishEvents; its didBecomeInvalid comes after
+    // the last task's last callback (INV-1), so it ends the wake's events as well. The
+    // records that end a session's events, in order, for a binary search per wake.
+    let mut ends: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in f.records.iter().enumerate() {
+        if let What::Callback {
+            callback:
+                Callback::DidFinishEvents { session }
+                | Callback::DidBecomeInvalid {
+                    session,
+                    error: None,
+                },
+            ..
+        } = &r.what
+        {
+            ends.entry(session.as_str()).or_default().push(i);
+        }
+    }
     let mut out = Vec::new();
     for w in &f.wakes {
-        let Some(&(first, _)) = calls(f, w.handler).first() else {
+        let Some(&(first, _)) = f.handler_calls(w.handler).first() else {
             continue;
         };
-        // An invalidated session sends no didFinishEvents; its didBecomeInvalid comes after
-        // the last task's last callback (INV-1), so it ends the wake's events as well.
-        let finished = f.records[w.at..first].iter().any(|r| match &r.what {
-            What::Callback {
-                callback:
-                    Callback::DidFinishEvents { session }
-                    | Callback::DidBecomeInvalid {
-                        session,
-                        error: None,
-                    },
-                ..
-            } => *session == w.session,
-            _ => false,
-        });
+        let of_session = ends.get(w.session.as_str()).map_or(&[][..], |v| &v[..]);
+        let after_wake = of_session.partition_point(|&e| e < w.at);
+        let finished = of_session.get(after_wake).is_some_and(|&e| e < first);
         if !finished {
             out.push(Violation::new(
                 AFTER_EVENTS.id,
@@ -152,13 +142,13 @@ fn main_queue(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 }
 
 fn wake_budget(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    let wake_of: BTreeMap<u64, usize> = f.wakes.iter().rev().map(|w| (w.handler, w.at)).collect();
     f.records
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.what {
             What::WakeBudgetExceeded { session, handler } => {
-                let wake = f.wakes.iter().find(|w| w.handler == *handler).map(|w| w.at);
-                let mut events: Vec<usize> = wake.into_iter().collect();
+                let mut events: Vec<usize> = wake_of.get(handler).copied().into_iter().collect();
                 events.push(i);
                 Some(Violation::new(
                     WAKE_BUDGET.id,

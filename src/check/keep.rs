@@ -2,7 +2,7 @@
 //! over (docs/bugs.md#tf-05, TF-06, TF-07), and the resume data that keeps its bytes
 //! (docs/bugs.md#rd-04).
 
-use super::facts::Facts;
+use super::facts::{Facts, TaskLife};
 use super::files::{claims, compare_versions, served};
 use super::{Check, Evidence, Violation};
 use bgsim_simulator::app::TaskKey;
@@ -34,19 +34,11 @@ pub(super) const RESUME_DATA_USED: Check = Check {
 /// The tasks that worked for the download asked for in request callback `request`: those
 /// described with the app's key for it, or, for an app that reports nothing, those created
 /// inside the request.
-fn tasks_of<'f>(
-    f: &'f Facts<'_>,
-    request: usize,
-) -> impl Iterator<Item = (&'f TaskKey, &'f super::facts::TaskLife)> {
-    let key = f
-        .downloads
-        .iter()
-        .find(|d| d.request == Some(request))
-        .map(|d| d.key.clone());
-    f.tasks.iter().filter(move |(_, t)| match &key {
-        Some(k) => t.description.as_deref() == Some(k.as_str()),
-        None => f.within[t.created] == Some(request),
-    })
+fn tasks_of<'f>(f: &'f Facts<'_>, request: usize) -> Vec<(&'f TaskKey, &'f TaskLife)> {
+    match f.download_of_request(request) {
+        Some(d) => f.tasks_described(&d.key).collect(),
+        None => f.tasks_created_in(request).collect(),
+    }
 }
 
 fn finished_file_kept(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
@@ -83,6 +75,7 @@ fn finished_file_kept(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
             continue;
         };
         let handed = tasks_of(f, request)
+            .into_iter()
             .filter(|(key, _)| !cut_short.contains(key))
             .filter_map(|(key, t)| t.finished.as_ref().map(|x| (x.0, x.2, key)))
             .filter(|(_, status, _)| (200..300).contains(status))

@@ -3,7 +3,9 @@
 
 use super::facts::{Facts, TERMINAL};
 use super::{Check, Evidence, Violation};
+use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::trace::{Callback, What};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) const ONE_OUTCOME: Check = Check {
     id: "one-outcome",
@@ -108,24 +110,39 @@ fn one_outcome(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
 }
 
 fn no_duplicate_task(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    // Per download key, a sweep over its tasks in the order they were created: each task
+    // created while an earlier one still runs is reported with the earliest of those.
+    let mut by_key: BTreeMap<&str, Vec<(usize, usize, &TaskKey)>> = BTreeMap::new();
+    for (k, t) in &f.tasks {
+        if let Some(d) = &t.description {
+            let ended = t.ended.unwrap_or(usize::MAX);
+            by_key.entry(d.as_str()).or_default().push((t.created, ended, k));
+        }
+    }
     let mut out = Vec::new();
-    let described: Vec<_> = f
-        .tasks
-        .iter()
-        .filter_map(|(k, t)| t.description.as_ref().map(|d| (k, d, t)))
-        .collect();
-    for (i, (ka, da, ta)) in described.iter().enumerate() {
-        for (kb, db, tb) in &described[i + 1..] {
-            let overlap = da == db
-                && tb.created < ta.ended.unwrap_or(usize::MAX)
-                && ta.created < tb.ended.unwrap_or(usize::MAX);
-            if overlap {
+    for (d, mut tasks) in by_key {
+        tasks.sort_unstable();
+        // The tasks still running: by end (to retire them) and by creation (to name one).
+        let mut by_end: BTreeSet<(usize, usize)> = BTreeSet::new();
+        let mut by_start: BTreeSet<usize> = BTreeSet::new();
+        for (n, &(created, ended, kb)) in tasks.iter().enumerate() {
+            while let Some(&(end, m)) = by_end.first() {
+                if end > created {
+                    break;
+                }
+                by_end.pop_first();
+                by_start.remove(&m);
+            }
+            if let Some(&m) = by_start.first() {
+                let (ca, _, ka) = tasks[m];
                 out.push(Violation::new(
                     NO_DUPLICATE_TASK.id,
-                    format!("{ka} and {kb} both ran for {da} at the same time"),
-                    vec![ta.created, tb.created],
+                    format!("{ka} and {kb} both ran for {d} at the same time"),
+                    vec![ca, created],
                 ));
             }
+            by_end.insert((ended, n));
+            by_start.insert(n);
         }
     }
     out
@@ -145,11 +162,12 @@ fn progress_sane(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
                 ..
             } => last.clear(),
             What::Progress { key, fraction } => {
-                let ended = f.downloads.iter().find(|d| d.key == *key).and_then(|d| {
-                    d.states
-                        .iter()
-                        .find(|(j, s)| *j < i && TERMINAL.contains(&s.as_str()))
+                // The first time it ended, if that is before this record.
+                let ended = f.download(key).and_then(|d| {
+                    (d.states.iter())
+                        .find(|(_, s)| TERMINAL.contains(&s.as_str()))
                         .map(|(j, _)| *j)
+                        .filter(|&j| j < i)
                 });
                 let problem = if !fraction.is_finite() || !(0.0..=1.0).contains(fraction) {
                     Some((format!("{key} shows progress {fraction}"), vec![i]))
@@ -180,9 +198,8 @@ fn state_agrees(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let end = f.records.len().saturating_sub(1);
     let live = |key: &str| -> Vec<_> {
-        f.tasks
-            .iter()
-            .filter(|(_, t)| t.description.as_deref() == Some(key) && t.ended.is_none())
+        (f.tasks_described(key))
+            .filter(|(_, t)| t.ended.is_none())
             .collect()
     };
     for d in &f.downloads {
@@ -220,21 +237,29 @@ fn state_agrees(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 
 fn session_reconnected(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
-    for p in &f.processes {
+    let pending = f.pending_sessions_per_process();
+    for (p, mut due) in f.processes.iter().zip(pending) {
         let end = p.ended.unwrap_or(f.records.len());
-        let mut due = f.pending_sessions_at(p.started);
         if p.in_background {
-            if let Some(w) = f.wakes.iter().rev().find(|w| w.at < p.started) {
+            // The last wake before it started (wakes are in history order).
+            let before = f.wakes.partition_point(|w| w.at < p.started);
+            if let Some(w) = before.checked_sub(1).map(|b| &f.wakes[b]) {
                 due.push(w.session.clone());
             }
         }
         due.sort();
         due.dedup();
+        // A process's records are its own: the scans below cover the history once.
+        let created: BTreeSet<&str> = (f.records[p.started..end].iter())
+            .filter_map(|r| match &r.what {
+                What::SessionCreated { session: s, .. } | What::DuplicateSession { session: s } => {
+                    Some(s.as_str())
+                }
+                _ => None,
+            })
+            .collect();
         for session in due {
-            let created = f.records[p.started..end].iter().any(|r| {
-                matches!(&r.what, What::SessionCreated { session: s, .. } | What::DuplicateSession { session: s } if *s == session)
-            });
-            if !created {
+            if !created.contains(session.as_str()) {
                 out.push(Violation::new(
                     SESSION_RECONNECTED.id,
                     format!("a process started without recreating session {session}, which had work pending"),

@@ -19,6 +19,32 @@ pub(super) const TASKS_IN_FOREGROUND: Check = Check {
 };
 
 fn tasks_in_foreground(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
+    // The records each download is judged by, in order, for a binary search per download:
+    // the app leaving the foreground; the session's word on whether it takes tasks; and
+    // the session becoming unable to take them.
+    let mut left_foreground = Vec::new();
+    let mut session_word: Vec<(usize, bool)> = Vec::new();
+    let mut unable = Vec::new();
+    for (i, r) in f.records.iter().enumerate() {
+        match r.what {
+            What::State {
+                from: AppState::Foreground,
+                ..
+            } => left_foreground.push(i),
+            What::SessionCreated { .. } => session_word.push((i, false)),
+            What::SessionRefused { .. } | What::SessionInvalidated { .. } => {
+                session_word.push((i, true));
+                unable.push(i);
+            }
+            What::InvalidatedSessionReturned { .. } => unable.push(i),
+            _ => {}
+        }
+    }
+    // The first of `sorted` in [from, to).
+    let first_in = |sorted: &[usize], from: usize, to: usize| {
+        let at = sorted.partition_point(|&i| i < from);
+        sorted.get(at).copied().filter(|&i| i < to)
+    };
     let mut out = Vec::new();
     for d in &f.downloads {
         let Some(asked) = d.request else { continue };
@@ -31,41 +57,17 @@ fn tasks_in_foreground(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
         ) {
             continue;
         }
-        let first_task = f
-            .tasks
-            .values()
-            .filter(|t| t.description.as_deref() == Some(d.key.as_str()))
-            .map(|t| t.created)
-            .min();
+        let first_task = f.tasks_described(&d.key).map(|(_, t)| t.created).min();
         let Some(created) = first_task else { continue };
-        let left = f.records[asked..created].iter().position(|r| {
-            matches!(
-                r.what,
-                What::State {
-                    from: AppState::Foreground,
-                    ..
-                }
-            )
-        });
-        let Some(left) = left.map(|p| p + asked) else {
+        let Some(left) = first_in(&left_foreground, asked, created) else {
             continue;
         };
         // The session could not take a task (refused or being invalidated at the time of
         // asking, or meanwhile invalidated or refused), or the user paused the download.
-        let refused_when_asked = f.records[..asked].iter().rev().find_map(|r| match r.what {
-            What::SessionRefused { .. } | What::SessionInvalidated { .. } => Some(true),
-            What::SessionCreated { .. } => Some(false),
-            _ => None,
-        });
-        let excused = refused_when_asked == Some(true)
-            || f.records[asked..created].iter().any(|r| {
-                matches!(
-                    r.what,
-                    What::SessionInvalidated { .. }
-                        | What::SessionRefused { .. }
-                        | What::InvalidatedSessionReturned { .. }
-                )
-            })
+        let said = session_word.partition_point(|&(i, _)| i < asked);
+        let refused_when_asked = said.checked_sub(1).is_some_and(|s| session_word[s].1);
+        let excused = refused_when_asked
+            || first_in(&unable, asked, created).is_some()
             || d.states.iter().any(|(i, s)| *i < created && s == "paused");
         if !excused {
             out.push(Violation::new(

@@ -5,7 +5,9 @@ use super::facts::Facts;
 use super::{Check, Evidence, Violation};
 use crate::server::{JournalEntry, UploadRecord};
 use bgsim_simulator::content::hex;
+use bgsim_simulator::app::TaskKey;
 use bgsim_simulator::trace::{Callback, What};
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) const DELIVERED: Check = Check {
     id: "upload-delivered",
@@ -37,6 +39,13 @@ fn server_path(url: &str) -> Option<String> {
 /// reports nothing about, the ones whose upload task answered 2xx and completed without
 /// error (its only way to accept an upload).
 fn claims(f: &Facts<'_>) -> Vec<Claim> {
+    // The upload tasks the server answered with a 2xx.
+    let answered_2xx: BTreeSet<&TaskKey> = (f.records.iter())
+        .filter_map(|r| match &r.what {
+            What::Uploaded { task, status, .. } if (200..300).contains(status) => Some(task),
+            _ => None,
+        })
+        .collect();
     let mut out = Vec::new();
     for d in &f.downloads {
         let (Some((done, state)), Some((size, fnv1a64)), Some(url)) =
@@ -65,21 +74,14 @@ fn claims(f: &Facts<'_>) -> Vec<Claim> {
         else {
             continue;
         };
-        if f.downloads.iter().any(|d| d.request == Some(i)) {
+        if f.download_of_request(i).is_some() {
             continue;
         }
         let accepted = f
-            .tasks
-            .iter()
-            .filter(|(_, t)| f.within[t.created] == Some(i))
+            .tasks_created_in(i)
             .filter_map(|(key, t)| {
                 let done = t.completion_delivered?;
-                let ok = f.records.iter().any(|r| match &r.what {
-                    What::Uploaded { task, status, .. } => {
-                        task == key && (200..300).contains(status)
-                    }
-                    _ => false,
-                });
+                let ok = answered_2xx.contains(key);
                 let nil = matches!(
                     &f.records[done].what,
                     What::Callback {
@@ -133,12 +135,13 @@ fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
         return Vec::new();
     }
     let uploads = e.server.journal().uploads();
+    let mut by_path: BTreeMap<&str, Vec<&(JournalEntry, UploadRecord)>> = BTreeMap::new();
+    for upload in &uploads {
+        by_path.entry(upload.0.path.as_str()).or_default().push(upload);
+    }
     let mut out = Vec::new();
     for claim in claims {
-        let seen: Vec<&(JournalEntry, UploadRecord)> = uploads
-            .iter()
-            .filter(|(e, _)| e.path == claim.path)
-            .collect();
+        let seen = by_path.get(claim.path.as_str()).map_or(&[][..], |v| &v[..]);
         let delivered = seen.iter().any(|(e, u)| {
             u.complete
                 && (200..300).contains(&e.status)
@@ -151,7 +154,7 @@ fn delivered(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
                 format!(
                     "the app calls {} done, but {}",
                     claim.label,
-                    why_not(&claim, &seen)
+                    why_not(&claim, seen)
                 ),
                 claim.events,
             ));

@@ -70,9 +70,14 @@ pub struct SimConfig {
     pub device: crate::device::DeviceConfig,
     /// The app's bundle identifier (names the daemon's download folder, FILE-3).
     pub bundle_id: String,
-    /// Bound on the number of events one run may process.
+    /// Bound on the number of events one run may process ([`DEFAULT_MAX_EVENTS`] unless set).
     pub max_events: u64,
 }
+
+/// The default event bound: a thousand times the longest shipped scenario, and reached in
+/// seconds by a run that never settles (a retry loop against a server that always cuts), so
+/// such a run ends quickly with exit code 3 rather than running for minutes.
+pub const DEFAULT_MAX_EVENTS: u64 = 200_000;
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -82,7 +87,7 @@ impl Default for SimConfig {
             network: NetworkConfig::default(),
             device: crate::device::DeviceConfig::default(),
             bundle_id: "com.example.app".into(),
-            max_events: 2_000_000,
+            max_events: DEFAULT_MAX_EVENTS,
         }
     }
 }
