@@ -113,7 +113,16 @@ pub fn build(
             seed: None,
             transport,
         };
-        run_scenario(apps, scenario, &overrides).map_err(|e| format!("{}: {e}", scenario.name))
+        let stopped = || crate::interrupt::caught().map(crate::interrupt::name);
+        if let Some(signal) = stopped() {
+            return Err(format!("stopped by {signal}"));
+        }
+        let o = run_scenario(apps, scenario, &overrides)
+            .map_err(|e| format!("{}: {e}", scenario.name))?;
+        match o.stopped() {
+            true => Err(format!("stopped by {}", stopped().unwrap_or("a signal"))),
+            false => Ok(o),
+        }
     };
     let mut reference_failures = Vec::new();
     for (name, s) in scenarios {

@@ -100,6 +100,8 @@ layers! {
     check,
     /// The command line.
     cli,
+    /// SIGINT, SIGTERM and SIGHUP: a clean stop.
+    interrupt,
     /// Generated lifecycles and shrinking.
     fuzz,
     /// Every buggy variant against every scenario.

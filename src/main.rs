@@ -3,7 +3,8 @@
 //! (see `bgsim::harness::Harness::main`).
 //!
 //! Exit codes: 0 everything held; 1 a check failed; 2 bad input (usage, a scenario file);
-//! 3 a run did not settle within its bounds.
+//! 3 a run did not settle within its bounds; 130, 143, 129 stopped by SIGINT, SIGTERM,
+//! SIGHUP.
 
 fn main() -> std::process::ExitCode {
     bgsim::harness::Harness::new().main()

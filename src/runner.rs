@@ -6,7 +6,27 @@ use crate::registry::Apps;
 use crate::scenario::{FileSource, FixtureSource, Scenario};
 use crate::server::{Content, Fixture, FixtureSet};
 use crate::world::{self, Run, Transport, World};
-use bgsim_simulator::{RunEnd, SimConfig};
+use bgsim_simulator::{
+    Budget, Limits, RunEnd, SimConfig, DEFAULT_DISK_BUDGET_BYTES, DEFAULT_MEMORY_BUDGET_BYTES,
+};
+use std::sync::OnceLock;
+
+/// The disk and memory budgets of every run of this process (the command line's
+/// `--disk-budget` and `--memory-budget`), when set.
+static BUDGETS: OnceLock<(u64, u64)> = OnceLock::new();
+
+/// A budget for people: whole MiB when it is at least one, else bytes.
+fn mib(bytes: u64) -> String {
+    match bytes >> 20 {
+        0 => format!("{bytes} bytes"),
+        m => format!("{m} MiB"),
+    }
+}
+
+/// Sets the disk and memory budgets of every later run of this process, once.
+pub fn set_budgets(disk_bytes: u64, memory_bytes: u64) {
+    let _ = BUDGETS.set((disk_bytes, memory_bytes));
+}
 use std::io;
 
 /// What to change about a scenario when running it (the CLI's `--app`, `--seed`, ...).
@@ -44,15 +64,39 @@ pub struct Outcome {
 impl Outcome {
     /// The run settled and matched every expectation.
     pub fn passed(&self) -> bool {
-        self.run.end != RunEnd::EventLimit
+        matches!(self.run.end, RunEnd::Quiet | RunEnd::Horizon)
             && self.unexpected.is_empty()
             && self.missing.is_empty()
             && self.file_problems.is_empty()
     }
 
-    /// The run hit its event bound without settling (exit code 3).
+    /// The run hit its event bound or a budget without settling (exit code 3).
     pub fn unbounded(&self) -> bool {
-        self.run.end == RunEnd::EventLimit
+        matches!(self.run.end, RunEnd::EventLimit | RunEnd::OverBudget(_))
+    }
+
+    /// A signal stopped the run before it settled: no verdict on the app.
+    pub fn stopped(&self) -> bool {
+        self.run.end == RunEnd::Stopped
+    }
+
+    /// Why the run did not settle, in one line, if it did not.
+    pub fn unsettled_reason(&self) -> Option<String> {
+        match self.run.end {
+            RunEnd::Quiet | RunEnd::Horizon => None,
+            RunEnd::EventLimit => {
+                Some("the run did not settle within its event bound (a livelock?)".into())
+            }
+            RunEnd::OverBudget(Budget::Disk { limit_bytes }) => Some(format!(
+                "the run went past its disk budget: more than {} in its temporary folder (--disk-budget)",
+                mib(limit_bytes)
+            )),
+            RunEnd::OverBudget(Budget::Memory { limit_bytes }) => Some(format!(
+                "the run went past its memory budget: more than {} resident (--memory-budget)",
+                mib(limit_bytes)
+            )),
+            RunEnd::Stopped => Some("stopped by a signal before it settled".into()),
+        }
     }
 }
 
@@ -98,6 +142,17 @@ pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> 
         profile: scenario.profile.clone(),
         network: scenario.network.clone(),
         device: scenario.device.clone(),
+        limits: {
+            let (disk_budget_bytes, memory_budget_bytes) = BUDGETS
+                .get()
+                .copied()
+                .unwrap_or((DEFAULT_DISK_BUDGET_BYTES, DEFAULT_MEMORY_BUDGET_BYTES));
+            Limits {
+                stop: crate::interrupt::token(),
+                disk_budget_bytes,
+                memory_budget_bytes,
+            }
+        },
         ..SimConfig::default()
     };
     if let Some(max) = scenario.max_events {

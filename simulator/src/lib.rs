@@ -31,6 +31,9 @@ pub use app::{App, AppContext, AppFactory, AppState, CompletionHandler, Download
 pub use device::DeviceConfig;
 pub use network::{Dialer, NetworkConfig};
 pub use profile::Profile;
-pub use sim::{RunEnd, SimConfig, Simulation, DEFAULT_MAX_EVENTS, EXTENSION_DESCRIPTION_PREFIX};
+pub use sim::{
+    Budget, Limits, RunEnd, SimConfig, Simulation, DEFAULT_DISK_BUDGET_BYTES, DEFAULT_MAX_EVENTS,
+    DEFAULT_MEMORY_BUDGET_BYTES, EXTENSION_DESCRIPTION_PREFIX,
+};
 pub use time::SimTime;
 pub use trace::History;

@@ -268,6 +268,12 @@ impl Sandbox {
         files
     }
 
+    /// The bytes of every file in the run's temporary folder: the container and the
+    /// daemon's files (the disk budget's measure).
+    pub fn usage_bytes(&self) -> u64 {
+        folder_bytes(self.dir.path())
+    }
+
     /// Every file in the container as a relative path, sorted (for checks and reports).
     pub fn all_files(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -275,6 +281,21 @@ impl Sandbox {
         out.sort();
         out
     }
+}
+
+/// The bytes of every file below `dir` (symbolic links not followed).
+fn folder_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => folder_bytes(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<String>) {

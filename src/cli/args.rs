@@ -16,6 +16,14 @@ pub(crate) struct Cli {
     /// only from the scenario's folder and its `fixtures/` folders). Repeatable.
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) allow_path: Vec<PathBuf>,
+    /// At most this much on disk in one run's temporary folder (the container and the
+    /// daemon's files); past it the run ends, not settled (exit code 3).
+    #[arg(long, global = true, value_name = "SIZE", default_value = "4GiB")]
+    pub(crate) disk_budget: String,
+    /// At most this much resident memory for bgsim while a run goes on; past it the run
+    /// ends, not settled (exit code 3), before the system's OOM killer would act.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "3GiB")]
+    pub(crate) memory_budget: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -81,6 +81,9 @@ pub fn fuzz(
     let spec = apps.get(&opts.app).expect("checked above");
     let written = write_failures(&summary, spec, out)?;
     emit(&report(opts, &summary, &written, program))?;
+    if let Some(signal) = summary.stopped {
+        return Ok(crate::interrupt::exit_code(signal));
+    }
     Ok(match summary.found.first().map(|f| f.signature) {
         None => 0,
         Some(DID_NOT_SETTLE) if summary.found.len() == 1 => 3,
@@ -171,6 +174,13 @@ fn report(opts: &Options, s: &Summary, written: &[PathBuf], program: &str) -> St
         "{} runs of {} in {secs:.1} s ({rate:.0} runs/s, {} jobs, seed {})\n",
         s.runs, opts.app, opts.jobs, opts.seed
     );
+    if let Some(signal) = s.stopped {
+        out.push_str(&format!(
+            "stopped by {} after {} runs: the summary so far (failures not shrunk)\n",
+            crate::interrupt::name(signal),
+            s.runs
+        ));
+    }
     if s.failures_by_signature.is_empty() {
         out.push_str("failures: none\n");
     } else {

@@ -4,7 +4,8 @@
 //!
 //! Exit codes (docs/design.md#exit-codes): 0 everything held; 1 a check failed; 2 bad
 //! input (usage, a scenario file, a fixtures folder); 3 a run did not settle within its
-//! bounds.
+//! bounds (event limit, disk or memory budget); 128 + N stopped by signal N (SIGINT 130,
+//! SIGTERM 143, SIGHUP 129), temporary folders removed.
 
 mod args;
 pub mod fuzz;
@@ -70,6 +71,9 @@ pub fn main(apps: &Apps) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    if let Err(e) = crate::interrupt::install() {
+        eprintln!("{program}: cannot catch signals ({e}); Ctrl-C will leave temporary folders");
+    }
     match dispatch(apps, cli, &program) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -93,6 +97,13 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
         }
         with_process.allow_path(dir);
     }
+    let budget = |flag: &str, text: &str| {
+        crate::scenario::parse_size(text).map_err(|e| CliError::input(format!("--{flag}: {e}.")))
+    };
+    crate::runner::set_budgets(
+        budget("disk-budget", &cli.disk_budget)?,
+        budget("memory-budget", &cli.memory_budget)?,
+    );
     let apps = &with_process.clone();
     match cli.command {
         Command::Run {
@@ -150,7 +161,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                 Some(file) => serve::Source::Scenario(file),
                 None => serve::Source::Folder(&fixtures),
             };
-            serve::serve(apps, source, addr).map(|()| 0)
+            serve::serve(apps, source, addr)
         }
     }
 }

@@ -47,9 +47,16 @@ pub fn mutants(
         scenarios.push((stem, s));
     }
     let matrix = kill_matrix::build(apps, &model, &scenarios, &suspects, transport).map_err(
-        |e| CliError {
-            message: format!("a run failed: {e}."),
-            code: 1,
+        |e| match crate::interrupt::caught() {
+            // Stopped: every run's temporary folder is gone; no matrix from part of them.
+            Some(signal) => CliError {
+                message: format!("{e}: no matrix."),
+                code: crate::interrupt::exit_code(signal),
+            },
+            None => CliError {
+                message: format!("a run failed: {e}."),
+                code: 1,
+            },
         },
     )?;
     emit(&kill_matrix::render(&matrix))?;

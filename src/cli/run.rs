@@ -70,7 +70,12 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
     let files = expand(&opts.paths)?;
     let known = apps.known();
     let (mut passed, mut failed, mut bad, mut unbounded) = (0, 0, 0, 0);
+    let mut stopped = None;
     for file in &files {
+        if let Some(signal) = crate::interrupt::caught() {
+            stopped = Some(signal);
+            break;
+        }
         let scenario = match scenario::load(file, &known) {
             Ok(s) => s,
             Err(e) => {
@@ -92,6 +97,11 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
                 continue;
             }
         };
+        if outcome.stopped() {
+            // Cut short: no verdict on the app. Its temporary folder goes with `outcome`.
+            stopped = crate::interrupt::caught().or(Some(signal_hook::consts::SIGINT));
+            break;
+        }
         let report = match opts.format {
             Format::Text => text::render(
                 &scenario,
@@ -118,7 +128,21 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
             0 => String::new(),
             n => format!(", {n} not loaded (see above)"),
         };
-        emit(&format!("{passed} passed, {failed} failed{not_loaded}\n"))?;
+        let stopped_by = match stopped {
+            Some(signal) => format!(
+                ", stopped by {} after {} of {} files",
+                crate::interrupt::name(signal),
+                passed + failed + bad,
+                files.len()
+            ),
+            None => String::new(),
+        };
+        emit(&format!(
+            "{passed} passed, {failed} failed{not_loaded}{stopped_by}\n"
+        ))?;
+    }
+    if let Some(signal) = stopped {
+        return Ok(crate::interrupt::exit_code(signal));
     }
     Ok(match (bad, unbounded, failed) {
         (b, _, _) if b > 0 => 2,

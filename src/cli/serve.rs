@@ -32,8 +32,9 @@ fn load(apps: &Apps, source: &Source<'_>) -> Result<(FixtureSet, FaultPlan, Stri
     }
 }
 
-/// Serves `source` on `addr` (loopback only) until Ctrl-C.
-pub fn serve(apps: &Apps, source: Source<'_>, addr: SocketAddr) -> Result<(), CliError> {
+/// Serves `source` on `addr` (loopback only) until SIGINT, SIGTERM or SIGHUP; returns the
+/// exit code, 128 + the signal's number.
+pub fn serve(apps: &Apps, source: Source<'_>, addr: SocketAddr) -> Result<u8, CliError> {
     if !addr.ip().is_loopback() {
         return Err(CliError::input(format!(
             "--addr {addr} is not a loopback address: bgsim serves on 127.0.0.1 (or ::1) only."
@@ -46,6 +47,7 @@ pub fn serve(apps: &Apps, source: Source<'_>, addr: SocketAddr) -> Result<(), Cl
         .build()
         .map_err(|e| CliError::input(format!("cannot start the runtime: {e}.")))?;
     runtime.block_on(async move {
+        let mut signals = StopSignals::listen()?;
         let server = TcpServer::start(FixtureServer::with_faults(fixtures, faults), addr)
             .await
             .map_err(|e| CliError::input(format!("cannot listen on {addr}: {e}.")))?;
@@ -53,8 +55,42 @@ pub fn serve(apps: &Apps, source: Source<'_>, addr: SocketAddr) -> Result<(), Cl
             "serving {count} fixtures from {from} on http://{} (Ctrl-C to stop)",
             server.local_addr()
         );
-        let _ = tokio::signal::ctrl_c().await;
+        let signal = signals.first().await;
         server.shutdown().await;
-        Ok(())
+        eprintln!("stopped by {}", crate::interrupt::name(signal));
+        Ok(crate::interrupt::exit_code(signal))
     })
+}
+
+/// Listeners for SIGINT, SIGTERM and SIGHUP, made before the server says it is ready, so
+/// that no signal can come between (the handlers of src/interrupt.rs see each signal too,
+/// so a second one ends the process at once).
+struct StopSignals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn listen() -> Result<StopSignals, CliError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind| {
+            signal(kind).map_err(|e| CliError::input(format!("cannot wait for signals: {e}.")))
+        };
+        Ok(StopSignals {
+            int: listen(SignalKind::interrupt())?,
+            term: listen(SignalKind::terminate())?,
+            hup: listen(SignalKind::hangup())?,
+        })
+    }
+
+    /// The first of them to arrive.
+    async fn first(&mut self) -> i32 {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        tokio::select! {
+            _ = self.int.recv() => SIGINT,
+            _ = self.term.recv() => SIGTERM,
+            _ = self.hup.recv() => SIGHUP,
+        }
+    }
 }

@@ -92,6 +92,8 @@ pub struct Summary {
     pub marks: Vec<u64>,
     /// The failures found, shrunk: the first one, or one per signature with `keep_going`.
     pub found: Vec<Failure>,
+    /// The signal that stopped the campaign early (its failures are then not shrunk).
+    pub stopped: Option<i32>,
 }
 
 /// The case seed of run `n` of a campaign seeded `seed`: nearby campaigns do not share cases.
@@ -155,8 +157,11 @@ pub fn campaign(
         BTreeMap::new(),
     ));
     let error: Mutex<Option<String>> = Mutex::new(None);
-    let out_of_budget =
-        || opts.time.is_some_and(|t| started.elapsed() >= t) || stop.load(Ordering::Relaxed);
+    let out_of_budget = || {
+        opts.time.is_some_and(|t| started.elapsed() >= t)
+            || stop.load(Ordering::Relaxed)
+            || crate::interrupt::caught().is_some()
+    };
     std::thread::scope(|scope| {
         for _ in 0..opts.jobs.max(1) {
             scope.spawn(|| loop {
@@ -169,6 +174,8 @@ pub fn campaign(
                 }
                 let case = generate::case(case_seed(opts.seed, n), opts.limits, &features);
                 let (sig, marks) = match judge(apps, &case, opts) {
+                    // A signal cut the run short: it shows nothing about the app.
+                    Ok(_) if crate::interrupt::caught().is_some() => return,
                     Ok(v) => v,
                     Err(e) => {
                         error
@@ -213,7 +220,18 @@ pub fn campaign(
     if !opts.keep_going {
         failures.truncate(1);
     }
+    summary.stopped = crate::interrupt::caught();
     for (sig, n, original) in failures {
+        if summary.stopped.is_some() {
+            // Stopping now: the failure is kept as found, not shrunk.
+            summary.found.push(Failure {
+                run: n,
+                signature: sig,
+                shrunk: original.clone(),
+                original,
+            });
+            continue;
+        }
         let fails = |c: &Case| judge(apps, c, opts).ok().and_then(|(s, _)| s) == Some(sig);
         let shrunk = shrink::shrink(&original, fails, opts.shrink_budget);
         summary.found.push(Failure {

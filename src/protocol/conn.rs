@@ -119,7 +119,22 @@ impl Conn {
     /// Reads the next message: a JSON object on one line, within the guard.
     pub fn receive(&mut self) -> Result<Value, String> {
         let guard = self.command.timeout;
-        let line = match self.lines.recv_timeout(guard) {
+        let deadline = std::time::Instant::now() + guard;
+        // Waited for in slices, so a signal to bgsim is not held up by a slow app.
+        let slice = std::time::Duration::from_millis(50);
+        let received = loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.lines.recv_timeout(left.min(slice)) {
+                Err(RecvTimeoutError::Timeout) if !left.is_zero() => {
+                    if let Some(signal) = crate::interrupt::caught() {
+                        let name = crate::interrupt::name(signal);
+                        return Err(format!("bgsim was stopped by {name} while it waited"));
+                    }
+                }
+                other => break other,
+            }
+        };
+        let line = match received {
             Ok(Line::Text(line)) => line,
             Ok(Line::TooLong) => {
                 return Err(format!("it wrote a line longer than {MAX_LINE_BYTES} bytes"))

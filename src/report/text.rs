@@ -71,12 +71,8 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool, style: Style)
         return out;
     }
     let _ = writeln!(out, "{} {summary}", style.red("FAIL"));
-    if outcome.unbounded() {
-        let _ = writeln!(
-            out,
-            "  {} the run did not settle within its event bound (a livelock?)",
-            style.red("✗")
-        );
+    if let Some(reason) = outcome.unsettled_reason() {
+        let _ = writeln!(out, "  {} {reason}", style.red("✗"));
     }
     for v in &outcome.unexpected {
         let c = check::find(v.check).expect("violations come from the catalogue");

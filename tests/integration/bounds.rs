@@ -61,3 +61,48 @@ fn a_run_that_never_settles_ends_at_the_default_event_bound_with_exit_3() {
         "{events} events for a bound of {bound}"
     );
 }
+
+fn run_t1(budget: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "-q", "--transport", "memory"])
+        .args(budget)
+        .arg("scenarios/t1-system-kill-batched-relaunch.toml")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code(), text)
+}
+
+#[test]
+fn a_run_past_its_disk_budget_ends_with_exit_3_and_says_so() {
+    // T1 downloads 2 MiB (its temporary file, then the destination): past a 1 MiB budget.
+    let (code, text) = run_t1(&["--disk-budget", "1MiB"]);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains("went past its disk budget: more than 1 MiB in its temporary folder"),
+        "{text}"
+    );
+    // Within the default budget the same run passes.
+    let (code, text) = run_t1(&[]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn a_run_past_its_memory_budget_ends_with_exit_3_and_says_so() {
+    // No process of bgsim fits in 1 MiB of resident memory.
+    let (code, text) = run_t1(&["--memory-budget", "1MiB"]);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains("went past its memory budget: more than 1 MiB resident"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_budget_that_is_not_a_size_is_bad_input() {
+    let (code, text) = run_t1(&["--disk-budget", "lots"]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("--disk-budget: bad size `lots`"), "{text}");
+}

@@ -31,6 +31,7 @@ mod scenario_steps;
 mod server_faults;
 mod server_http;
 mod server_uploads;
+mod signals;
 mod traces;
 mod untrusted;
 mod upload_checks;

@@ -16,8 +16,10 @@ macro_rules! daemon_env {
 mod callbacks;
 mod extension;
 mod lifecycle;
+mod limits;
 
 pub use extension::EXTENSION_DESCRIPTION_PREFIX;
+pub use limits::{Budget, Limits, DEFAULT_DISK_BUDGET_BYTES, DEFAULT_MEMORY_BUDGET_BYTES};
 mod user;
 
 use crate::action::Action;
@@ -72,6 +74,8 @@ pub struct SimConfig {
     pub bundle_id: String,
     /// Bound on the number of events one run may process ([`DEFAULT_MAX_EVENTS`] unless set).
     pub max_events: u64,
+    /// A stop from outside, and the run's disk and memory budgets.
+    pub limits: Limits,
 }
 
 /// The default event bound: a thousand times the longest shipped scenario, and reached in
@@ -88,6 +92,7 @@ impl Default for SimConfig {
             device: crate::device::DeviceConfig::default(),
             bundle_id: "com.example.app".into(),
             max_events: DEFAULT_MAX_EVENTS,
+            limits: Limits::default(),
         }
     }
 }
@@ -101,6 +106,10 @@ pub enum RunEnd {
     Horizon,
     /// The event bound was reached first: the run did not settle.
     EventLimit,
+    /// Stopped from outside (a signal) before it settled.
+    Stopped,
+    /// A budget of the machine's resources ran out before the run settled.
+    OverBudget(Budget),
 }
 
 /// A wake in progress: its handler and session.
@@ -138,6 +147,7 @@ pub struct Simulation {
     next_handler: u64,
     events_run: u64,
     max_events: u64,
+    limits: Limits,
     /// ID-5 / ID-6: the app extension process, while it runs.
     extension: Option<extension::Extension>,
 }
@@ -191,6 +201,7 @@ impl Simulation {
             next_handler: 1,
             events_run: 0,
             max_events: config.max_events,
+            limits: config.limits,
             extension: None,
         })
     }
@@ -210,12 +221,20 @@ impl Simulation {
             if self.events_run >= self.max_events {
                 return RunEnd::EventLimit;
             }
+            match self.limits.check(self.events_run, &self.sandbox) {
+                Some(limits::Verdict::Stop) => return RunEnd::Stopped,
+                Some(limits::Verdict::Over(budget)) => return RunEnd::OverBudget(budget),
+                None => {}
+            }
             let (_, event) = self.clock.pop().expect("peeked");
             self.events_run += 1;
             self.dispatch(event).await;
         }
         if horizon < SimTime::NEVER {
             self.clock.advance_to(horizon);
+        }
+        if let Some(budget) = self.limits.over_budget(&self.sandbox) {
+            return RunEnd::OverBudget(budget);
         }
         RunEnd::Quiet
     }
