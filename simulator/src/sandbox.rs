@@ -148,6 +148,12 @@ impl Sandbox {
         self.dir.path().join("container")
     }
 
+    /// The real directory on this machine for the daemon's own files (outside the
+    /// container: the app cannot see them).
+    pub fn daemon_dir(&self) -> PathBuf {
+        self.dir.path().join("daemon")
+    }
+
     /// Maps an app path (relative, or absolute under the current root) to a real path.
     pub fn resolve(&self, app_path: &str) -> Result<PathBuf, FsError> {
         let root = self.container_root();
@@ -181,12 +187,17 @@ impl Sandbox {
     /// Appends to a file, creating it (parents included) if needed.
     pub fn append(&self, app_path: &str, bytes: &[u8]) -> Result<(), FsError> {
         use std::io::Write;
+        Ok(self.open_append(app_path)?.write_all(bytes)?)
+    }
+
+    /// Opens a file to append to, creating it (parents included) if needed: for writing a
+    /// large file piece by piece without reopening it.
+    pub fn open_append(&self, app_path: &str) -> Result<fs::File, FsError> {
         let p = self.resolve(app_path)?;
         if let Some(parent) = p.parent() {
             fs::create_dir_all(parent)?;
         }
-        let mut f = fs::OpenOptions::new().create(true).append(true).open(p)?;
-        Ok(f.write_all(bytes)?)
+        Ok(fs::OpenOptions::new().create(true).append(true).open(p)?)
     }
 
     /// Whether a file or folder exists.

@@ -109,26 +109,47 @@ pub(super) fn served(e: &Evidence<'_>, url: &str) -> Option<Vec<Content>> {
     })
 }
 
+/// The piece of a file compared at a time: a multi-gigabyte download is checked without
+/// holding it (or what the server served) in memory.
+const COMPARE_CHUNK_BYTES: usize = 1 << 20;
+
 /// Compares a container file with served content; None when equal, else what differs.
 pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option<String> {
-    let Ok(bytes) = e.sandbox.read(file) else {
-        return Some(format!("{file} does not exist"));
+    use std::io::Read;
+    let missing = || Some(format!("{file} does not exist"));
+    let Ok(path) = e.sandbox.resolve(file) else {
+        return missing();
     };
-    if bytes.len() as u64 != content.len() {
+    let Ok(mut reader) = std::fs::File::open(path) else {
+        return missing();
+    };
+    let size = match reader.metadata() {
+        Ok(m) if m.is_file() => m.len(),
+        _ => return missing(),
+    };
+    if size != content.len() {
         return Some(format!(
-            "{file} has {} bytes, the server served {}",
-            bytes.len(),
+            "{file} has {size} bytes, the server served {}",
             content.len()
         ));
     }
-    let expected = content.read_at(0, bytes.len());
-    let first = bytes
-        .iter()
-        .zip(expected.iter())
-        .position(|(a, b)| a != b)?;
-    Some(format!(
-        "{file} differs from what the server served at byte {first}"
-    ))
+    let mut buf = vec![0u8; COMPARE_CHUNK_BYTES];
+    let mut offset = 0u64;
+    while offset < size {
+        let want = (size - offset).min(COMPARE_CHUNK_BYTES as u64) as usize;
+        if reader.read_exact(&mut buf[..want]).is_err() {
+            return Some(format!("{file} could not be read at byte {offset}"));
+        }
+        let expected = content.read_at(offset, want);
+        if let Some(at) = buf[..want].iter().zip(expected.iter()).position(|(a, b)| a != b) {
+            let first = offset + at as u64;
+            return Some(format!(
+                "{file} differs from what the server served at byte {first}"
+            ));
+        }
+        offset += want as u64;
+    }
+    None
 }
 
 /// Compares a container file with every version of a resource (the current one first):

@@ -68,16 +68,18 @@ pub const MAX_FILE_FIXTURE_BYTES: u64 = 256 << 20;
 /// long before.
 pub const MAX_GENERATED_TOTAL_BYTES: u64 = 4 << 40;
 
-/// The `upload` steps of a scenario add up to at most this (1 GiB): each upload's bytes
-/// are made in memory when the user picks them (and each is at most 64 MiB).
-pub const MAX_UPLOAD_TOTAL_BYTES: u64 = 1 << 30;
+/// The `upload` steps of a scenario add up to at most this (16 GiB). Each upload's bytes
+/// are made in memory when the user picks them (at most 64 MiB, one upload at a time);
+/// from then on they are files (the app's and the daemon's copy), streamed a grant at a
+/// time, and the run's disk budget bounds what stays.
+pub const MAX_UPLOAD_TOTAL_BYTES: u64 = 16 << 30;
 
 /// `max_events` is at most this (20 million): more would not settle within any budget a
 /// CI runner has, and the history of a run holds every event.
 pub const MAX_EVENTS: u64 = 20_000_000;
 
 /// A generated fixture with `gzip = true` is at most this large (64 MiB): its gzip
-/// representation is encoded in memory when the server is built, once per version.
+/// representation is encoded in memory the first time it is served, once per version.
 pub const MAX_GZIP_SIZE_BYTES: u64 = 64 << 20;
 
 /// A validated scenario: everything needed to build a world and judge its run.

@@ -497,7 +497,7 @@ fn steps(
         }
         let action = action(step, fixtures, app_session, at)?;
         if let Action::Upload { size_bytes, .. } = &action {
-            // Each upload's bytes are made in memory when the user picks them.
+            // Each upload's bytes are made when the user picks them, then stay on disk.
             upload_bytes += size_bytes;
             if upload_bytes > super::MAX_UPLOAD_TOTAL_BYTES {
                 return Err(at.at(

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bgsim_simulator::content::Fnv1a64;
@@ -267,8 +268,9 @@ pub struct Fixture {
     pub chunked: bool,
     versions: Vec<FixtureVersion>,
     /// With gzip on ([`Fixture::with_gzip`]): the gzip-encoded representation of each
-    /// version, encoded once when the version is made.
-    gzip_versions: Option<Vec<FixtureVersion>>,
+    /// version, encoded the first time a request gets it (a fixture nothing downloads
+    /// costs nothing), then kept with its version.
+    gzip_versions: Option<Vec<OnceLock<FixtureVersion>>>,
     current: usize,
 }
 
@@ -311,16 +313,10 @@ impl Fixture {
     /// Offers a gzip-encoded representation besides the identity one: a request whose
     /// Accept-Encoding allows gzip gets it, with `Content-Encoding: gzip`, its own strong
     /// ETag, and ranges over the encoded bytes; responses of either representation carry
-    /// `Vary: Accept-Encoding` (docs/http.md#gzip). Encodes every version now,
-    /// and each new one when it is added. `false` drops the encoded representations.
+    /// `Vary: Accept-Encoding` (docs/http.md#gzip). Each version is encoded when it is
+    /// first served encoded. `false` drops the encoded representations.
     pub fn with_gzip(mut self, gzip: bool) -> Self {
-        self.gzip_versions = gzip.then(|| {
-            self.versions
-                .iter()
-                .enumerate()
-                .map(|(i, v)| v.gzip_encoded(&self.path, i))
-                .collect()
-        });
+        self.gzip_versions = gzip.then(|| self.versions.iter().map(|_| OnceLock::new()).collect());
         self
     }
 
@@ -332,7 +328,8 @@ impl Fixture {
     /// The gzip-encoded representation of the version being served, if the fixture offers
     /// one.
     pub fn current_gzip(&self) -> Option<&FixtureVersion> {
-        self.gzip_versions.as_ref().map(|g| &g[self.current])
+        let encoded = &self.gzip_versions.as_ref()?[self.current];
+        Some(encoded.get_or_init(|| self.versions[self.current].gzip_encoded(&self.path, self.current)))
     }
 
     /// Builder-style setter for [`Fixture::accept_ranges`].
@@ -350,7 +347,7 @@ impl Fixture {
         let content_type = self.current().content_type.clone();
         let version = FixtureVersion::new(&self.path, index, content, content_type);
         if let Some(gzip) = &mut self.gzip_versions {
-            gzip.push(version.gzip_encoded(&self.path, index));
+            gzip.push(OnceLock::new());
         }
         self.versions.push(version);
         index
@@ -544,6 +541,24 @@ mod tests {
         }
         assert!(content.read_at(size, 10).is_empty());
         assert!(content.read_at(u64::MAX, 10).is_empty());
+    }
+
+    #[test]
+    fn a_gzip_representation_is_encoded_only_when_first_served() {
+        let mut fx = Fixture::generated("/g.bin", 1 << 20, 3).with_gzip(true);
+        fx.add_version(Content::Generated {
+            size_bytes: 1 << 20,
+            seed: 4,
+        });
+        let encoded = |fx: &Fixture| -> Vec<bool> {
+            let cells = fx.gzip_versions.as_ref().unwrap();
+            cells.iter().map(|c| c.get().is_some()).collect()
+        };
+        assert_eq!(encoded(&fx), [false, false], "nothing encoded up front");
+        let etag = fx.current_gzip().unwrap().etag.clone();
+        assert_eq!(encoded(&fx), [true, false], "only the version served");
+        assert_eq!(etag, fx.current().gzip_encoded("/g.bin", 0).etag);
+        assert_ne!(etag, fx.current().etag);
     }
 
     #[test]

@@ -138,14 +138,14 @@ fn limits_hold_with_a_located_error() {
     );
 
     let mut uploads = String::from("name = \"x\"\napp = \"reference\"\n");
-    for i in 0..17 {
+    for i in 0..257 {
         uploads.push_str(&format!("[[step]]\nat = \"{i}s\"\ndo = \"upload\"\nurl = \"/uploads/u{i}\"\nsize = \"64MiB\"\nseed = 1\n"));
     }
     let path = write(dir.path(), "uploads.toml", &uploads);
     let stderr = text(&bgsim(&["run", &path]).stderr);
     assert!(
         stderr.contains(
-            "the uploads so far add up to 1140850688 bytes; expected at most 1073741824 in all"
+            "the uploads so far add up to 17246978048 bytes; expected at most 17179869184 in all"
         ),
         "{stderr}"
     );

@@ -15,6 +15,7 @@ mod suspend;
 mod task;
 mod transfer;
 mod upload;
+mod upload_copy;
 
 use crate::app::{
     CancelReason, HttpResponse, ResumeData, SessionConfig, TaskInfo, TaskKey, UrlError,
@@ -648,6 +649,7 @@ impl Daemon {
         t.phase = Phase::Completed;
         t.epoch += 1;
         t.error = Some(error.clone());
+        t.ext.copy = None;
         self.forget_challenge(key);
         let t = self.tasks.get_mut(key).expect("found above");
         if error.resume_data.is_none() {
@@ -1246,19 +1248,38 @@ impl Daemon {
             let Phase::Receiving(transfer) = &mut t.phase else {
                 continue;
             };
-            let (data, end) = transfer.pull(grant).await;
-            if !data.is_empty() {
-                if let Err(e) = env.sandbox.append(&t.temp_path, &data) {
+            // Straight from the socket to the temporary file, frame by frame.
+            let mut file = None;
+            let mut write_error = None;
+            let (written, end) = transfer
+                .pull_into(grant, |piece| {
+                    if write_error.is_some() {
+                        return;
+                    }
+                    let appended = match &mut file {
+                        Some(file) => std::io::Write::write_all(file, piece).map_err(Into::into),
+                        None => env.sandbox.open_append(&t.temp_path).and_then(|mut f| {
+                            std::io::Write::write_all(&mut f, piece)?;
+                            file = Some(f);
+                            Ok(())
+                        }),
+                    };
+                    write_error = appended.err();
+                })
+                .await;
+            drop(file);
+            if written > 0 {
+                if let Some(e) = write_error {
                     env.record(What::Interrupted {
                         task: key.clone(),
                         bytes: t.bytes_received,
                         reason: format!("cannot write temp file: {e}"),
                     });
                 }
-                t.bytes_received += data.len() as u64;
+                t.bytes_received += written;
                 let ev = DelegateEvent::WriteData {
                     task: key.clone(),
-                    written: data.len() as u64,
+                    written,
                     total: t.bytes_received,
                     expected: t.expected,
                 };

@@ -220,30 +220,42 @@ impl Transfer {
     /// before `n` bytes, or right after them (the next frame is looked at, so a body that
     /// ends exactly at a step boundary completes in that step).
     pub async fn pull(&mut self, n: u64) -> (Vec<u8>, Option<End>) {
-        let want = usize::try_from(n).unwrap_or(usize::MAX);
-        let mut out = Vec::with_capacity(want.min(1 << 20));
+        let mut out = Vec::new();
+        let (_, end) = self
+            .pull_into(n, |piece| out.extend_from_slice(piece))
+            .await;
+        (out, end)
+    }
+
+    /// As [`Transfer::pull`], but hands the bytes to `sink` frame by frame as they come
+    /// off the connection, so a large grant is never held whole (a download goes from the
+    /// socket to its temporary file). Returns how many bytes it took.
+    pub async fn pull_into(&mut self, n: u64, mut sink: impl FnMut(&[u8])) -> (u64, Option<End>) {
+        let mut taken = 0u64;
         loop {
             if !self.leftover.is_empty() {
-                let take = (want - out.len()).min(self.leftover.len());
-                out.extend_from_slice(&self.leftover.split_to(take));
+                let room = usize::try_from(n - taken).unwrap_or(usize::MAX);
+                let take = room.min(self.leftover.len());
+                sink(&self.leftover.split_to(take));
+                taken += take as u64;
             }
-            if out.len() == want && !self.leftover.is_empty() {
-                return (out, None);
+            if taken == n && !self.leftover.is_empty() {
+                return (taken, None);
             }
             let frame = match self.next_frame().await {
                 Ok(frame) => frame,
-                Err(stall) => return (out, Some(End::Stalled(stall))),
+                Err(stall) => return (taken, Some(End::Stalled(stall))),
             };
             match frame {
-                None => return (out, Some(End::Eof)),
-                Some(Err(e)) => return (out, Some(End::Error(describe(&e)))),
+                None => return (taken, Some(End::Eof)),
+                Some(Err(e)) => return (taken, Some(End::Error(describe(&e)))),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
                         self.arrived_bytes += data.len() as u64;
                         self.leftover = data;
                     }
-                    if out.len() == want && !self.leftover.is_empty() {
-                        return (out, None);
+                    if taken == n && !self.leftover.is_empty() {
+                        return (taken, None);
                     }
                 }
             }

@@ -24,7 +24,6 @@
 use super::transfer::{self, End, Transfer, Url};
 use super::{Daemon, DaemonEvent, DelegateEvent, Env};
 use crate::app::{HttpResponse, TaskKey, TaskKind, UploadMethod, UrlError};
-use crate::content::Fnv1a64;
 use crate::network::{Dialer, StallProbe};
 use crate::sim::Event;
 use crate::trace::What;
@@ -38,6 +37,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::task::Phase;
+use super::upload_copy::UploadCopy;
 
 /// What a task needs beyond a download's fields: its kind, the request body of an upload,
 /// the response body of an upload, and the resource timeout frozen by `suspend()` (API-7).
@@ -48,8 +48,9 @@ pub(crate) struct TaskExt {
     pub bytes_sent: u64,
     /// `countOfBytesExpectedToSend` (PROG-3).
     pub expected_to_send: i64,
-    /// The body every attempt sends: the daemon's copy of the file, or the stream's bytes.
-    pub copy: Option<Bytes>,
+    /// The body every attempt sends: the daemon's copy of the file, or the stream's bytes,
+    /// on disk.
+    pub copy: Option<UploadCopy>,
     /// An upload's response body, handed over whole when it ends.
     pub response: Vec<u8>,
     /// API-7: what was left of the resource timeout when the app suspended the task.
@@ -232,7 +233,9 @@ impl Daemon {
             TaskKind::StreamedUpload { .. } => -1,
             TaskKind::Download | TaskKind::Data => 0,
         };
-        t.ext.copy = body.map(Bytes::copy_from_slice);
+        // A stream's bytes are the daemon's at once; a copy that cannot be written sends
+        // nothing, and the task fails as a body cut short would.
+        t.ext.copy = body.and_then(|b| UploadCopy::of_bytes(b, &env.sandbox.daemon_dir()).ok());
         t.ext.kind = kind;
     }
 
@@ -248,20 +251,23 @@ impl Daemon {
         if !matches!(t.phase, Phase::Suspended) || t.fail_on_resume.is_some() {
             return;
         }
-        match env.sandbox.read(file) {
-            Ok(bytes) => {
-                let mut h = Fnv1a64::new();
-                h.update(&bytes);
+        let copied = env
+            .sandbox
+            .resolve(file)
+            .ok()
+            .and_then(|from| UploadCopy::of_file(&from, &env.sandbox.daemon_dir()).ok());
+        match copied {
+            Some(copy) => {
                 env.record(What::UploadFileRead {
                     task: key.clone(),
                     path: file.clone(),
-                    bytes: bytes.len() as u64,
-                    fnv1a64: h.finish(),
+                    bytes: copy.len_bytes(),
+                    fnv1a64: copy.fnv1a64(),
                 });
-                t.ext.expected_to_send = bytes.len() as i64;
-                t.ext.copy = Some(Bytes::from(bytes));
+                t.ext.expected_to_send = copy.len_bytes() as i64;
+                t.ext.copy = Some(copy);
             }
-            Err(_) => t.fail_on_resume = Some(UrlError::FILE_DOES_NOT_EXIST),
+            None => t.fail_on_resume = Some(UrlError::FILE_DOES_NOT_EXIST),
         }
     }
 
@@ -271,7 +277,7 @@ impl Daemon {
         let t = self.tasks.get_mut(&key).expect("starting task");
         let method = t.ext.kind.method().expect("an upload");
         let length = match t.ext.kind {
-            TaskKind::Upload { .. } => t.ext.copy.as_ref().map(|c| c.len() as u64),
+            TaskKind::Upload { .. } => t.ext.copy.as_ref().map(UploadCopy::len_bytes),
             _ => None,
         };
         t.ext.bytes_sent = 0;
@@ -310,12 +316,19 @@ impl Daemon {
         let Phase::Sending(sending) = &mut t.phase else {
             return;
         };
-        let body = t.ext.copy.clone().unwrap_or_default();
-        let from = t.ext.bytes_sent.min(body.len() as u64);
-        let n = grant.min(body.len() as u64 - from);
+        let body_len = t.ext.copy.as_ref().map_or(0, UploadCopy::len_bytes);
+        let from = t.ext.bytes_sent.min(body_len);
+        let n = grant.min(body_len - from);
         if n > 0 {
-            let piece = body.slice(from as usize..(from + n) as usize);
-            if let Err(reason) = sending.push(piece).await {
+            let read = match &t.ext.copy {
+                Some(copy) => copy.read_at(from, n as usize).map_err(|e| e.to_string()),
+                None => Err("the daemon's copy of the body is gone".to_string()),
+            };
+            let pushed = match read {
+                Ok(piece) => sending.push(piece).await,
+                Err(e) => Err(format!("cannot read the body: {e}")),
+            };
+            if let Err(reason) = pushed {
                 self.upload_interrupted(env, key, reason);
                 return;
             }
@@ -329,7 +342,7 @@ impl Daemon {
             self.emit(ev);
         }
         let t = self.tasks.get_mut(key).expect("active task");
-        if t.ext.bytes_sent < body.len() as u64 {
+        if t.ext.bytes_sent < body_len {
             return;
         }
         // The whole body is out: the response comes one round trip later.
@@ -422,6 +435,7 @@ impl Daemon {
         let t = self.tasks.get_mut(key).expect("finishing task");
         t.phase = Phase::Completed;
         t.epoch += 1;
+        t.ext.copy = None;
         let status = t.response.as_ref().map_or(0, |r| r.status);
         let body = std::mem::take(&mut t.ext.response);
         if t.ext.kind == TaskKind::Data {
