@@ -12,6 +12,7 @@ mod cli_run;
 mod cli_serve;
 mod client_csharp;
 mod client_node;
+mod client_python;
 mod daemon_http_faults;
 mod determinism;
 mod determinism_transfers;
