@@ -33,7 +33,6 @@ mod server_faults;
 mod server_http;
 mod server_uploads;
 mod signals;
-mod streaming;
 mod traces;
 mod untrusted;
 mod upload_checks;

@@ -4,6 +4,11 @@
 //! wait4(2). Before streaming, the 256 MiB download peaked above 512 MiB (the grant held
 //! whole, then the file and the served bytes compared whole) and the four uploads above
 //! 256 MiB (the daemon held every copy).
+//!
+//! This is a test binary of its own, not a module of `tests/integration`, because Linux
+//! carries a process's high-water mark across exec: a child spawned from the integration
+//! binary, with its hundreds of tests in one process, starts with that binary's peak
+//! (167 MiB on CI) as its own. Spawned from this small binary, it starts near zero.
 
 use std::fmt::Write as _;
 use std::path::Path;
