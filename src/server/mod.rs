@@ -42,7 +42,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 pub use fault::{Fault, FaultPlan, FaultRule, RetryAfter};
 // Some of these only bgsim's own tests use (feature `internals`).
 #[cfg_attr(not(feature = "internals"), allow(unused_imports))]
-pub use fixture::{server_date, AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
+pub use fixture::{
+    server_date, AcceptRanges, Content, DiskFile, Fixture, FixtureSet, FixtureVersion,
+};
 pub use journal::{Journal, JournalEntry, UploadRecord, DEFAULT_SERVE_JOURNAL_CAPACITY};
 pub use limits::{ServeLimits, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS};
 // Some of these only bgsim's own tests use (feature `internals`).

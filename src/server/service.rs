@@ -518,6 +518,7 @@ fn new_version(fixture: &mut Fixture, seed: u64) -> usize {
             seed,
         },
         Content::Bytes(b) => Content::Bytes(b.iter().map(|&x| x ^ NEW_VERSION_XOR).collect()),
+        Content::File(f) => Content::File(f.xored(NEW_VERSION_XOR)),
     };
     let index = fixture.add_version(content);
     fixture.set_current(index);
