@@ -12,7 +12,7 @@ from bgsim_app import Context, FileError, NSException, SessionDelegate
 from . import bugs
 from .model import (
     CANCELLED, CANCELLED_CODE, CONNECTION_LOST, DONE, FAILED, MAX_ATTEMPTS, PAUSED,
-    PENDING_DIR, QUEUED, REDIRECT_WITHOUT_LOCATION, RESUME_DIR, RUNNING, SESSION_ID,
+    PENDING_DIR, QUEUED, REDIRECT_WITHOUT_LOCATION, RUNNING, SESSION_ID,
     STORE_PATH, TIMED_OUT, TOO_MANY_REDIRECTS, UNSUPPORTED_URL, Record, Task,
     describe_error, extension_destination, is_force_quit, keep_resume_data, keys_where,
     new_download, new_store, new_upload, parent_of, quietly, resume_path, retry_after, serialise, status_of, task_id,
