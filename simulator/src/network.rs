@@ -11,6 +11,13 @@ use std::pin::Pin;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 
+/// The most body bytes one transfer step grants, all transfers together (256 MiB). A step
+/// is one event, and a run's budgets are looked at between events: this bounds the disk one
+/// event can fill and the time it takes, whatever the bandwidth and progress granularity (a
+/// `1TiB/s` network once wrote 42 GiB in one run before its 64 MiB budget was looked at).
+/// At a granularity and bandwidth below it, nothing changes.
+pub const MAX_STEP_BYTES: u64 = 256 << 20;
+
 /// A byte stream to the server: loopback TCP, an in-memory pipe, anything async.
 pub trait Connection: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Connection for T {}
@@ -127,12 +134,17 @@ impl Network {
         self.config.latency * 4
     }
 
-    /// The length of one transfer step: long enough to move `granularity_bytes` at full
-    /// bandwidth, never longer than `max_step`, never shorter than a millisecond.
+    /// The length of one transfer step: long enough to move `granularity_bytes` (at most
+    /// [`MAX_STEP_BYTES`]) at full bandwidth, never longer than `max_step`, never shorter
+    /// than a millisecond (also when `max_step` is: a progress interval of `0s`).
     pub fn step(&self, granularity_bytes: u64, max_step: Duration) -> Duration {
         let bw = self.config.bandwidth_bytes_per_s.max(1);
-        let us = granularity_bytes.saturating_mul(1_000_000) / bw;
-        Duration::from_micros(us).clamp(Duration::from_millis(1), max_step)
+        let us = granularity_bytes
+            .min(MAX_STEP_BYTES)
+            .saturating_mul(1_000_000)
+            / bw;
+        let floor = Duration::from_millis(1);
+        Duration::from_micros(us).clamp(floor, max_step.max(floor))
     }
 
     /// Bytes each of `active` transfers may receive during `step`: the bandwidth is shared
@@ -143,7 +155,9 @@ impl Network {
             return Vec::new();
         }
         let bw = u128::from(self.config.bandwidth_bytes_per_s.max(1));
-        let total = (bw * step.as_micros() / 1_000_000).max(active as u128);
+        let total = (bw * step.as_micros() / 1_000_000)
+            .min(u128::from(MAX_STEP_BYTES))
+            .max(active as u128);
         let total = u64::try_from(total).unwrap_or(u64::MAX);
         let n = active as u64;
         (0..n)
@@ -184,6 +198,23 @@ mod tests {
             net(u64::MAX / 2).step(64 * 1024, Duration::from_secs(1)),
             Duration::from_millis(1)
         );
+    }
+
+    #[test]
+    fn a_step_is_at_least_a_millisecond_and_moves_at_most_max_step_bytes() {
+        // A progress interval of 0s (or 1ns) is a millisecond, not a panic of `clamp`.
+        assert_eq!(
+            net(1024).step(64 * 1024, Duration::ZERO),
+            Duration::from_millis(1)
+        );
+        // A huge granularity is cut to MAX_STEP_BYTES: 256 MiB at 1 GiB/s is 250 ms.
+        assert_eq!(
+            net(1 << 30).step(1 << 40, Duration::from_secs(3600)),
+            Duration::from_millis(250)
+        );
+        // Past 256 GiB/s even a millisecond would grant more: the grant is cut too.
+        let grants = net(u64::MAX).grant_bytes(Duration::from_millis(1), 2);
+        assert_eq!(grants.iter().sum::<u64>(), MAX_STEP_BYTES);
     }
 
     #[test]

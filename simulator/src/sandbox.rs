@@ -73,6 +73,9 @@ pub struct Sandbox {
     complete_protection: bool,
     /// The device is locked.
     locked: bool,
+    /// Bytes the daemon wrote since the budgets were last looked at: past a bound, they are
+    /// looked at before the next event (see `Limits::check`).
+    written: std::sync::atomic::AtomicU64,
 }
 
 impl Sandbox {
@@ -88,6 +91,7 @@ impl Sandbox {
             container_uuid,
             complete_protection: false,
             locked: false,
+            written: Default::default(),
         })
     }
 
@@ -283,6 +287,17 @@ impl Sandbox {
     /// daemon's files (the disk budget's measure).
     pub fn usage_bytes(&self) -> u64 {
         folder_bytes(self.dir.path())
+    }
+
+    /// Counts `bytes` written to the run's folder (a download's piece).
+    pub fn note_written(&self, bytes: u64) {
+        self.written
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The bytes counted by [`Sandbox::note_written`] since the last call, which resets it.
+    pub fn take_written(&self) -> u64 {
+        self.written.swap(0, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Every file in the container as a relative path, sorted (for checks and reports).

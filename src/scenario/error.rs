@@ -51,7 +51,7 @@ impl Locator<'_> {
             file: self.file.to_path_buf(),
             line,
             column,
-            message: message.into(),
+            message: one_line(message.into()),
         }
     }
 
@@ -75,6 +75,34 @@ impl Locator<'_> {
         self.at(span, message)
     }
 }
+
+/// `message` with its control characters escaped (`\n`, `\u{1b}`): messages quote the
+/// file's values, and a value such as a multi-line string (`"""a\nb"""`) must not break
+/// the one-line `file:line:column: message` form (found by tests/malformed_corpus.rs).
+/// A message that quotes a huge value (a 1 MB key) keeps its start and its end, where the
+/// expected forms are, and says how much of the middle it left out.
+fn one_line(message: String) -> String {
+    let mut message = message;
+    if message.chars().any(char::is_control) {
+        message = (message.chars())
+            .map(|c| match c.is_control() {
+                true => c.escape_default().collect(),
+                false => c.to_string(),
+            })
+            .collect();
+    }
+    let chars = message.chars().count();
+    if chars <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let keep = MAX_MESSAGE_CHARS / 2;
+    let head: String = message.chars().take(keep).collect();
+    let tail: String = message.chars().skip(chars - keep).collect();
+    format!("{head}… ({} characters left out) …{tail}", chars - 2 * keep)
+}
+
+/// The longest message, in characters, before its middle is left out.
+const MAX_MESSAGE_CHARS: usize = 960;
 
 /// toml's messages may span lines ("..., expected ...\n"); we need one sentence on one line.
 fn sentence(message: &str) -> String {
@@ -118,6 +146,31 @@ mod tests {
         assert_eq!(line_column(text, 8), (2, 3));
         assert_eq!(line_column(text, 1000), (3, 1));
         assert_eq!(line_column("", 5), (1, 1));
+    }
+
+    #[test]
+    fn messages_quoting_control_characters_stay_on_one_line() {
+        let locator = Locator {
+            text: "url = \"\"\"a\nb\"\"\"",
+            file: Path::new("x.toml"),
+        };
+        let err = locator.at(6..6, "bad url `a\nb\u{1b}`");
+        assert_eq!(err.message, "bad url `a\\nb\\u{1b}`");
+    }
+
+    #[test]
+    fn a_message_quoting_a_huge_value_keeps_its_ends() {
+        let locator = Locator {
+            text: "",
+            file: Path::new("x.toml"),
+        };
+        let key = "k".repeat(1 << 20);
+        let err = locator.at(0..0, format!("unknown field `{key}`, expected `name`"));
+        let left_out = "unknown field ``, expected `name`".len() + key.len() - 960;
+        assert!(err.message.contains(&format!("… ({left_out} characters left out) …")));
+        assert!(err.message.len() < 1100, "{}", err.message.len());
+        assert!(err.message.starts_with("unknown field `kkk"), "{}", err.message);
+        assert!(err.message.ends_with("kkk`, expected `name`"), "{}", err.message);
     }
 
     #[test]

@@ -372,17 +372,21 @@ fn fixtures(
             ));
         }
         let gzip = table.gzip.as_ref().is_some_and(|g| *g.get_ref());
-        if let (true, FixtureSource::Generated { size_bytes, .. }) = (gzip, &source) {
-            if *size_bytes > MAX_GZIP_SIZE_BYTES {
-                let span = table.gzip.as_ref().map(Spanned::span).unwrap_or_default();
-                return Err(at.at(
-                    span,
-                    format!(
-                        "a gzip fixture is encoded in memory, and `{}` is {size_bytes} bytes; expected `size` at most 64MiB",
-                        path.get_ref()
-                    ),
-                ));
-            }
+        // A fixture file is encoded too: the bound holds whatever the source.
+        let size_bytes = match &source {
+            FixtureSource::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            FixtureSource::Generated { size_bytes, .. } => *size_bytes,
+        };
+        if gzip && size_bytes > MAX_GZIP_SIZE_BYTES {
+            let span = table.gzip.as_ref().map(Spanned::span).unwrap_or_default();
+            return Err(at.at(
+                span,
+                format!(
+                    "a gzip fixture is encoded in memory, and `{}` is {size_bytes} bytes; expected at most {}MiB",
+                    path.get_ref(),
+                    MAX_GZIP_SIZE_BYTES >> 20
+                ),
+            ));
         }
         out.push(FixtureSpec {
             path: path.get_ref().clone(),

@@ -49,11 +49,14 @@ fn toolchain() -> bool {
     false
 }
 
-/// The library, the examples and the unit tests, built once for every test here.
+/// The library, the examples and the unit tests, built once for every test here: once per
+/// test process, in a folder of its own, since cargo-nextest runs each test in a process of
+/// its own and one build must not overwrite the programs another test is running.
 fn built() -> &'static Path {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
     OUT.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("client_csharp");
+        let folder = format!("client_csharp-{}", std::process::id());
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
         let build = Command::new("sh")
             .arg(root().join("clients/csharp/build.sh"))
             .arg(&out)

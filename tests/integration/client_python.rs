@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Whether python3 >= 3.9 is here; if not, says so, and fails under CI.
-fn python_ready(test: &str) -> bool {
+pub(super) fn python_ready(test: &str) -> bool {
     let ok = Command::new("python3")
         .args([
             "-c",

@@ -13,6 +13,7 @@ mod cli_serve;
 mod client_csharp;
 mod client_node;
 mod client_python;
+mod client_python_reference;
 mod daemon_http_faults;
 mod determinism;
 mod determinism_transfers;

@@ -605,10 +605,10 @@ fn fault_mistakes_are_reported_at_the_offending_key() {
     // (body after HEAD, line, column, key phrase)
     let cases: &[(&str, usize, usize, &str)] = &[
         (
-            "[[fixture]]\npath = \"/a\"\nsize = \"65MiB\"\nseed = 1\ngzip = true\n",
+            "[[fixture]]\npath = \"/a\"\nsize = \"17MiB\"\nseed = 1\ngzip = true\n",
             7,
             8,
-            "a gzip fixture is encoded in memory, and `/a` is 68157440 bytes; expected `size` at most 64MiB",
+            "a gzip fixture is encoded in memory, and `/a` is 17825792 bytes; expected at most 16MiB",
         ),
         (
             "[[fault]]\npath = \"/a\"\nkind = \"reset\"\n",

@@ -1264,6 +1264,10 @@ impl Daemon {
                             Ok(())
                         }),
                     };
+                    if appended.is_ok() {
+                        // The disk budget is looked at once enough is written (sim::limits).
+                        env.sandbox.note_written(piece.len() as u64);
+                    }
                     write_error = appended.err();
                 })
                 .await;

@@ -19,6 +19,12 @@ pub const DEFAULT_MEMORY_BUDGET_BYTES: u64 = 3 << 30;
 /// the resident memory costs a few system calls, negligible at this rate.
 const BUDGET_EVERY_EVENTS: u64 = 128;
 
+/// Budgets are also looked at before the next event once the daemon has written this much
+/// since the last look: one step may move up to `MAX_STEP_BYTES` (256 MiB), so counting
+/// events alone let a fast download write 128 steps, tens of GiB, past its disk budget
+/// before it was seen (found by tests/malformed_corpus.rs).
+const BUDGET_EVERY_BYTES: u64 = 64 << 20;
+
 /// Which budget a run went past, and what it was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Budget {
@@ -71,7 +77,10 @@ impl Limits {
         {
             return Some(Verdict::Stop);
         }
-        if events_run % BUDGET_EVERY_EVENTS != 0 {
+        let written = sandbox.take_written();
+        if events_run % BUDGET_EVERY_EVENTS != 0 && written < BUDGET_EVERY_BYTES {
+            // Not yet due: what was written still counts towards the next look.
+            sandbox.note_written(written);
             return None;
         }
         self.over_budget(sandbox).map(Verdict::Over)
