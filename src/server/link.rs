@@ -148,9 +148,10 @@ impl UnackedProbe {
 /// [`FlushSignal`], and resets instead of closing when [`ConnControl::request_reset`] was
 /// called.
 pub(crate) struct ConnIo<I> {
-    /// Declared before `io`, so it is given back before the socket closes: a client that
-    /// has seen the close can count on the place being free (fields drop in order).
-    _slot: Option<OwnedSemaphorePermit>,
+    /// Given back when hyper shuts the connection down, and declared before `io` so that it
+    /// is also given back before the socket closes on a drop (fields drop in order): a
+    /// client that has seen the close can count on the place being free.
+    slot: Option<OwnedSemaphorePermit>,
     io: I,
     control: Arc<ConnControl>,
     reset: Option<ResetHook<I>>,
@@ -164,7 +165,7 @@ impl<I> ConnIo<I> {
         slot: Option<OwnedSemaphorePermit>,
     ) -> Self {
         ConnIo {
-            _slot: slot,
+            slot,
             io,
             control,
             reset,
@@ -224,6 +225,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for ConnIo<I> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        this.slot = None;
         // A FIN now would reach the client before the RST and read as a clean end.
         if this.control.reset_requested() {
             return Poll::Ready(Ok(()));

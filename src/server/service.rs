@@ -16,7 +16,7 @@ use http::{Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 
 use super::fault::{describe, Fault, RetryAfter};
-use super::fixture::{server_date, AcceptRanges, Content, Fixture, FixtureVersion};
+use super::fixture::{server_date, AcceptRanges, Content, FixtureVersion};
 use super::journal::JournalEntry;
 use super::link::ConnControl;
 use super::range::decide;
@@ -24,12 +24,14 @@ use super::FixtureServer;
 
 mod body;
 mod fields;
+mod new_version;
 mod reject;
 mod upload;
 
 pub(crate) use body::FixtureBody;
 use body::Stops;
 use fields::{accepts_gzip, basic_credentials, field, percent_decode};
+use new_version::new_version;
 
 const NOT_FOUND_HTML: &str = "<!DOCTYPE html>\n<html>\n<head><title>404 Not Found</title></head>\n\
 <body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body>\n</html>\n";
@@ -42,8 +44,6 @@ const UNAUTHORIZED_HTML: &str = "<!DOCTYPE html>\n<html>\n\
 <head><title>401 Unauthorized</title></head>\n<body>\n<h1>Unauthorized</h1>\n\
 <p>This resource requires authentication.</p>\n</body>\n</html>\n";
 
-/// What a file fixture's bytes are XORed with to make a [`Fault::NewVersion`].
-const NEW_VERSION_XOR: u8 = 0x5A;
 
 /// Serves one connection's requests. Holds the per-connection request counter.
 pub(crate) struct FixtureService {
@@ -509,21 +509,6 @@ fn status_page(status: StatusCode) -> Bytes {
     ))
 }
 
-/// Adds a new version to `fixture` (generated from `seed` with the same length, or the file's
-/// bytes XOR 0x5A), serves it from now on and returns its index.
-fn new_version(fixture: &mut Fixture, seed: u64) -> usize {
-    let content = match &fixture.current().content {
-        Content::Generated { size_bytes, .. } => Content::Generated {
-            size_bytes: *size_bytes,
-            seed,
-        },
-        Content::Bytes(b) => Content::Bytes(b.iter().map(|&x| x ^ NEW_VERSION_XOR).collect()),
-        Content::File(f) => Content::File(f.xored(NEW_VERSION_XOR)),
-    };
-    let index = fixture.add_version(content);
-    fixture.set_current(index);
-    index
-}
 
 impl hyper::service::Service<Request<Incoming>> for FixtureService {
     type Response = Response<FixtureBody>;
