@@ -115,7 +115,26 @@ pub(crate) enum Command {
         /// Address to listen on; loopback only. Port 0 picks a free port.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        #[command(flatten)]
+        limits: ServeLimitArgs,
     },
+}
+
+/// How much `bgsim serve` keeps and allows, so a long run or a misbehaving client cannot
+/// exhaust it (docs/http.md#serve-limits).
+#[derive(Args, Clone, Copy)]
+pub(crate) struct ServeLimitArgs {
+    /// Keep the newest N requests in the request journal, dropping older ones; 0 keeps none.
+    #[arg(long = "journal", value_name = "N", default_value_t = crate::server::DEFAULT_SERVE_JOURNAL_CAPACITY)]
+    pub(crate) journal_entries: usize,
+    /// Close a connection whose request head has not arrived whole after this many
+    /// milliseconds (also the idle time of a kept-alive connection); 0 waits forever.
+    #[arg(long, value_name = "MS", default_value_t = crate::server::DEFAULT_HEADER_TIMEOUT_MS)]
+    pub(crate) header_timeout_ms: u64,
+    /// Serve at most this many connections at once; one more is answered 503 and closed.
+    /// 0: no cap.
+    #[arg(long, value_name = "N", default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS)]
+    pub(crate) max_connections: usize,
 }
 
 impl From<TransportArg> for Transport {

@@ -156,12 +156,13 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             fixtures,
             scenario,
             addr,
+            limits,
         } => {
             let source = match &scenario {
                 Some(file) => serve::Source::Scenario(file),
                 None => serve::Source::Folder(&fixtures),
             };
-            serve::serve(apps, source, addr)
+            serve::serve(apps, source, addr, limits)
         }
     }
 }

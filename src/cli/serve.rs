@@ -3,7 +3,8 @@
 use super::CliError;
 use crate::registry::Apps;
 use crate::scenario;
-use crate::server::{FaultPlan, FixtureServer, FixtureSet, TcpServer};
+use super::args::ServeLimitArgs;
+use crate::server::{FaultPlan, FixtureServer, FixtureSet, Journal, ServeLimits, TcpServer};
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -34,7 +35,12 @@ fn load(apps: &Apps, source: &Source<'_>) -> Result<(FixtureSet, FaultPlan, Stri
 
 /// Serves `source` on `addr` (loopback only) until SIGINT, SIGTERM or SIGHUP; returns the
 /// exit code, 128 + the signal's number.
-pub fn serve(apps: &Apps, source: Source<'_>, addr: SocketAddr) -> Result<u8, CliError> {
+pub(crate) fn serve(
+    apps: &Apps,
+    source: Source<'_>,
+    addr: SocketAddr,
+    limits: ServeLimitArgs,
+) -> Result<u8, CliError> {
     if !addr.ip().is_loopback() {
         return Err(CliError::input(format!(
             "--addr {addr} is not a loopback address: bgsim serves on 127.0.0.1 (or ::1) only."
@@ -48,7 +54,10 @@ pub fn serve(apps: &Apps, source: Source<'_>, addr: SocketAddr) -> Result<u8, Cl
         .map_err(|e| CliError::input(format!("cannot start the runtime: {e}.")))?;
     runtime.block_on(async move {
         let mut signals = StopSignals::listen()?;
-        let server = TcpServer::start(FixtureServer::with_faults(fixtures, faults), addr)
+        let journal = Journal::bounded(limits.journal_entries);
+        let server = FixtureServer::with_journal(fixtures, faults, journal);
+        let connection_limits = ServeLimits::serve(limits.header_timeout_ms, limits.max_connections);
+        let server = TcpServer::start_with_limits(server, addr, connection_limits)
             .await
             .map_err(|e| CliError::input(format!("cannot listen on {addr}: {e}.")))?;
         println!(

@@ -8,6 +8,7 @@
 //! beside the entries ([`Journal::fault`], [`Journal::faults`]) rather than in
 //! [`JournalEntry`], so code that builds entries field by field keeps compiling.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
@@ -59,7 +60,17 @@ pub struct UploadRecord {
     pub complete: bool,
 }
 
-/// A shared, append-only log of [`JournalEntry`]s. Clones share the same log.
+/// How many requests `bgsim serve` keeps in its journal unless told otherwise
+/// (`--journal N`): the newest 10,000, a few MB (an entry is a few hundred bytes: the
+/// method, the path and five request fields as text, never a body).
+pub const DEFAULT_SERVE_JOURNAL_CAPACITY: usize = 10_000;
+
+/// A shared log of [`JournalEntry`]s. Clones share the same log.
+///
+/// [`Journal::new`] keeps every entry: a simulation's checks read the whole history.
+/// [`Journal::bounded`] keeps the newest N only, for a long-running `bgsim serve`, whose
+/// journal would otherwise grow with every request. Request indexes keep counting across
+/// evictions, so an entry's `request_index` is always its global order of arrival.
 #[derive(Clone, Debug, Default)]
 pub struct Journal {
     inner: Arc<Inner>,
@@ -74,88 +85,134 @@ struct Inner {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Indexed by `request_index`: entries are pushed under the lock that assigns the index.
-    entries: Vec<JournalEntry>,
-    /// Parallel to `entries`: whether the response body has been finalised.
-    finished: Vec<bool>,
-    /// Parallel to `entries`: what the fault plan did to the response, if anything.
-    faults: Vec<Option<String>>,
-    /// Parallel to `entries`: what was read of an upload's request body.
-    uploads: Vec<Option<UploadRecord>>,
+    /// Requests recorded so far, kept or evicted: the next `request_index`.
+    recorded: u64,
+    /// At most this many slots are kept; `None`: all of them.
+    capacity: Option<usize>,
+    /// The kept requests, oldest first: slot `i` has `request_index` `first_index() + i`.
+    /// Entries are pushed under the lock that assigns the index.
+    slots: VecDeque<Slot>,
+}
+
+/// One request's record.
+#[derive(Debug)]
+struct Slot {
+    entry: JournalEntry,
+    /// Whether the response body has been finalised.
+    finished: bool,
+    /// What the fault plan did to the response, if anything.
+    fault: Option<String>,
+    /// What was read of an upload's request body.
+    upload: Option<UploadRecord>,
+}
+
+impl State {
+    /// The `request_index` of the oldest kept entry (`recorded` when none is kept).
+    fn first_index(&self) -> u64 {
+        self.recorded - self.slots.len() as u64
+    }
+
+    /// The slot of request `request_index`, if it is still kept.
+    fn slot(&self, request_index: u64) -> Option<&Slot> {
+        let i = request_index.checked_sub(self.first_index())?;
+        self.slots.get(usize::try_from(i).ok()?)
+    }
+
+    fn slot_mut(&mut self, request_index: u64) -> Option<&mut Slot> {
+        let i = request_index.checked_sub(self.first_index())?;
+        self.slots.get_mut(usize::try_from(i).ok()?)
+    }
 }
 
 impl Journal {
-    /// An empty journal.
+    /// An empty journal that keeps every entry.
     pub fn new() -> Self {
         Journal::default()
     }
 
-    /// A snapshot of all entries, in order of arrival.
+    /// An empty journal that keeps the newest `capacity` entries only, dropping the oldest
+    /// as new ones arrive; 0 keeps none (request indexes are still assigned).
+    pub fn bounded(capacity: usize) -> Self {
+        let journal = Journal::default();
+        journal.lock().capacity = Some(capacity);
+        journal
+    }
+
+    /// The most entries this journal keeps; `None`: unbounded.
+    pub fn capacity(&self) -> Option<usize> {
+        self.lock().capacity
+    }
+
+    /// A snapshot of the kept entries, in order of arrival (all of them, unless the journal
+    /// is [`Journal::bounded`]).
     ///
     /// An entry appears as soon as its request is answered; until its body is finalised it
     /// shows `body_complete: false` and the bytes counted so far.
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.lock().entries.clone()
+        self.lock().slots.iter().map(|s| s.entry.clone()).collect()
     }
 
     /// What the fault plan did to the response to request `request_index`: a short, stable
     /// description such as `cut at 100000`, `status 503` or `new version 1` (several faults
-    /// are joined with `; `, in plan order). `None` when no fault applied, or no such request.
+    /// are joined with `; `, in plan order). `None` when no fault applied, or no such request
+    /// is kept.
     pub fn fault(&self, request_index: u64) -> Option<String> {
-        let state = self.lock();
-        state.faults.get(request_index as usize).cloned().flatten()
+        self.lock().slot(request_index)?.fault.clone()
     }
 
-    /// [`Journal::fault`] for every request so far, indexed by `request_index`.
+    /// [`Journal::fault`] for every kept request, oldest first: indexed by `request_index`
+    /// when nothing was evicted (always, for [`Journal::new`]).
     pub fn faults(&self) -> Vec<Option<String>> {
-        self.lock().faults.clone()
+        self.lock().slots.iter().map(|s| s.fault.clone()).collect()
     }
 
-    /// Entries with their fault descriptions, in order of arrival.
+    /// Kept entries with their fault descriptions, in order of arrival.
     pub fn entries_with_faults(&self) -> Vec<(JournalEntry, Option<String>)> {
         let state = self.lock();
         state
-            .entries
+            .slots
             .iter()
-            .cloned()
-            .zip(state.faults.iter().cloned())
+            .map(|s| (s.entry.clone(), s.fault.clone()))
             .collect()
     }
 
     /// What the server read of the request body of request `request_index`, if it was an
-    /// upload (PUT or POST).
+    /// upload (PUT or POST) and is still kept.
     pub fn upload(&self, request_index: u64) -> Option<UploadRecord> {
-        let state = self.lock();
-        state.uploads.get(request_index as usize).copied().flatten()
+        self.lock().slot(request_index)?.upload
     }
 
-    /// Every upload so far, with its entry, in order of arrival.
+    /// Every kept upload, with its entry, in order of arrival.
     pub fn uploads(&self) -> Vec<(JournalEntry, UploadRecord)> {
         let state = self.lock();
         state
-            .entries
+            .slots
             .iter()
-            .zip(state.uploads.iter())
-            .filter_map(|(e, u)| u.map(|u| (e.clone(), u)))
+            .filter_map(|s| s.upload.map(|u| (s.entry.clone(), u)))
             .collect()
     }
 
-    /// Number of requests journaled so far.
+    /// Number of entries kept (for [`Journal::new`]: every request journaled so far).
     pub fn len(&self) -> usize {
-        self.lock().entries.len()
+        self.lock().slots.len()
     }
 
-    /// True when no request has been journaled.
+    /// True when no entry is kept.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Number of requests journaled so far, kept or evicted: the next `request_index`.
+    pub fn recorded(&self) -> u64 {
+        self.lock().recorded
     }
 
     /// Waits until request `request_index` has arrived and its response body has been
     /// finalised (completed, or dropped after an abort), then returns its entry.
     ///
     /// Useful after a client aborts a download: the server notices asynchronously. Waits
-    /// forever if that request never arrives, so bound it with a timeout where that can
-    /// happen.
+    /// forever if that request never arrives, or was evicted from a bounded journal before
+    /// it finished, so bound it with a timeout where that can happen.
     pub async fn wait_finished(&self, request_index: u64) -> JournalEntry {
         loop {
             // Register interest before checking, so a finalisation in between is not missed.
@@ -164,9 +221,8 @@ impl Journal {
             notified.as_mut().enable();
             {
                 let state = self.lock();
-                let i = request_index as usize;
-                if state.finished.get(i).copied().unwrap_or(false) {
-                    return state.entries[i].clone();
+                if let Some(slot) = state.slot(request_index).filter(|s| s.finished) {
+                    return slot.entry.clone();
                 }
             }
             notified.await;
@@ -180,45 +236,51 @@ impl Journal {
     }
 
     /// Appends an entry and the description of the faults applied to its response,
-    /// assigning its `request_index`, and returns that index.
+    /// assigning its `request_index`, and returns that index. A bounded journal drops its
+    /// oldest entries to make room.
     pub(crate) fn record_with_fault(&self, mut entry: JournalEntry, fault: Option<String>) -> u64 {
         let mut state = self.lock();
-        let index = state.entries.len() as u64;
+        let index = state.recorded;
+        state.recorded += 1;
         entry.request_index = index;
-        state.entries.push(entry);
-        state.finished.push(false);
-        state.faults.push(fault);
-        state.uploads.push(None);
+        if let Some(capacity) = state.capacity {
+            if capacity == 0 {
+                return index;
+            }
+            while state.slots.len() >= capacity {
+                state.slots.pop_front();
+            }
+        }
+        state.slots.push_back(Slot {
+            entry,
+            finished: false,
+            fault,
+            upload: None,
+        });
         index
     }
 
     /// Records that `body_bytes_sent` bytes of the body of request `request_index` have
     /// been handed over so far.
     pub(crate) fn progress(&self, request_index: u64, body_bytes_sent: u64) {
-        let mut state = self.lock();
-        if let Some(entry) = state.entries.get_mut(request_index as usize) {
-            entry.body_bytes_sent = body_bytes_sent;
+        if let Some(slot) = self.lock().slot_mut(request_index) {
+            slot.entry.body_bytes_sent = body_bytes_sent;
         }
     }
 
     /// Records what was read of the request body of request `request_index`.
     pub(crate) fn record_upload(&self, request_index: u64, upload: UploadRecord) {
-        let mut state = self.lock();
-        if let Some(slot) = state.uploads.get_mut(request_index as usize) {
-            *slot = Some(upload);
+        if let Some(slot) = self.lock().slot_mut(request_index) {
+            slot.upload = Some(upload);
         }
     }
 
     /// Records how the body of request `request_index` ended.
     pub(crate) fn finish(&self, request_index: u64, body_bytes_sent: u64, body_complete: bool) {
-        {
-            let mut state = self.lock();
-            let i = request_index as usize;
-            if let Some(entry) = state.entries.get_mut(i) {
-                entry.body_bytes_sent = body_bytes_sent;
-                entry.body_complete = body_complete;
-                state.finished[i] = true;
-            }
+        if let Some(slot) = self.lock().slot_mut(request_index) {
+            slot.entry.body_bytes_sent = body_bytes_sent;
+            slot.entry.body_complete = body_complete;
+            slot.finished = true;
         }
         self.inner.finished_changed.notify_waiters();
     }
@@ -328,5 +390,21 @@ mod tests {
             (e.request_index, e.body_bytes_sent, e.body_complete),
             (1, 3, true)
         );
+    }
+
+    #[test]
+    fn a_bounded_journal_keeps_the_newest_entries_and_counts_on() {
+        let j = Journal::bounded(3);
+        let indexes: Vec<u64> = (0..5).map(|_| j.record(entry())).collect();
+        assert_eq!(indexes, [0, 1, 2, 3, 4]);
+        let kept: Vec<u64> = j.entries().iter().map(|e| e.request_index).collect();
+        assert_eq!(kept, [2, 3, 4]);
+        assert_eq!((j.len(), j.recorded()), (3, 5));
+        j.finish(1, 7, true); // evicted: ignored
+        j.finish(3, 7, true);
+        assert!(j.entries()[1].body_complete);
+        let off = Journal::bounded(0);
+        assert_eq!((off.record(entry()), off.record(entry())), (0, 1));
+        assert!(off.is_empty());
     }
 }

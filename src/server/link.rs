@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::flush::FlushSignal;
 use super::stall::ConnStalls;
@@ -53,6 +54,9 @@ pub(crate) struct Link<I> {
     pub(crate) reset: Option<ResetHook<I>>,
     /// Asks the kernel how much of what was written the peer has not acknowledged yet.
     pub(crate) unacked: Option<UnackedProbe>,
+    /// This connection's place under the server's connection cap, if it has one; given
+    /// back when the transport is dropped.
+    pub(crate) slot: Option<OwnedSemaphorePermit>,
 }
 
 /// Per-connection state shared by the service, its bodies and the transport wrapper.
@@ -144,14 +148,28 @@ impl UnackedProbe {
 /// [`FlushSignal`], and resets instead of closing when [`ConnControl::request_reset`] was
 /// called.
 pub(crate) struct ConnIo<I> {
+    /// Given back when hyper shuts the connection down, and declared before `io` so that it
+    /// is also given back before the socket closes on a drop (fields drop in order): a
+    /// client that has seen the close can count on the place being free.
+    slot: Option<OwnedSemaphorePermit>,
     io: I,
     control: Arc<ConnControl>,
     reset: Option<ResetHook<I>>,
 }
 
 impl<I> ConnIo<I> {
-    pub(crate) fn new(io: I, control: Arc<ConnControl>, reset: Option<ResetHook<I>>) -> Self {
-        ConnIo { io, control, reset }
+    pub(crate) fn new(
+        io: I,
+        control: Arc<ConnControl>,
+        reset: Option<ResetHook<I>>,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> Self {
+        ConnIo {
+            slot,
+            io,
+            control,
+            reset,
+        }
     }
 }
 
@@ -207,6 +225,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for ConnIo<I> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        this.slot = None;
         // A FIN now would reach the client before the RST and read as a clean end.
         if this.control.reset_requested() {
             return Poll::Ready(Ok(()));

@@ -7,6 +7,7 @@
 //! - [`fault`]: the deterministic fault plan (cuts, error statuses, lying 206s, new
 //!   versions, redirects...), keyed by path and per-path request number;
 //! - [`journal`]: the per-request log tests assert on;
+//! - `limits`: what a long-running server bounds (header read time, open connections);
 //! - `service`: the hyper service and streaming body;
 //! - `flush`: tells a cut body when hyper has written everything it buffered;
 //! - `link`: one connection's key, flush signal and reset switch, and the client's end of
@@ -22,6 +23,7 @@ pub mod fault;
 pub mod fixture;
 mod flush;
 pub mod journal;
+mod limits;
 mod link;
 pub mod range;
 mod service;
@@ -31,16 +33,20 @@ pub mod transport;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use fault::{Fault, FaultPlan, FaultRule, RetryAfter};
 // Some of these only bgsim's own tests use (feature `internals`).
 #[cfg_attr(not(feature = "internals"), allow(unused_imports))]
-pub use fixture::{server_date, AcceptRanges, Content, Fixture, FixtureSet, FixtureVersion};
-pub use journal::{Journal, JournalEntry, UploadRecord};
+pub use fixture::{
+    server_date, AcceptRanges, Content, DiskFile, Fixture, FixtureSet, FixtureVersion,
+};
+pub use journal::{Journal, JournalEntry, UploadRecord, DEFAULT_SERVE_JOURNAL_CAPACITY};
+pub use limits::{ServeLimits, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS};
 // Some of these only bgsim's own tests use (feature `internals`).
 #[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use link::{ConnKey, MemoryConn};
@@ -101,6 +107,12 @@ impl FixtureServer {
     /// A server for `fixtures` that misbehaves as `plan` says, with an empty journal. Stalls
     /// time themselves ([`StallBoard::real_time`]); see [`FixtureServer::with_stall_board`].
     pub fn with_faults(fixtures: FixtureSet, plan: FaultPlan) -> Self {
+        FixtureServer::with_journal(fixtures, plan, Journal::new())
+    }
+
+    /// Like [`FixtureServer::with_faults`], journaling into `journal`, e.g. a
+    /// [`Journal::bounded`] one for a server that runs for long (`bgsim serve`).
+    pub fn with_journal(fixtures: FixtureSet, plan: FaultPlan, journal: Journal) -> Self {
         FixtureServer {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
@@ -109,7 +121,7 @@ impl FixtureServer {
                     stalls: StallBoard::real_time(),
                 }),
                 faults: plan,
-                journal: Journal::new(),
+                journal,
             }),
         }
     }
@@ -176,13 +188,23 @@ impl FixtureServer {
             key: ConnKey(connection_id),
             reset: None,
             unacked: None,
+            slot: None,
         };
-        self.serve_link_until(link, std::future::pending()).await;
+        self.serve_link_until(link, None, std::future::pending())
+            .await;
     }
 
     /// Serves one connection until it closes; once `shutdown` completes the connection
-    /// finishes its in-flight response and then closes.
-    pub(crate) async fn serve_link_until<I, F>(&self, link: Link<I>, shutdown: F)
+    /// finishes its in-flight response and then closes. With `header_read_timeout`, a
+    /// request head (the first, or the next on a kept-alive connection) that has not
+    /// arrived whole that long after hyper starts waiting for it closes the connection;
+    /// `None` waits forever, which simulations need: their clients may idle for long.
+    pub(crate) async fn serve_link_until<I, F>(
+        &self,
+        link: Link<I>,
+        header_read_timeout: Option<Duration>,
+        shutdown: F,
+    )
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
         F: Future<Output = ()>,
@@ -192,13 +214,19 @@ impl FixtureServer {
             link.unacked,
         ));
         let service = FixtureService::new(self.clone(), link.connection_id, control.clone());
-        let conn = http1::Builder::new()
-            .keep_alive(true)
-            .auto_date_header(false)
-            .serve_connection(
-                TokioIo::new(ConnIo::new(link.io, control, link.reset)),
-                service,
-            );
+        let mut builder = http1::Builder::new();
+        builder.keep_alive(true).auto_date_header(false);
+        // hyper only enforces its header read timeout when it has a timer; without one
+        // (the default here) it waits for a head forever, as simulations need.
+        if let Some(timeout) = header_read_timeout {
+            builder.timer(TokioTimer::new()).header_read_timeout(timeout);
+        } else {
+            builder.header_read_timeout(None);
+        }
+        let conn = builder.serve_connection(
+            TokioIo::new(ConnIo::new(link.io, control, link.reset, link.slot)),
+            service,
+        );
         tokio::pin!(conn);
         tokio::pin!(shutdown);
         tokio::select! {

@@ -1,35 +1,37 @@
 //! The hyper service: turns one request into a journaled response, shaped by the fault
-//! plan, and the body type that streams a byte range of a fixture (possibly cut short,
-//! reset or held).
+//! plan. The body that streams it is in `body`; requests refused before any of this
+//! (400, 501) in `reject`.
 
 use std::convert::Infallible;
-use std::fmt;
 use std::future::{ready, Future};
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::Incoming;
 
 use super::fault::{describe, Fault, RetryAfter};
-use super::fixture::{server_date, AcceptRanges, Content, Fixture, FixtureVersion};
-use super::journal::{BodyGuard, JournalEntry};
+use super::fixture::{server_date, AcceptRanges, Content, FixtureVersion};
+use super::journal::JournalEntry;
 use super::link::ConnControl;
 use super::range::decide;
-use super::stall::{Stall, StallEnd};
 use super::FixtureServer;
 
+mod body;
+mod fields;
+mod new_version;
+mod reject;
 mod upload;
 
-/// Body frames are at most this big: large enough for loopback throughput, small enough that
-/// generated content is produced incrementally.
-const CHUNK: u64 = 64 * 1024;
+pub(crate) use body::FixtureBody;
+use body::Stops;
+use fields::{accepts_gzip, basic_credentials, field, percent_decode};
+use new_version::new_version;
 
 const NOT_FOUND_HTML: &str = "<!DOCTYPE html>\n<html>\n<head><title>404 Not Found</title></head>\n\
 <body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body>\n</html>\n";
@@ -42,15 +44,6 @@ const UNAUTHORIZED_HTML: &str = "<!DOCTYPE html>\n<html>\n\
 <head><title>401 Unauthorized</title></head>\n<body>\n<h1>Unauthorized</h1>\n\
 <p>This resource requires authentication.</p>\n</body>\n</html>\n";
 
-/// What a file fixture's bytes are XORed with to make a [`Fault::NewVersion`].
-const NEW_VERSION_XOR: u8 = 0x5A;
-
-/// How soon a body about to reset asks the kernel again whether the client has every byte
-/// yet (nothing signals it). Loopback acknowledges within microseconds of the client
-/// reading, so the first waits are short; they double up to the maximum so a client that
-/// stops reading for long costs few wake-ups.
-const DRAIN_POLL_FIRST: Duration = Duration::from_millis(1);
-const DRAIN_POLL_MAX: Duration = Duration::from_millis(32);
 
 /// Serves one connection's requests. Holds the per-connection request counter.
 pub(crate) struct FixtureService {
@@ -516,20 +509,6 @@ fn status_page(status: StatusCode) -> Bytes {
     ))
 }
 
-/// Adds a new version to `fixture` (generated from `seed` with the same length, or the file's
-/// bytes XOR 0x5A), serves it from now on and returns its index.
-fn new_version(fixture: &mut Fixture, seed: u64) -> usize {
-    let content = match &fixture.current().content {
-        Content::Generated { size_bytes, .. } => Content::Generated {
-            size_bytes: *size_bytes,
-            seed,
-        },
-        Content::Bytes(b) => Content::Bytes(b.iter().map(|&x| x ^ NEW_VERSION_XOR).collect()),
-    };
-    let index = fixture.add_version(content);
-    fixture.set_current(index);
-    index
-}
 
 impl hyper::service::Service<Request<Incoming>> for FixtureService {
     type Response = Response<FixtureBody>;
@@ -537,6 +516,13 @@ impl hyper::service::Service<Request<Incoming>> for FixtureService {
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
+        if let Some(refusal) = reject::judge(&req) {
+            let index_on_connection = self.next_index.fetch_add(1, Ordering::Relaxed);
+            // The body is not read: the refusal closes the connection (reject.rs).
+            let (parts, _body) = req.into_parts();
+            let response = self.refuse(&parts, index_on_connection, refusal, None);
+            return Box::pin(ready(Ok(response)));
+        }
         // Uploads read their whole body before they are answered (upload.rs).
         if upload::reads_body(req.method()) {
             let index_on_connection = self.next_index.fetch_add(1, Ordering::Relaxed);
@@ -601,381 +587,4 @@ fn html_response(status: StatusCode, html: Bytes) -> Planned {
 /// A header value we built ourselves (ASCII digits and punctuation).
 fn header_value(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// A request field as text for the journal: repeated lines joined with `, `, and bytes that
-/// are not UTF-8 replaced rather than dropped, so odd input still shows up.
-fn field(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
-    let values: Vec<String> = headers
-        .get_all(name)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    if values.is_empty() {
-        None
-    } else {
-        Some(values.join(", "))
-    }
-}
-
-/// The `user:password` of a `Basic` Authorization field (RFC 7617): the scheme is
-/// case-insensitive, the token standard base64. `None` for anything else, or credentials
-/// that are not UTF-8.
-fn basic_credentials(headers: &HeaderMap) -> Option<String> {
-    use base64::Engine;
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(token.trim())
-        .ok()?;
-    String::from_utf8(decoded).ok()
-}
-
-/// Whether the request's Accept-Encoding allows gzip (RFC 9110 §12.5.3): `gzip` (or its
-/// alias `x-gzip`, §8.4.1.3) with a non-zero weight, or else `*` with one. No field at all
-/// means any coding is acceptable, but the identity representation is served then:
-/// clients that handle gzip say so, and a download stays identity-encoded unless asked
-/// (docs/http.md#gzip).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    let mut gzip = None;
-    let mut any = None;
-    for value in headers.get_all(header::ACCEPT_ENCODING) {
-        let Ok(value) = value.to_str() else { continue };
-        for element in value.split(',') {
-            let mut parts = element.split(';');
-            let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let weight_ok = parts
-                .filter_map(|p| p.trim().split_once('='))
-                .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
-                .is_none_or(|(_, q)| q.trim().parse::<f32>().is_ok_and(|q| q > 0.0));
-            match coding.as_str() {
-                "gzip" | "x-gzip" => gzip = Some(weight_ok),
-                "*" => any = Some(weight_ok),
-                _ => {}
-            }
-        }
-    }
-    gzip.or(any).unwrap_or(false)
-}
-
-/// Decodes `%XX` escapes so `/a%20b.txt` finds the fixture loaded from `a b.txt`.
-/// `None` when there is nothing to decode or the escapes do not form UTF-8.
-fn percent_decode(path: &str) -> Option<String> {
-    if !path.contains('%') {
-        return None;
-    }
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        // Check the digits by hand: from_str_radix would also accept a sign ("%+f").
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && bytes[i + 1].is_ascii_hexdigit()
-            && bytes[i + 2].is_ascii_hexdigit()
-        {
-            out.push(hex_value(bytes[i + 1]) << 4 | hex_value(bytes[i + 2]));
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Value of an ASCII hex digit (the caller has checked it is one).
-fn hex_value(digit: u8) -> u8 {
-    char::from(digit).to_digit(16).unwrap_or(0) as u8
-}
-
-/// The response body: bytes `range` of `content`, in frames of at most 64 KiB, possibly
-/// stopped early by the fault plan.
-///
-/// A whole body reports an exact size hint when framed by length (so hyper checks it
-/// against Content-Length), and ends the stream on the last data frame, so hyper drops it
-/// (finalising the journal entry) as soon as the final bytes are handed over.
-///
-/// At each break (see [`Break`]) the body first waits until hyper has written everything it
-/// buffered: otherwise hyper would drop the buffered prefix when the body fails
-/// (docs/http.md#flushing-before-a-break). Then:
-/// - a cut fails the body (or, close-delimited, ends it), and hyper closes with a FIN;
-/// - a reset waits until the client has acknowledged every byte (where the transport can
-///   tell), asks the connection to reset when it closes, and fails the body;
-/// - a stall posts itself on the server's stall board and waits for it to end, then
-///   sends the rest; if the client is gone for good it fails the body instead.
-///
-/// A body that ends early promises no size (its Content-Length comes from the header) and
-/// never reports its end before the break.
-pub(crate) struct FixtureBody {
-    content: Content,
-    next: u64,
-    /// The end of the range: where the data frames stop if no break ends the body first.
-    end: u64,
-    /// Offset in `content` of the body's first byte, which break offsets count from.
-    start: u64,
-    guard: BodyGuard,
-    exact: bool,
-    stops: Stops,
-    phase: Phase,
-}
-
-/// The breaks of one body and what acting on them needs.
-struct Stops {
-    /// In order of `at_byte`; the first one that ends the body is the last.
-    breaks: Vec<Break>,
-    control: Arc<ConnControl>,
-    /// Whether a cut fails the body (the client sees an incomplete body) rather than ends it.
-    cut_fails: bool,
-}
-
-/// Where a body is between its data frames and its end.
-enum Phase {
-    /// Sending data frames up to the next break (or the end).
-    Sending,
-    /// At a break; waiting for a transport flush after flush number `.0`.
-    Flushing(u64),
-    /// About to reset; waiting for the client to acknowledge every byte, checking again when
-    /// the timer fires.
-    Draining(Drain),
-    /// Held by a stall until it ends.
-    Stalled(Pin<Box<dyn std::future::Future<Output = StallEnd> + Send>>),
-    /// Failed or ended.
-    Done,
-}
-
-/// Waiting, before a reset, for the client to acknowledge every byte.
-struct Drain {
-    /// Fires when it is time to ask the kernel again.
-    timer: Option<Pin<Box<tokio::time::Sleep>>>,
-    /// The wait after the next unsuccessful ask.
-    next_wait: Duration,
-}
-
-/// The error a body ends with when a fault stops it; hyper then closes the connection.
-#[derive(Debug)]
-pub(crate) struct BodyStopped {
-    at_byte: u64,
-    why: StopReason,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum StopReason {
-    Cut,
-    Reset,
-    /// A stall without end whose client went away.
-    StallAbandoned,
-}
-
-impl fmt::Display for BodyStopped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.why {
-            StopReason::Cut => "body cut",
-            StopReason::Reset => "connection reset",
-            StopReason::StallAbandoned => "stall abandoned by the client",
-        };
-        write!(f, "fault plan: {what} after {} bytes", self.at_byte)
-    }
-}
-
-impl std::error::Error for BodyStopped {}
-
-impl FixtureBody {
-    fn new(
-        content: Content,
-        range: Range<u64>,
-        mut stops: Stops,
-        journal: super::Journal,
-        request_index: u64,
-        length_framed: bool,
-    ) -> Self {
-        // Never promise bytes the content cannot produce, or hyper would abort the connection.
-        let end = range.end.min(content.len());
-        let next = range.start.min(end);
-        let guard = BodyGuard::new(journal, request_index, end - next);
-        // A break at or past the end is no break. At one offset a stall comes before a cut,
-        // and nothing after the first break that ends the body matters.
-        stops.breaks.retain(|b| b.at_byte < end - next);
-        stops
-            .breaks
-            .sort_by_key(|b| (b.at_byte, b.action.ends_body()));
-        if let Some(last) = stops.breaks.iter().position(|b| b.action.ends_body()) {
-            stops.breaks.truncate(last + 1);
-        }
-        let exact = length_framed && !stops.breaks.iter().any(|b| b.action.ends_body());
-        FixtureBody {
-            content,
-            next,
-            end,
-            start: next,
-            guard,
-            exact,
-            stops,
-            phase: Phase::Sending,
-        }
-    }
-
-    /// Where the data frames stop for now: the next break, or the end.
-    fn stop(&self) -> u64 {
-        self.stops
-            .breaks
-            .first()
-            .map_or(self.end, |b| self.start + b.at_byte)
-    }
-}
-
-impl Body for FixtureBody {
-    type Data = Bytes;
-    type Error = BodyStopped;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BodyStopped>>> {
-        let this = self.get_mut();
-        loop {
-            match &mut this.phase {
-                Phase::Sending => {
-                    let stop = this.stop();
-                    if this.next < stop {
-                        let want = (stop - this.next).min(CHUNK) as usize;
-                        let chunk = this.content.read_at(this.next, want);
-                        if !chunk.is_empty() {
-                            this.next += chunk.len() as u64;
-                            this.guard.add(chunk.len() as u64);
-                            return Poll::Ready(Some(Ok(Frame::data(chunk))));
-                        }
-                        // Unreachable given the clamping in new(); stop producing rather
-                        // than spin.
-                        this.end = this.next;
-                        this.stops.breaks.clear();
-                    }
-                    if this.stops.breaks.is_empty() {
-                        this.phase = Phase::Done;
-                        return Poll::Ready(None);
-                    }
-                    // Only flushes from now on prove the prefix left hyper's buffer.
-                    this.phase = Phase::Flushing(this.stops.control.flushes.epoch());
-                }
-                Phase::Flushing(epoch) => {
-                    std::task::ready!(this.stops.control.flushes.poll_flushed_since(*epoch, cx));
-                    let at_byte = this.next - this.start;
-                    match this.stops.breaks[0].action {
-                        BreakAction::Cut => {
-                            this.phase = Phase::Done;
-                            if this.stops.cut_fails {
-                                return Poll::Ready(Some(Err(BodyStopped {
-                                    at_byte,
-                                    why: StopReason::Cut,
-                                })));
-                            }
-                            return Poll::Ready(None);
-                        }
-                        BreakAction::Reset => {
-                            this.phase = Phase::Draining(Drain {
-                                timer: None,
-                                next_wait: DRAIN_POLL_FIRST,
-                            });
-                        }
-                        BreakAction::Stall { duration } => {
-                            let stall = Stall {
-                                sent_body_bytes: at_byte,
-                                duration,
-                            };
-                            let held = this.stops.control.stalls.hold(stall);
-                            this.phase = Phase::Stalled(Box::pin(held));
-                        }
-                    }
-                }
-                Phase::Draining(drain) => {
-                    if let Some(t) = &mut drain.timer {
-                        std::task::ready!(std::future::Future::poll(t.as_mut(), cx));
-                    }
-                    if this.stops.control.unacked_bytes().is_some_and(|n| n > 0) {
-                        drain.timer = Some(Box::pin(tokio::time::sleep(drain.next_wait)));
-                        drain.next_wait = (drain.next_wait * 2).min(DRAIN_POLL_MAX);
-                        continue;
-                    }
-                    this.stops.control.request_reset();
-                    this.phase = Phase::Done;
-                    return Poll::Ready(Some(Err(BodyStopped {
-                        at_byte: this.next - this.start,
-                        why: StopReason::Reset,
-                    })));
-                }
-                Phase::Stalled(held) => match std::task::ready!(held.as_mut().poll(cx)) {
-                    StallEnd::Resume => {
-                        this.stops.breaks.remove(0);
-                        this.phase = Phase::Sending;
-                    }
-                    StallEnd::GiveUp => {
-                        this.phase = Phase::Done;
-                        return Poll::Ready(Some(Err(BodyStopped {
-                            at_byte: this.next - this.start,
-                            why: StopReason::StallAbandoned,
-                        })));
-                    }
-                },
-                Phase::Done => return Poll::Ready(None),
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self.phase {
-            Phase::Done => true,
-            Phase::Sending => self.stops.breaks.is_empty() && self.next >= self.end,
-            _ => false,
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        if self.exact {
-            SizeHint::with_exact(self.end - self.next)
-        } else {
-            SizeHint::default()
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{accepts_gzip, percent_decode};
-    use http::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING};
-
-    #[test]
-    fn gzip_acceptance() {
-        let accepts = |values: &[&str]| {
-            let mut h = HeaderMap::new();
-            for v in values {
-                h.append(ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
-            }
-            accepts_gzip(&h)
-        };
-        assert!(!accepts(&[]));
-        assert!(accepts(&["gzip"]));
-        assert!(accepts(&["deflate, GZip;q=0.5"]));
-        assert!(accepts(&["br", "x-gzip"]));
-        assert!(accepts(&["*"]));
-        assert!(!accepts(&["gzip;q=0"]));
-        assert!(!accepts(&["gzip; q=0.000, *"]));
-        assert!(!accepts(&["identity"]));
-        assert!(!accepts(&["*;q=0"]));
-        assert!(accepts(&["*;q=0, gzip"]));
-        assert!(!accepts(&["gzipped"]));
-    }
-
-    #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("/a%20b.txt").as_deref(), Some("/a b.txt"));
-        assert_eq!(percent_decode("/plain"), None);
-        assert_eq!(percent_decode("/bad%zz%").as_deref(), Some("/bad%zz%"));
-        assert_eq!(percent_decode("/end%2").as_deref(), Some("/end%2"));
-        assert_eq!(percent_decode("/x%ff"), None);
-        assert_eq!(percent_decode("/%41%2f%2F").as_deref(), Some("/A//"));
-        assert_eq!(percent_decode("/%+f").as_deref(), Some("/%+f"));
-    }
 }

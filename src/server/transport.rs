@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::link::{memory_reset_hook, tcp_reset_hook, ConnKey, Link, MemoryConn, UnackedProbe};
+use super::limits::{self, ServeLimits};
 use super::FixtureServer;
 
 /// How long [`TcpServer::shutdown`] lets open connections finish before aborting them.
@@ -40,6 +41,16 @@ impl TcpServer {
     /// Only loopback addresses are allowed: anything else is refused with `InvalidInput`
     /// before binding, so a test can never expose fixtures beyond the machine.
     pub async fn start(server: FixtureServer, addr: SocketAddr) -> io::Result<TcpServer> {
+        TcpServer::start_with_limits(server, addr, ServeLimits::default()).await
+    }
+
+    /// Like [`TcpServer::start`], with `limits` on each connection's header read time and on
+    /// how many connections are served at once (`bgsim serve`).
+    pub async fn start_with_limits(
+        server: FixtureServer,
+        addr: SocketAddr,
+        limits: ServeLimits,
+    ) -> io::Result<TcpServer> {
         if !addr.ip().is_loopback() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -51,7 +62,7 @@ impl TcpServer {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let (stop, stop_rx) = watch::channel(false);
-        let accept_task = tokio::spawn(accept_loop(listener, server, stop_rx));
+        let accept_task = tokio::spawn(accept_loop(listener, server, limits, stop_rx));
         Ok(TcpServer {
             local_addr,
             stop,
@@ -78,8 +89,16 @@ async fn stopped(mut rx: watch::Receiver<bool>) {
     let _ = rx.wait_for(|stop| *stop).await;
 }
 
-async fn accept_loop(listener: TcpListener, server: FixtureServer, stop: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    server: FixtureServer,
+    limits: ServeLimits,
+    stop: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
+    // One permit per connection being served, held by its transport until the socket
+    // closes; the JoinSet's length would count finished connections not yet reaped.
+    let places = limits.max_connections.map(|n| Arc::new(Semaphore::new(n)));
     let mut next_id = 0u64;
     let stop_signal = stopped(stop.clone());
     tokio::pin!(stop_signal);
@@ -88,6 +107,18 @@ async fn accept_loop(listener: TcpListener, server: FixtureServer, stop: watch::
             () = &mut stop_signal => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let slot = match &places {
+                        None => None,
+                        Some(places) => match places.clone().try_acquire_owned() {
+                            Ok(permit) => Some(permit),
+                            Err(_) => {
+                                // Over the cap: answer and close on a task of its own, so
+                                // the accept loop goes on at once.
+                                connections.spawn(limits::refuse(stream));
+                                continue;
+                            }
+                        },
+                    };
                     // Small writes go out at once, which fault injection relies on.
                     let _ = stream.set_nodelay(true);
                     let id = next_id;
@@ -101,9 +132,13 @@ async fn accept_loop(listener: TcpListener, server: FixtureServer, stop: watch::
                         key: ConnKey(u64::from(peer.port())),
                         reset: Some(tcp_reset_hook()),
                         unacked,
+                        slot,
                     };
+                    let header_read_timeout = limits.header_read_timeout;
                     connections.spawn(async move {
-                        server.serve_link_until(link, shutdown).await;
+                        server
+                            .serve_link_until(link, header_read_timeout, shutdown)
+                            .await;
                     });
                 }
                 // Per-connection failures (e.g. the peer reset before accept) are harmless.
@@ -164,10 +199,13 @@ impl MemoryServer {
             // Bytes in the pipe's buffer survive the server's end being dropped, so flushed
             // is delivered.
             unacked: None,
+            slot: None,
         };
         let server = self.server.clone();
         tokio::spawn(async move {
-            server.serve_link_until(link, std::future::pending()).await;
+            server
+                .serve_link_until(link, None, std::future::pending())
+                .await;
         });
         (MemoryConn::new(client, reset), key)
     }

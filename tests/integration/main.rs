@@ -30,6 +30,7 @@ mod rule_coverage;
 mod sandbox;
 mod scenario_parse;
 mod scenario_steps;
+mod serve_hardening;
 mod server_faults;
 mod server_http;
 mod server_uploads;

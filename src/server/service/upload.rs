@@ -77,6 +77,7 @@ impl Upload {
         let mut hash = Fnv1a64::new();
         let mut bytes = 0u64;
         let mut complete = true;
+        let mut malformed = false;
         while let Some(frame) = body.frame().await {
             match frame {
                 Ok(frame) => {
@@ -85,8 +86,9 @@ impl Upload {
                         bytes += data.len() as u64;
                     }
                 }
-                Err(_) => {
+                Err(e) => {
                     complete = false;
+                    malformed = is_malformed(&e);
                     break;
                 }
             }
@@ -96,6 +98,19 @@ impl Upload {
             fnv1a64: hash.finish(),
             complete,
         };
+        if malformed {
+            // The client is still there and sent a body hyper could not decode: say so
+            // rather than close without a word (reject.rs).
+            return super::reject::refuse(
+                &self.server,
+                self.connection_id,
+                self.index_on_connection,
+                &self.control,
+                &parts,
+                super::reject::Refusal::BadRequest("malformed request body framing"),
+                Some(upload),
+            );
+        }
         let journal = self.server.journal();
         let path = parts.uri.path().to_owned();
         let entry = |status: u16| JournalEntry {
@@ -191,6 +206,23 @@ impl Upload {
         *response.headers_mut() = headers;
         response
     }
+}
+
+/// Whether reading a request body failed because its framing is malformed (a bad chunk
+/// size or chunk end: hyper's decoder reports `InvalidInput` or `InvalidData`), rather than
+/// because the client went away (`UnexpectedEof`, a reset...).
+fn is_malformed(error: &hyper::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
+            );
+        }
+        source = e.source();
+    }
+    false
 }
 
 /// `201 Created` with the receipt.
