@@ -1,15 +1,8 @@
 //! The `bgsim run` and `bgsim list` commands, as a user runs them.
 
+use crate::common::bgsim;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("bgsim runs")
-}
+use std::process::Command;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

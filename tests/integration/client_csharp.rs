@@ -3,11 +3,12 @@
 //! corrected version passing the article's flow and T1-T5. Without mcs or mono the tests
 //! say so and pass, unless `CI` is set: then they fail, naming the packages to install.
 
+use crate::common::bgsim;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::{Once, OnceLock};
 
 fn root() -> &'static Path {
@@ -75,14 +76,6 @@ fn built() -> &'static Path {
 /// `mono <exe>`, as an --app-command.
 fn app(exe: &str) -> String {
     format!("mono \"{}\"", built().join(exe).display())
-}
-
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("bgsim runs")
 }
 
 /// One run with `--format json`: its report.

@@ -10,6 +10,7 @@
 //! They need Node.js >= 18. Without it they print why and pass, unless the environment
 //! variable `CI` is set: then they fail, asking for Node.js to be installed.
 
+use crate::common::bgsim;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -55,14 +56,6 @@ fn node_ready(test: &str) -> bool {
     // Straight to standard error: libtest's capture would hide an eprintln! of a pass.
     let _ = writeln!(std::io::stderr(), "skipped: {message}");
     false
-}
-
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("bgsim runs")
 }
 
 /// The shipped scenario whose file name starts with `prefix`.

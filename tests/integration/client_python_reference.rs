@@ -5,6 +5,7 @@
 //!
 //! Like `client_python`, it needs Python >= 3.9 and fails under CI without it.
 
+use crate::common::bgsim;
 use bgsim::apps::mutants;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,14 +25,6 @@ fn text(bytes: &[u8]) -> String {
 
 fn python_ready() -> bool {
     super::client_python::python_ready("clients/python/examples/reference_app.py")
-}
-
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("bgsim runs")
 }
 
 fn describe(out: &Output) -> String {

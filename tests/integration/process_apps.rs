@@ -2,16 +2,8 @@
 //! real, every way a process can break the protocol found and reported, deterministic.
 //! `tests/apps/minimal_app.py` speaks the protocol without a client library.
 
+use crate::common::bgsim;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("bgsim runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -2,16 +2,9 @@
 //! files are refused where they are written, limits hold, and nothing from a file can
 //! write control sequences to the terminal.
 
+use crate::common::bgsim;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("bgsim runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -144,6 +144,15 @@ pub fn records(run: &Run) -> &[Record] {
     run.history.records()
 }
 
+/// Runs the bgsim binary with `args` in the project's root and waits for it.
+pub fn bgsim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("bgsim runs")
+}
+
 /// `bgsim serve` running on a free loopback port, stopped when dropped.
 pub struct Served {
     pub child: std::process::Child,
