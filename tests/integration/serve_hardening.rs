@@ -107,12 +107,12 @@ fn a_malformed_chunked_upload_is_refused_400() {
 #[test]
 fn a_head_that_never_ends_is_closed_after_the_header_timeout() {
     let served = common::serve(&["--fixtures", fixtures(), "--header-timeout-ms", "200"]);
-    let mut conn = connect(&served.addr);
-    conn.write_all(b"GET /notes.txt HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-        .unwrap();
-    // Without the timeout this read would wait for STUCK and fail; with it the server closes
+    // Without the timeout the read would wait for STUCK and fail; with it the server closes
     // (hyper may first answer 408).
-    let response = read_until_closed(&mut conn);
+    let response = exchange(
+        &served.addr,
+        b"GET /notes.txt HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+    );
     assert!(
         response.is_empty() || response.starts_with("HTTP/1.1 408"),
         "{response}"
@@ -122,12 +122,9 @@ fn a_head_that_never_ends_is_closed_after_the_header_timeout() {
 #[test]
 fn an_idle_kept_alive_connection_is_closed_after_the_header_timeout() {
     let served = common::serve(&["--fixtures", fixtures(), "--header-timeout-ms", "200"]);
-    let mut conn = connect(&served.addr);
-    conn.write_all(b"HEAD /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
     // The answer, then nothing from the client: the wait for the next head is timed too,
     // so an idle client does not hold a place under the connection cap for ever.
-    let response = read_until_closed(&mut conn);
+    let response = exchange(&served.addr, b"HEAD /notes.txt HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert_eq!(response.matches("HTTP/1.1").count(), 1, "{response}");
 }
