@@ -10,6 +10,7 @@ use crate::registry::Apps;
 use crate::runner::{run_scenario, Overrides};
 use crate::scenario::Scenario;
 use crate::world::Transport;
+use bgsim_simulator::sandbox::Storage;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A scenario that caught an app, and the checks that fired.
@@ -112,6 +113,12 @@ pub fn build(
             app: Some(app.to_string()),
             seed: None,
             transport,
+            // The matrix runs hundreds of scenarios: in memory, the container goes with the
+            // pipe (the same histories as on disk and over TCP, tests/integration/determinism.rs).
+            storage: match transport {
+                Transport::Memory => Storage::Memory,
+                Transport::Tcp => Storage::Disk,
+            },
         };
         let stopped = || crate::interrupt::caught().map(crate::interrupt::name);
         if let Some(signal) = stopped() {

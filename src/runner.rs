@@ -6,6 +6,7 @@ use crate::registry::Apps;
 use crate::scenario::{FileSource, FixtureSource, Scenario};
 use crate::server::{Content, Fixture, FixtureSet};
 use crate::world::{self, Run, Transport, World};
+use bgsim_simulator::sandbox::Storage;
 use bgsim_simulator::{
     Budget, Limits, RunEnd, SimConfig, DEFAULT_DISK_BUDGET_BYTES, DEFAULT_MEMORY_BUDGET_BYTES,
 };
@@ -38,6 +39,8 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// TCP (default) or the in-memory pipe.
     pub transport: Transport,
+    /// The container on disk (default) or in memory.
+    pub storage: Storage,
 }
 
 /// The verdict on one scenario run.
@@ -153,6 +156,7 @@ pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> 
                 memory_budget_bytes,
             }
         },
+        storage: overrides.storage,
         ..SimConfig::default()
     };
     if let Some(max) = scenario.max_events {

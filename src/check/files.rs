@@ -115,17 +115,12 @@ const COMPARE_CHUNK_BYTES: usize = 1 << 20;
 
 /// Compares a container file with served content; None when equal, else what differs.
 pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option<String> {
-    use std::io::Read;
     let missing = || Some(format!("{file} does not exist"));
-    let Ok(path) = e.sandbox.resolve(file) else {
+    let Ok(reader) = e.sandbox.open_read(file) else {
         return missing();
     };
-    let Ok(mut reader) = std::fs::File::open(path) else {
+    let Ok(size) = reader.len() else {
         return missing();
-    };
-    let size = match reader.metadata() {
-        Ok(m) if m.is_file() => m.len(),
-        _ => return missing(),
     };
     if size != content.len() {
         return Some(format!(
@@ -133,11 +128,11 @@ pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option
             content.len()
         ));
     }
-    let mut buf = vec![0u8; COMPARE_CHUNK_BYTES];
+    let mut buf = vec![0u8; COMPARE_CHUNK_BYTES.min(size as usize)];
     let mut offset = 0u64;
     while offset < size {
         let want = (size - offset).min(COMPARE_CHUNK_BYTES as u64) as usize;
-        if reader.read_exact(&mut buf[..want]).is_err() {
+        if reader.read_at(offset, &mut buf[..want]).ok() != Some(want) {
             return Some(format!("{file} could not be read at byte {offset}"));
         }
         let expected = content.read_at(offset, want);

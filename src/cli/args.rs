@@ -2,6 +2,7 @@
 
 use super::CliError;
 use crate::world::Transport;
+use bgsim_simulator::sandbox::Storage;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +36,23 @@ pub(crate) enum TransportArg {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ContainerArg {
+    /// A real temporary folder, removed at the end of the run.
+    Disk,
+    /// In memory (faster; same history).
+    Memory,
+}
+
+impl From<ContainerArg> for Storage {
+    fn from(c: ContainerArg) -> Storage {
+        match c {
+            ContainerArg::Disk => Storage::Disk,
+            ContainerArg::Memory => Storage::Memory,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum FormatArg {
     /// Timelines and verdicts for people.
     Text,
@@ -64,6 +82,9 @@ pub(crate) enum Command {
         /// How the simulated daemon reaches the fixture server.
         #[arg(long, value_enum, default_value = "tcp")]
         transport: TransportArg,
+        /// Where the app's container and the daemon's files live during a run.
+        #[arg(long, value_enum, default_value = "disk")]
+        container: ContainerArg,
         /// Print verdicts only, no timelines.
         #[arg(long, short)]
         quiet: bool,

@@ -117,6 +117,7 @@ fn replay_kept(
     };
     let memory = Overrides {
         transport: Transport::Memory,
+        storage: bgsim_simulator::sandbox::Storage::Memory,
         ..Overrides::default()
     };
     let mut kept = Vec::new();

@@ -112,6 +112,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             process,
             seed,
             transport,
+            container,
             quiet,
             format,
         } => {
@@ -124,6 +125,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                     app,
                     seed,
                     transport: transport.into(),
+                    storage: container.into(),
                 },
                 quiet,
                 format: match format {

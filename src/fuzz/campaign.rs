@@ -115,7 +115,8 @@ fn verdict(o: &Outcome) -> Option<Signature> {
     signature(o)
 }
 
-/// Runs `case` and judges it; with `check_determinism`, also again in memory and over TCP.
+/// Runs `case` and judges it; with `check_determinism`, also again in memory and over TCP
+/// with the container on disk: the fast parts must give the history the real ones give.
 fn judge(
     apps: &Apps,
     case: &Case,
@@ -125,7 +126,8 @@ fn judge(
     let marks = coverage::marks(o.run.history.records());
     if opts.check_determinism {
         let again = run(apps, case, &opts.app)?;
-        let tcp = super::run_on(apps, case, &opts.app, crate::world::Transport::Tcp)?;
+        let real = bgsim_simulator::sandbox::Storage::Disk;
+        let tcp = super::run_on(apps, case, &opts.app, crate::world::Transport::Tcp, real)?;
         let first = o.run.history.render();
         if again.run.history.render() != first || tcp.run.history.render() != first {
             return Ok((Some("nondeterministic"), marks));

@@ -13,6 +13,7 @@ use crate::registry::Apps;
 use crate::runner::{run_scenario, Outcome, Overrides};
 use crate::scenario::{self, Scenario};
 use crate::world::Transport;
+use bgsim_simulator::sandbox::Storage;
 use case::Case;
 use std::path::Path;
 
@@ -30,18 +31,26 @@ pub fn scenario(apps: &Apps, case: &Case, app: &str) -> Result<Scenario, String>
         .map_err(|e| format!("the fuzzer wrote an invalid scenario: {e}\n{text}"))
 }
 
-/// Runs `case` against `app` on the in-memory transport.
+/// Runs `case` against `app` as a campaign does: on the in-memory transport, with the
+/// container in memory.
 pub fn run(apps: &Apps, case: &Case, app: &str) -> Result<Outcome, String> {
-    run_on(apps, case, app, Transport::Memory)
+    run_on(apps, case, app, Transport::Memory, Storage::Memory)
 }
 
-/// Runs `case` against `app` on `transport`.
-pub fn run_on(apps: &Apps, case: &Case, app: &str, transport: Transport) -> Result<Outcome, String> {
+/// Runs `case` against `app` on `transport`, with the container on `storage`.
+pub fn run_on(
+    apps: &Apps,
+    case: &Case,
+    app: &str,
+    transport: Transport,
+    storage: Storage,
+) -> Result<Outcome, String> {
     let s = scenario(apps, case, app)?;
     let overrides = Overrides {
         app: None,
         seed: None,
         transport,
+        storage,
     };
     run_scenario(apps, &s, &overrides).map_err(|e| format!("the run failed: {e}"))
 }

@@ -236,6 +236,7 @@ impl Harness {
             app: self.against.clone(),
             seed: self.seed,
             transport: self.transport,
+            storage: Default::default(),
         }
     }
 

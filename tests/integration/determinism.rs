@@ -80,3 +80,73 @@ fn the_seed_names_the_temp_files_and_the_container() {
     assert_ne!(a.history.render(), b.history.render());
     assert_ne!(a.sandbox.container_root(), b.sandbox.container_root());
 }
+
+/// The container in memory (what fuzzing uses) gives the history the real folder on disk
+/// gives, the same verdicts and the same file problems: on every shipped scenario, and on
+/// generated cases against the reference app and against mutants, whose wrong file
+/// handling is what the checks read back from the container.
+#[test]
+fn the_container_in_memory_gives_the_histories_of_the_one_on_disk() {
+    use bgsim::fuzz::{self, generate};
+    use bgsim::runner::{run_scenario, Overrides};
+    use bgsim_simulator::sandbox::Storage;
+    let apps = bgsim::registry::Apps::builtin();
+    let known = apps.known();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() > 50, "only {} scenarios", files.len());
+    let verdict = |o: &bgsim::runner::Outcome| {
+        let checks: Vec<&str> = o.violations.iter().map(|v| v.check).collect();
+        format!("{checks:?} {:?} {:?}", o.file_problems, o.run.end)
+    };
+    for file in &files {
+        let s = bgsim::scenario::load(file, &known).unwrap();
+        let on = |transport, storage| {
+            let overrides = Overrides {
+                transport,
+                storage,
+                ..Overrides::default()
+            };
+            run_scenario(&apps, &s, &overrides).unwrap()
+        };
+        let disk = on(Transport::Tcp, Storage::Disk);
+        let memory = on(Transport::Memory, Storage::Memory);
+        assert_eq!(
+            disk.run.history.render(),
+            memory.run.history.render(),
+            "{}: the two containers differ",
+            file.display()
+        );
+        assert_eq!(verdict(&disk), verdict(&memory), "{}", file.display());
+    }
+    let features = bgsim::registry::Features::all(bgsim::apps::REFERENCE_EXTENSION_SESSION);
+    let mut failing = 0;
+    for seed in 0..30 {
+        let case = generate::case(seed, generate::Limits::default(), &features);
+        for app in [
+            "reference",
+            "tf-02-async-move",
+            "tf-03-error-body-kept",
+            "tf-09-resume-data-leaked",
+        ] {
+            let memory = fuzz::run(&apps, &case, app).unwrap();
+            let disk = fuzz::run_on(&apps, &case, app, Transport::Memory, Storage::Disk).unwrap();
+            assert_eq!(
+                disk.run.history.render(),
+                memory.run.history.render(),
+                "case {seed} on {app}: the two containers differ"
+            );
+            assert_eq!(verdict(&disk), verdict(&memory), "case {seed} on {app}");
+            failing += usize::from(!memory.violations.is_empty());
+        }
+    }
+    assert!(
+        failing > 0,
+        "no case made a mutant fail: the file checks were not compared"
+    );
+}

@@ -20,7 +20,10 @@ fn the_sandbox_is_real_and_removed_at_the_end_even_on_panic() {
                 (secs(1.0), download("/xamarin.png", "Documents/x.png")),
             ],
         );
-        let container = run.sandbox.container_dir();
+        let container = run
+            .sandbox
+            .container_dir()
+            .expect("runs keep their files on disk");
         assert!(
             container.join("Documents/x.png").is_file(),
             "a real file on disk"

@@ -235,7 +235,7 @@ impl Daemon {
         };
         // A stream's bytes are the daemon's at once; a copy that cannot be written sends
         // nothing, and the task fails as a body cut short would.
-        t.ext.copy = body.and_then(|b| UploadCopy::of_bytes(b, &env.sandbox.daemon_dir()).ok());
+        t.ext.copy = body.and_then(|b| UploadCopy::of_bytes(env.sandbox, b).ok());
         t.ext.kind = kind;
     }
 
@@ -251,11 +251,7 @@ impl Daemon {
         if !matches!(t.phase, Phase::Suspended) || t.fail_on_resume.is_some() {
             return;
         }
-        let copied = env
-            .sandbox
-            .resolve(file)
-            .ok()
-            .and_then(|from| UploadCopy::of_file(&from, &env.sandbox.daemon_dir()).ok());
+        let copied = UploadCopy::of_file(env.sandbox, file).ok();
         match copied {
             Some(copy) => {
                 env.record(What::UploadFileRead {

@@ -76,6 +76,8 @@ pub struct SimConfig {
     pub max_events: u64,
     /// A stop from outside, and the run's disk and memory budgets.
     pub limits: Limits,
+    /// Where the run's files live: on disk (the default) or in memory.
+    pub storage: crate::sandbox::Storage,
 }
 
 /// The default event bound: a thousand times the longest shipped scenario, and reached in
@@ -93,6 +95,7 @@ impl Default for SimConfig {
             bundle_id: "com.example.app".into(),
             max_events: DEFAULT_MAX_EVENTS,
             limits: Limits::default(),
+            storage: Default::default(),
         }
     }
 }
@@ -169,7 +172,7 @@ impl Simulation {
             ids.next_u32() & 0xFFF,
             ids.next_u64() & 0xFFFF_FFFF_FFFF
         );
-        let mut sandbox = Sandbox::new(uuid)?;
+        let mut sandbox = Sandbox::new(uuid, config.storage)?;
         let background_app_refresh = config.device.background_app_refresh;
         sandbox.set_complete_protection(config.device.complete_protection);
         let daemon = Daemon::new(

@@ -1,14 +1,23 @@
-//! The app's container and the daemon's folder, on a real temporary directory that is
-//! removed when the simulation is dropped (a panic included: `TempDir` cleans up on unwind).
+//! The app's container and the daemon's folder: on a real temporary directory that is
+//! removed when the simulation is dropped, or in memory for fuzzing ([`Storage`]); both give
+//! the same history (`parity_tests.rs`).
 //!
 //! Apps see container paths: relative (`Documents/a.png`) or absolute under the
 //! container's virtual root (`/var/mobile/Containers/Data/Application/<UUID>/Documents/a.png`).
 //! Nothing in the history names the real temporary directory, so histories stay stable.
 
-use std::fs;
-use std::io;
-use std::path::{Component, Path, PathBuf};
+mod disk;
+mod files;
+mod memory;
+#[cfg(test)]
+mod parity_tests;
 
+pub use files::ReadAt;
+
+use files::{files_below, Files, Kind};
+use std::io::{self, Write as _};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 /// The folders every container starts with.
 pub const CONTAINER_DIRS: [&str; 5] = [
     "Documents",
@@ -65,9 +74,23 @@ impl From<io::Error> for FsError {
     }
 }
 
-/// The on-disk world of one simulation.
+/// Where a run keeps its files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Storage {
+    /// A real temporary directory: what `bgsim run` uses, so a failing run's files can be
+    /// looked at while it is held.
+    #[default]
+    Disk,
+    /// In memory: no system call per file operation, for fuzzing. The disk budget counts
+    /// these bytes as it counts a folder's.
+    Memory,
+}
+
+/// The files of one simulation.
 pub struct Sandbox {
-    dir: tempfile::TempDir,
+    files: Arc<dyn Files>,
+    /// The real folder, when on disk.
+    dir: Option<PathBuf>,
     container_uuid: String,
     /// Documents has NSFileProtectionComplete (the app's choice, TF-06).
     complete_protection: bool,
@@ -78,21 +101,42 @@ pub struct Sandbox {
     written: std::sync::atomic::AtomicU64,
 }
 
+/// The container's folder under the run's root.
+const CONTAINER: &str = "container";
+/// The daemon's folder under the run's root.
+const DAEMON: &str = "daemon";
+
 impl Sandbox {
     /// Creates a fresh sandbox; `container_uuid` names the container's virtual root.
-    pub fn new(container_uuid: String) -> io::Result<Sandbox> {
-        let dir = tempfile::Builder::new().prefix("bgsim-").tempdir()?;
+    pub fn new(container_uuid: String, storage: Storage) -> io::Result<Sandbox> {
+        let (files, dir): (Arc<dyn Files>, _) = match storage {
+            Storage::Disk => {
+                let disk = disk::Disk::new()?;
+                let dir = disk.real("");
+                (Arc::new(disk), Some(dir))
+            }
+            Storage::Memory => (Arc::new(memory::Memory::default()), None),
+        };
         for d in CONTAINER_DIRS {
-            fs::create_dir_all(dir.path().join("container").join(d))?;
+            files.create_dir_all(&format!("{CONTAINER}/{d}"))?;
         }
-        fs::create_dir_all(dir.path().join("daemon"))?;
+        files.create_dir_all(DAEMON)?;
         Ok(Sandbox {
+            files,
             dir,
             container_uuid,
             complete_protection: false,
             locked: false,
             written: Default::default(),
         })
+    }
+
+    /// Where this sandbox keeps its files.
+    pub fn storage(&self) -> Storage {
+        match self.dir {
+            Some(_) => Storage::Disk,
+            None => Storage::Memory,
+        }
     }
 
     /// TF-07 / FILE-4: the container gets a new absolute root (an app update, a reinstall);
@@ -147,19 +191,15 @@ impl Sandbox {
         )
     }
 
-    /// The real directory on this machine holding the container (for tests and checks).
-    pub fn container_dir(&self) -> PathBuf {
-        self.dir.path().join("container")
+    /// The real directory on this machine holding the container, when it is on disk (for
+    /// tests and checks).
+    pub fn container_dir(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join(CONTAINER))
     }
 
-    /// The real directory on this machine for the daemon's own files (outside the
-    /// container: the app cannot see them).
-    pub fn daemon_dir(&self) -> PathBuf {
-        self.dir.path().join("daemon")
-    }
-
-    /// Maps an app path (relative, or absolute under the current root) to a real path.
-    pub fn resolve(&self, app_path: &str) -> Result<PathBuf, FsError> {
+    /// Maps an app path (relative, or absolute under the current root) to the run's path
+    /// of it: `container/` and its normal components joined with `/`.
+    fn resolve(&self, app_path: &str) -> Result<String, FsError> {
         let root = self.container_root();
         let rel = if let Some(rest) = app_path.strip_prefix(&root) {
             rest.trim_start_matches('/')
@@ -169,102 +209,124 @@ impl Sandbox {
         } else {
             app_path
         };
-        let rel = Path::new(rel);
-        if rel.as_os_str().is_empty()
-            || rel.components().any(|c| !matches!(c, Component::Normal(_)))
-        {
+        let mut out = String::from(CONTAINER);
+        for c in Path::new(rel).components() {
+            let Component::Normal(name) = c else {
+                return Err(FsError::OutsideContainer);
+            };
+            let name = name.to_str().ok_or(FsError::OutsideContainer)?;
+            out.push('/');
+            out.push_str(name);
+        }
+        if out.len() == CONTAINER.len() {
             return Err(FsError::OutsideContainer);
         }
-        Ok(self.container_dir().join(rel))
+        Ok(out)
     }
 
     /// Reads a whole file.
     pub fn read(&self, app_path: &str) -> Result<Vec<u8>, FsError> {
-        Ok(fs::read(self.resolve(app_path)?)?)
+        Ok(self.files.read(&self.resolve(app_path)?)?)
+    }
+
+    /// Opens a file to read pieces of (the checks compare a download with what was served
+    /// this way, without holding either whole).
+    pub fn open_read(&self, app_path: &str) -> Result<Box<dyn ReadAt>, FsError> {
+        let path = self.resolve(app_path)?;
+        match self.files.kind(&path)? {
+            Kind::File(_) => Ok(self.files.open_read(&path)?),
+            Kind::Dir => Err(FsError::NotFound),
+        }
     }
 
     /// Writes a whole file, replacing it; the parent folder must exist.
     pub fn write(&self, app_path: &str, bytes: &[u8]) -> Result<(), FsError> {
-        Ok(fs::write(self.resolve(app_path)?, bytes)?)
+        Ok(self.files.write(&self.resolve(app_path)?, bytes)?)
     }
 
     /// Appends to a file, creating it (parents included) if needed.
     pub fn append(&self, app_path: &str, bytes: &[u8]) -> Result<(), FsError> {
-        use std::io::Write;
         Ok(self.open_append(app_path)?.write_all(bytes)?)
     }
 
     /// Opens a file to append to, creating it (parents included) if needed: for writing a
     /// large file piece by piece without reopening it.
-    pub fn open_append(&self, app_path: &str) -> Result<fs::File, FsError> {
-        let p = self.resolve(app_path)?;
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        Ok(fs::OpenOptions::new().create(true).append(true).open(p)?)
+    pub fn open_append(&self, app_path: &str) -> Result<Box<dyn io::Write + Send>, FsError> {
+        let path = self.resolve(app_path)?;
+        self.files.create_dir_all(parent_of(&path))?;
+        Ok(self.files.open_append(&path)?)
     }
 
     /// Whether a file or folder exists.
     pub fn exists(&self, app_path: &str) -> bool {
-        self.resolve(app_path).map(|p| p.exists()).unwrap_or(false)
+        self.kind(app_path).is_ok()
     }
 
-    /// Size of a file in bytes.
+    fn kind(&self, app_path: &str) -> Result<Kind, FsError> {
+        Ok(self.files.kind(&self.resolve(app_path)?)?)
+    }
+
+    /// Size of a file in bytes (a folder's is 0: file systems disagree on it, and a history
+    /// must not depend on which one the run was on).
     pub fn size(&self, app_path: &str) -> Result<u64, FsError> {
-        Ok(fs::metadata(self.resolve(app_path)?)?.len())
+        Ok(match self.kind(app_path)? {
+            Kind::File(len) => len,
+            Kind::Dir => 0,
+        })
     }
 
     /// FileManager.moveItem: fails if the destination exists or its folder is missing.
     pub fn move_item(&self, from: &str, to: &str) -> Result<(), FsError> {
         let (from, to) = (self.resolve(from)?, self.resolve(to)?);
-        if !from.exists() {
+        if self.files.kind(&from).is_err() {
             return Err(FsError::NotFound);
         }
-        if to.exists() {
+        if self.files.kind(&to).is_ok() {
             return Err(FsError::AlreadyExists);
         }
-        Ok(fs::rename(from, to)?)
+        Ok(self.files.rename(&from, &to)?)
     }
 
     /// Atomic replace (rename(2) over an existing file), as `replaceItemAt` does.
     pub fn replace_item(&self, destination: &str, with: &str) -> Result<(), FsError> {
         let (dst, src) = (self.resolve(destination)?, self.resolve(with)?);
-        if !src.exists() {
+        if self.files.kind(&src).is_err() {
             return Err(FsError::NotFound);
         }
-        Ok(fs::rename(src, dst)?)
+        Ok(self.files.rename(&src, &dst)?)
     }
 
     /// FileManager.copyItem: fails if the destination exists.
     pub fn copy_item(&self, from: &str, to: &str) -> Result<(), FsError> {
         let (from, to) = (self.resolve(from)?, self.resolve(to)?);
-        if to.exists() {
+        if self.files.kind(&to).is_ok() {
             return Err(FsError::AlreadyExists);
         }
-        fs::copy(from, to)?;
-        Ok(())
+        Ok(self.files.copy(&from, &to)?)
     }
 
     /// Removes a file or a folder with its contents.
     pub fn remove_item(&self, app_path: &str) -> Result<(), FsError> {
         let p = self.resolve(app_path)?;
-        if p.is_dir() {
-            Ok(fs::remove_dir_all(p)?)
-        } else {
-            Ok(fs::remove_file(p)?)
+        match self.files.kind(&p) {
+            Ok(Kind::Dir) => Ok(self.files.remove_dir_all(&p)?),
+            _ => Ok(self.files.remove_file(&p)?),
         }
     }
 
     /// Creates a folder and its parents.
     pub fn create_dir_all(&self, app_path: &str) -> Result<(), FsError> {
-        Ok(fs::create_dir_all(self.resolve(app_path)?)?)
+        Ok(self.files.create_dir_all(&self.resolve(app_path)?)?)
     }
 
     /// Names in a folder, sorted.
     pub fn list_dir(&self, app_path: &str) -> Result<Vec<String>, FsError> {
-        let mut names = fs::read_dir(self.resolve(app_path)?)?
-            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut names: Vec<String> = self
+            .files
+            .read_dir(&self.resolve(app_path)?)?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
         names.sort();
         Ok(names)
     }
@@ -272,10 +334,10 @@ impl Sandbox {
     /// Deletes every file under the app's tmp/ (disk-space pressure) and returns their
     /// container paths, sorted. The directory itself stays.
     pub fn purge_tmp(&self) -> Vec<String> {
-        let mut files = Vec::new();
-        if let Ok(tmp) = self.resolve("tmp") {
-            collect_files(&tmp, "tmp", &mut files);
-        }
+        let mut files: Vec<String> = files_below(&*self.files, &format!("{CONTAINER}/tmp"))
+            .into_iter()
+            .map(|f| format!("tmp/{f}"))
+            .collect();
         files.sort();
         for f in &files {
             let _ = self.remove_item(f);
@@ -286,7 +348,7 @@ impl Sandbox {
     /// The bytes of every file in the run's temporary folder: the container and the
     /// daemon's files (the disk budget's measure).
     pub fn usage_bytes(&self) -> u64 {
-        folder_bytes(self.dir.path())
+        self.files.usage_bytes()
     }
 
     /// Counts `bytes` written to the run's folder (a download's piece).
@@ -302,100 +364,125 @@ impl Sandbox {
 
     /// Every file in the container as a relative path, sorted (for checks and reports).
     pub fn all_files(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        collect_files(&self.container_dir(), "", &mut out);
+        let mut out = files_below(&*self.files, CONTAINER);
         out.sort();
         out
     }
-}
 
-/// The bytes of every file below `dir` (symbolic links not followed).
-fn folder_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => folder_bytes(&e.path()),
-            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
-            _ => 0,
-        })
-        .sum()
-}
-
-fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<String>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if e.path().is_dir() {
-            collect_files(&e.path(), &rel, out);
-        } else {
-            out.push(rel);
+    /// The daemon's own folder, outside the container (the app cannot see it): for the
+    /// daemon's copies of upload bodies.
+    pub(crate) fn daemon_files(&self) -> DaemonFiles {
+        DaemonFiles {
+            files: self.files.clone(),
         }
     }
+}
+
+/// The daemon's folder of a run: files by name, outside the container.
+#[derive(Clone)]
+pub(crate) struct DaemonFiles {
+    files: Arc<dyn Files>,
+}
+
+impl DaemonFiles {
+    fn path(name: &str) -> String {
+        format!("{DAEMON}/{name}")
+    }
+
+    /// Creates or truncates the file `name`, to append to.
+    pub fn create(&self, name: &str) -> io::Result<Box<dyn io::Write + Send>> {
+        let path = Self::path(name);
+        self.files.write(&path, &[])?;
+        self.files.open_append(&path)
+    }
+
+    /// Opens the file `name` to read.
+    pub fn open_read(&self, name: &str) -> io::Result<Box<dyn ReadAt>> {
+        self.files.open_read(&Self::path(name))
+    }
+
+    /// Removes the file `name`.
+    pub fn remove(&self, name: &str) -> io::Result<()> {
+        self.files.remove_file(&Self::path(name))
+    }
+}
+
+fn parent_of(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const BOTH: [Storage; 2] = [Storage::Disk, Storage::Memory];
+
     #[test]
-    fn container_has_standard_folders_and_is_removed_on_drop() {
-        let sb = Sandbox::new("U".into()).unwrap();
-        let real = sb.container_dir();
-        for d in CONTAINER_DIRS {
-            assert!(real.join(d).is_dir(), "{d}");
+    fn container_has_standard_folders_and_a_disk_one_is_removed_on_drop() {
+        for storage in BOTH {
+            let sb = Sandbox::new("U".into(), storage).unwrap();
+            for d in CONTAINER_DIRS {
+                assert_eq!(sb.kind(d), Ok(Kind::Dir), "{storage:?} {d}");
+            }
+            assert_eq!(sb.storage(), storage);
         }
+        let sb = Sandbox::new("U".into(), Storage::Disk).unwrap();
+        let real = sb.container_dir().expect("on disk");
+        assert!(real.join("Library/Caches").is_dir());
         drop(sb);
         assert!(!real.exists());
+        let memory = Sandbox::new("U".into(), Storage::Memory).unwrap();
+        assert_eq!(memory.container_dir(), None);
     }
 
     #[test]
     fn absolute_paths_resolve_only_under_the_current_root() {
-        let sb = Sandbox::new("AAA".into()).unwrap();
-        sb.write("Documents/x", b"1").unwrap();
-        let abs = format!("{}/Documents/x", sb.container_root());
-        assert_eq!(sb.read(&abs).unwrap(), b"1");
-        assert_eq!(
-            sb.read("/var/mobile/Containers/Data/Application/BBB/Documents/x"),
-            Err(FsError::NotFound)
-        );
-        assert_eq!(sb.read("../escape"), Err(FsError::OutsideContainer));
+        for storage in BOTH {
+            let sb = Sandbox::new("AAA".into(), storage).unwrap();
+            sb.write("Documents/x", b"1").unwrap();
+            let abs = format!("{}/Documents/x", sb.container_root());
+            assert_eq!(sb.read(&abs).unwrap(), b"1");
+            assert_eq!(
+                sb.read("/var/mobile/Containers/Data/Application/BBB/Documents/x"),
+                Err(FsError::NotFound)
+            );
+            assert_eq!(sb.read("../escape"), Err(FsError::OutsideContainer));
+            assert_eq!(
+                sb.read(&sb.container_root()),
+                Err(FsError::OutsideContainer)
+            );
+        }
     }
 
     #[test]
     fn a_moved_container_keeps_relative_paths_but_not_old_absolute_ones() {
-        let mut sb = Sandbox::new("AAA".into()).unwrap();
-        sb.write("Documents/x", b"1").unwrap();
-        let old = format!("{}/Documents/x", sb.container_root());
-        sb.move_container();
-        assert_ne!(sb.container_root(), old.trim_end_matches("/Documents/x"));
-        assert_eq!(sb.read(&old), Err(FsError::NotFound));
-        assert_eq!(sb.read("Documents/x").unwrap(), b"1");
-        let new = format!("{}/Documents/x", sb.container_root());
-        assert_eq!(sb.read(&new).unwrap(), b"1");
+        for storage in BOTH {
+            let mut sb = Sandbox::new("AAA".into(), storage).unwrap();
+            sb.write("Documents/x", b"1").unwrap();
+            let old = format!("{}/Documents/x", sb.container_root());
+            sb.move_container();
+            assert_ne!(sb.container_root(), old.trim_end_matches("/Documents/x"));
+            assert_eq!(sb.read(&old), Err(FsError::NotFound));
+            assert_eq!(sb.read("Documents/x").unwrap(), b"1");
+            let new = format!("{}/Documents/x", sb.container_root());
+            assert_eq!(sb.read(&new).unwrap(), b"1");
+        }
     }
 
     #[test]
     fn move_refuses_to_overwrite_but_replace_is_atomic() {
-        let sb = Sandbox::new("U".into()).unwrap();
-        sb.write("tmp/a", b"new").unwrap();
-        sb.write("Documents/a", b"old").unwrap();
-        assert_eq!(
-            sb.move_item("tmp/a", "Documents/a"),
-            Err(FsError::AlreadyExists)
-        );
-        sb.replace_item("Documents/a", "tmp/a").unwrap();
-        assert_eq!(sb.read("Documents/a").unwrap(), b"new");
-        assert!(!sb.exists("tmp/a"));
-        assert_eq!(sb.move_item("tmp/a", "Documents/b"), Err(FsError::NotFound));
+        for storage in BOTH {
+            let sb = Sandbox::new("U".into(), storage).unwrap();
+            sb.write("tmp/a", b"new").unwrap();
+            sb.write("Documents/a", b"old").unwrap();
+            assert_eq!(
+                sb.move_item("tmp/a", "Documents/a"),
+                Err(FsError::AlreadyExists)
+            );
+            sb.replace_item("Documents/a", "tmp/a").unwrap();
+            assert_eq!(sb.read("Documents/a").unwrap(), b"new");
+            assert!(!sb.exists("tmp/a"));
+            assert_eq!(sb.move_item("tmp/a", "Documents/b"), Err(FsError::NotFound));
+        }
     }
 }
