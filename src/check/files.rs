@@ -136,8 +136,11 @@ pub(crate) fn compare(e: &Evidence<'_>, file: &str, content: &Content) -> Option
             return Some(format!("{file} could not be read at byte {offset}"));
         }
         let expected = content.read_at(offset, want);
-        if let Some(at) = buf[..want].iter().zip(expected.iter()).position(|(a, b)| a != b) {
-            let first = offset + at as u64;
+        // Equal slices are the rule: compare them whole (memcmp), and look for the first
+        // difference only when there is one.
+        if buf[..want] != expected[..] {
+            let at = buf.iter().zip(expected.iter()).position(|(a, b)| a != b);
+            let first = offset + at.unwrap_or(want) as u64;
             return Some(format!(
                 "{file} differs from what the server served at byte {first}"
             ));
