@@ -1,6 +1,7 @@
 //! The command line's arguments (clap). Every subcommand is documented in its `--help`.
 
 use super::CliError;
+use crate::shard::Shard;
 use crate::world::Transport;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -70,6 +71,10 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
+        /// Run only part K of N of the files: the j-th file (from 0, in path order) goes to
+        /// part (j mod N) + 1. `count:K/N`, nextest's spelling, works too.
+        #[arg(long, value_name = "K/N")]
+        partition: Option<Shard>,
     },
     /// List the apps, the checks, and which scenarios demonstrate which rules.
     List {

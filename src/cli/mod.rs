@@ -114,6 +114,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             transport,
             quiet,
             format,
+            partition,
         } => {
             let app = process.register(&mut with_process)?.or(app);
             run::run(
@@ -126,6 +127,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                     transport: transport.into(),
                 },
                 quiet,
+                partition,
                 format: match format {
                     FormatArg::Text => Format::Text,
                     FormatArg::Json => Format::Json,
