@@ -168,6 +168,11 @@ pub(crate) struct FuzzArgs {
     /// The campaign's seed.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+    /// Run only shard K of N: run n of the campaign goes to shard (n mod N) + 1, so N
+    /// machines given 1/N .. N/N run each of the campaign's runs once. `count:K/N`,
+    /// nextest's spelling, works too.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<Shard>,
     /// Worker threads (default: every core).
     #[arg(long)]
     pub(crate) jobs: Option<usize>,
@@ -230,6 +235,7 @@ impl FuzzArgs {
             runs: self.runs.or(if time.is_none() { Some(1000) } else { None }),
             time,
             seed: self.seed,
+            shard: self.shard,
             jobs: self.jobs.unwrap_or(cores).max(1),
             keep_going: self.keep_going,
             check_determinism: self.check_determinism,

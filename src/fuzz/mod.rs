@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod case;
 pub mod coverage;
 pub mod generate;
+pub mod indices;
 pub mod shrink;
 pub mod tape;
 
