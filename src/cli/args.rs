@@ -173,6 +173,10 @@ pub(crate) struct FuzzArgs {
     /// nextest's spelling, works too.
     #[arg(long, value_name = "K/N")]
     pub(crate) shard: Option<Shard>,
+    /// Print one JSON object summarising the campaign (docs/campaigns.md) instead of the
+    /// text summary.
+    #[arg(long)]
+    pub(crate) json: bool,
     /// Worker threads (default: every core).
     #[arg(long)]
     pub(crate) jobs: Option<usize>,

@@ -142,8 +142,12 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             if let Some(name) = args.process.register(&mut with_process)? {
                 opts.app = name;
             }
-            let progress = std::io::stderr().is_terminal();
-            fuzz::fuzz(&with_process, &opts, &args.out, progress, program)
+            let output = fuzz::Output {
+                progress: std::io::stderr().is_terminal(),
+                json: args.json,
+                program,
+            };
+            fuzz::fuzz(&with_process, &opts, &args.out, &output)
         }
         Command::Mutants {
             app,
