@@ -108,7 +108,10 @@ pub(crate) enum Command {
     /// server faults, then a healing phase) and judges it. On a failure the scenario is
     /// shrunk and written to --out, with a replay command. Exit code 0 when nothing was
     /// found, 1 when a check failed, 2 for bad input, 3 when runs did not settle.
-    Fuzz(FuzzArgs),
+    ///
+    /// A campaign can run on N machines (--shard K/N, --json) and be summed up after
+    /// (`fuzz merge`): docs/campaigns.md.
+    Fuzz(FuzzCommand),
     /// Serve fixture files over HTTP on loopback (ranges, validators, HEAD), until Ctrl-C.
     Serve {
         /// Folder whose files are served at /<relative path>.
@@ -151,7 +154,33 @@ impl From<TransportArg> for Transport {
     }
 }
 
-/// The options of `bgsim fuzz`.
+/// `bgsim fuzz [OPTIONS]`, or `bgsim fuzz merge FILE...`.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct FuzzCommand {
+    #[command(subcommand)]
+    pub(crate) action: Option<FuzzAction>,
+    #[command(flatten)]
+    pub(crate) campaign: FuzzArgs,
+}
+
+/// What `bgsim fuzz` does instead of a campaign.
+#[derive(Subcommand)]
+pub(crate) enum FuzzAction {
+    /// Merge the `--json` summaries of a campaign's shards into one summary (JSON).
+    ///
+    /// Refuses summaries of different campaigns (app, seed, --max-steps, --keep-going,
+    /// --check-determinism), of different shard counts, or holding the same shard. Exit
+    /// code 0 when the shards found nothing, 1 when a check failed, 2 for bad input, 3
+    /// when runs did not settle.
+    Merge {
+        /// Summaries written by `bgsim fuzz --shard K/N --json`.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// The options of a `bgsim fuzz` campaign.
 #[derive(Args)]
 pub(crate) struct FuzzArgs {
     /// The app under test.

@@ -9,6 +9,7 @@
 
 mod args;
 pub mod fuzz;
+mod fuzz_merge;
 pub mod list;
 pub mod mutants;
 mod out;
@@ -18,7 +19,7 @@ pub mod serve;
 use crate::registry::Apps;
 use crate::report::Format;
 use crate::runner::Overrides;
-use args::{Cli, Command, FormatArg};
+use args::{Cli, Command, FormatArg, FuzzAction};
 use clap::{CommandFactory, FromArgMatches};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -137,7 +138,11 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
         )
         }
         Command::List { scenarios } => list::list(apps, &scenarios).map(|()| 0),
-        Command::Fuzz(args) => {
+        Command::Fuzz(command) => {
+            if let Some(FuzzAction::Merge { files }) = &command.action {
+                return fuzz_merge::merge(files);
+            }
+            let args = &command.campaign;
             let mut opts = args.options()?;
             if let Some(name) = args.process.register(&mut with_process)? {
                 opts.app = name;

@@ -7,6 +7,7 @@ pub mod case;
 pub mod coverage;
 pub mod generate;
 pub mod indices;
+pub mod merge;
 pub mod report;
 pub mod shrink;
 pub mod tape;
