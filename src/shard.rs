@@ -46,6 +46,14 @@ impl Shard {
         i.saturating_mul(self.n).saturating_add(self.k - 1)
     }
 
+    /// How many of the items `0..total` belong to this part.
+    pub fn share_of(self, total: u64) -> u64 {
+        match total.checked_sub(self.k) {
+            Some(after_first) => after_first / self.n + 1,
+            None => 0,
+        }
+    }
+
     /// The items of `items` that belong to this part, in their order.
     pub fn take<T>(self, items: Vec<T>) -> Vec<T> {
         (items.into_iter().enumerate())
@@ -107,6 +115,11 @@ mod tests {
         assert_eq!((0..4).map(|i| second.nth(i)).collect::<Vec<_>>(), [1, 4, 7, 10]);
         assert!((0..50).all(|i| second.owns(second.nth(i))));
         assert_eq!(second.take((0..8).collect()), [1, 4, 7]);
+        for total in 0..20 {
+            let shares: Vec<u64> = parts.iter().map(|p| p.share_of(total)).collect();
+            let owned = |p: &Shard| (0..total).filter(|&j| p.owns(j)).count() as u64;
+            assert_eq!(shares, parts.iter().map(owned).collect::<Vec<_>>(), "{total}");
+        }
         assert_eq!(second.nth(u64::MAX), u64::MAX);
     }
 }

@@ -69,7 +69,7 @@ pub fn fuzz(apps: &Apps, opts: &Options, out: &Path, output: &Output) -> Result<
     }
     let bar = output.progress.then(|| {
         let bar = match opts.runs {
-            Some(n) => indicatif::ProgressBar::new(n),
+            Some(n) => indicatif::ProgressBar::new(opts.shard.map_or(n, |s| s.share_of(n))),
             None => indicatif::ProgressBar::new_spinner(),
         };
         bar.set_style(
@@ -194,8 +194,9 @@ fn report(opts: &Options, s: &Summary, written: &[PathBuf], program: &str) -> St
     } else {
         0.0
     };
+    let shard = opts.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
     let mut out = format!(
-        "{} runs of {} in {secs:.1} s ({rate:.0} runs/s, {} jobs, seed {})\n",
+        "{} runs of {} in {secs:.1} s ({rate:.0} runs/s, {} jobs, seed {}{shard})\n",
         s.runs, opts.app, opts.jobs, opts.seed
     );
     if let Some(signal) = s.stopped {
