@@ -161,3 +161,69 @@ fn check_consistent(r: &Report) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::indices::Done;
+    use crate::shard::Shard;
+
+    /// Shard `k` of `n` of a campaign of `runs` runs (seed 1), which found `failures`
+    /// (signature, run).
+    fn shard(k: u64, n: u64, runs: u64, failures: &[(&str, u64)]) -> (String, Report) {
+        let s = Shard::new(k, n).unwrap();
+        let mut done = Done::default();
+        (0..s.share_of(runs)).for_each(|p| done.insert(p));
+        let found = |&(sig, run): &(&str, u64)| Found {
+            signature: sig.to_string(),
+            run,
+            case_seed: case_seed(1, run),
+            file: format!("app-{sig}-run{run}.toml"),
+        };
+        let report = Report {
+            app: "app".into(),
+            seed: 1,
+            shard: Some(Shards { k: vec![k], n }),
+            max_steps: 40,
+            keep_going: true,
+            check_determinism: false,
+            runs: s.share_of(runs),
+            indices: done.indices(Some(s)),
+            failing_runs: failures.iter().map(|(sig, _)| (sig.to_string(), 1)).collect(),
+            failures: failures.iter().map(found).collect(),
+            marks: [("mark".to_string(), k)].into(),
+            stopped: None,
+            wall_seconds: 1.0,
+        };
+        (format!("shard-{k}.json"), report)
+    }
+
+    #[test]
+    fn keeps_each_signature_at_its_earliest_run_and_sums_the_counts() {
+        let parts = [
+            shard(1, 2, 10, &[("b", 4), ("a", 8)]),
+            shard(2, 2, 10, &[("a", 1)]),
+        ];
+        let merged = merge(&parts).unwrap();
+        let found: Vec<(&str, u64)> =
+            (merged.failures.iter()).map(|f| (f.signature.as_str(), f.run)).collect();
+        assert_eq!(found, [("a", 1), ("b", 4)]);
+        assert_eq!(merged.failing_runs, [("a".into(), 2), ("b".into(), 1)].into());
+        assert_eq!(merged.marks, [("mark".into(), 3)].into());
+        assert_eq!((merged.runs, merged.shard, merged.wall_seconds), (10, None, 2.0));
+    }
+
+    #[test]
+    fn refuses_a_summary_that_contradicts_itself() {
+        let (file, mut wrong_count) = shard(1, 2, 10, &[]);
+        wrong_count.runs += 1;
+        let (_, mut wrong_seed) = shard(1, 2, 10, &[("a", 2)]);
+        wrong_seed.failures[0].case_seed ^= 1;
+        let (_, mut wrong_shard) = shard(1, 2, 10, &[]);
+        wrong_shard.shard = Some(Shards { k: vec![2], n: 2 });
+        for bad in [wrong_count, wrong_seed, wrong_shard] {
+            let err = merge(&[(file.clone(), bad)]).unwrap_err();
+            assert!(err.starts_with("shard-1.json: "), "{err}");
+        }
+    }
+}
