@@ -118,6 +118,8 @@ layers! {
     runner,
     /// The scenario file format.
     scenario,
+    /// A K-of-N split of a campaign's runs or of scenario files, for N machines.
+    shard,
     /// The hyper fixture server.
     server,
     /// A world: app, fixtures, timeline, transport.

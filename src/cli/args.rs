@@ -1,6 +1,7 @@
 //! The command line's arguments (clap). Every subcommand is documented in its `--help`.
 
 use super::CliError;
+use crate::shard::Shard;
 use crate::world::Transport;
 use bgsim_simulator::sandbox::Storage;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -91,6 +92,10 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: FormatArg,
+        /// Run only part K of N of the files: the j-th file (from 0, in path order) goes to
+        /// part (j mod N) + 1. `count:K/N`, nextest's spelling, works too.
+        #[arg(long, value_name = "K/N")]
+        partition: Option<Shard>,
     },
     /// List the apps, the checks, and which scenarios demonstrate which rules.
     List {
@@ -124,7 +129,10 @@ pub(crate) enum Command {
     /// server faults, then a healing phase) and judges it. On a failure the scenario is
     /// shrunk and written to --out, with a replay command. Exit code 0 when nothing was
     /// found, 1 when a check failed, 2 for bad input, 3 when runs did not settle.
-    Fuzz(FuzzArgs),
+    ///
+    /// A campaign can run on N machines (--shard K/N, --json) and be summed up after
+    /// (`fuzz merge`): docs/campaigns.md.
+    Fuzz(FuzzCommand),
     /// Serve fixture files over HTTP on loopback (ranges, validators, HEAD), until Ctrl-C.
     Serve {
         /// Folder whose files are served at /<relative path>.
@@ -167,7 +175,33 @@ impl From<TransportArg> for Transport {
     }
 }
 
-/// The options of `bgsim fuzz`.
+/// `bgsim fuzz [OPTIONS]`, or `bgsim fuzz merge FILE...`.
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct FuzzCommand {
+    #[command(subcommand)]
+    pub(crate) action: Option<FuzzAction>,
+    #[command(flatten)]
+    pub(crate) campaign: FuzzArgs,
+}
+
+/// What `bgsim fuzz` does instead of a campaign.
+#[derive(Subcommand)]
+pub(crate) enum FuzzAction {
+    /// Merge the `--json` summaries of a campaign's shards into one summary (JSON).
+    ///
+    /// Refuses summaries of different campaigns (app, seed, --max-steps, --keep-going,
+    /// --check-determinism), of different shard counts, or holding the same shard. Exit
+    /// code 0 when the shards found nothing, 1 when a check failed, 2 for bad input, 3
+    /// when runs did not settle.
+    Merge {
+        /// Summaries written by `bgsim fuzz --shard K/N --json`.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// The options of a `bgsim fuzz` campaign.
 #[derive(Args)]
 pub(crate) struct FuzzArgs {
     /// The app under test.
@@ -184,6 +218,15 @@ pub(crate) struct FuzzArgs {
     /// The campaign's seed.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+    /// Run only shard K of N: run n of the campaign goes to shard (n mod N) + 1, so N
+    /// machines given 1/N .. N/N run each of the campaign's runs once. `count:K/N`,
+    /// nextest's spelling, works too.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<Shard>,
+    /// Print one JSON object summarising the campaign (docs/campaigns.md) instead of the
+    /// text summary.
+    #[arg(long)]
+    pub(crate) json: bool,
     /// Worker threads (default: every core).
     #[arg(long)]
     pub(crate) jobs: Option<usize>,
@@ -246,6 +289,7 @@ impl FuzzArgs {
             runs: self.runs.or(if time.is_none() { Some(1000) } else { None }),
             time,
             seed: self.seed,
+            shard: self.shard,
             jobs: self.jobs.unwrap_or(cores).max(1),
             keep_going: self.keep_going,
             check_determinism: self.check_determinism,

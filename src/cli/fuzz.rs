@@ -3,24 +3,38 @@
 use super::{emit, CliError};
 use crate::fuzz::campaign::{self, Options, Summary, DID_NOT_SETTLE};
 use crate::fuzz::coverage::MARKS;
+use crate::fuzz::report::Report;
 use crate::registry::{AppSpec, Apps};
 use crate::runner::{run_scenario, Overrides};
 use crate::scenario;
 use crate::world::Transport;
 use std::path::{Path, PathBuf};
 
+/// How a campaign reports.
+pub struct Output<'a> {
+    /// A progress bar on standard error.
+    pub progress: bool,
+    /// The summary as one JSON object ([`Report`]) instead of text; what else the command
+    /// has to say goes to standard error, so standard output stays one object.
+    pub json: bool,
+    /// The command's name, for the replay lines.
+    pub program: &'a str,
+}
+
 /// Runs a campaign against `opts.app` (one of `apps`), prints its summary, writes each
 /// shrunk failure below `out`. The failures kept in `out` from earlier campaigns of the same
 /// app are replayed first, like proptest's regression files: while one still fails, no new
 /// campaign runs. Returns the exit code: 0 nothing found, 1 a check failed, 3 only runs that
-/// did not settle. `program` is the command's name, for the replay lines.
-pub fn fuzz(
-    apps: &Apps,
-    opts: &Options,
-    out: &Path,
-    progress: bool,
-    program: &str,
-) -> Result<u8, CliError> {
+/// did not settle.
+pub fn fuzz(apps: &Apps, opts: &Options, out: &Path, output: &Output) -> Result<u8, CliError> {
+    let program = output.program;
+    let say = |text: &str| match output.json {
+        true => {
+            eprint!("{text}");
+            Ok(())
+        }
+        false => emit(text),
+    };
     if let Some(unknown) = apps.unknown(&opts.app) {
         return Err(CliError::input(format!("{unknown}.")));
     }
@@ -43,19 +57,19 @@ pub fn fuzz(
             ));
         }
         text.push_str("no new campaign: fix these first (or remove their files)\n");
-        emit(&text)?;
+        say(&text)?;
         return Ok(1);
     }
     if !kept.is_empty() {
-        emit(&format!(
+        say(&format!(
             "{} kept failures in {} replayed: all pass now\n",
             kept.len(),
             out.display()
         ))?;
     }
-    let bar = progress.then(|| {
+    let bar = output.progress.then(|| {
         let bar = match opts.runs {
-            Some(n) => indicatif::ProgressBar::new(n),
+            Some(n) => indicatif::ProgressBar::new(opts.shard.map_or(n, |s| s.share_of(n))),
             None => indicatif::ProgressBar::new_spinner(),
         };
         bar.set_style(
@@ -80,15 +94,25 @@ pub fn fuzz(
     }
     let spec = apps.get(&opts.app).expect("checked above");
     let written = write_failures(&summary, spec, out)?;
-    emit(&report(opts, &summary, &written, program))?;
+    match output.json {
+        true => emit(&(Report::new(opts, &summary, spec.name()).to_json() + "\n"))?,
+        false => emit(&report(opts, &summary, &written, program))?,
+    }
     if let Some(signal) = summary.stopped {
         return Ok(crate::interrupt::exit_code(signal));
     }
-    Ok(match summary.found.first().map(|f| f.signature) {
-        None => 0,
-        Some(DID_NOT_SETTLE) if summary.found.len() == 1 => 3,
-        Some(_) => 1,
-    })
+    Ok(exit_code(summary.found.iter().map(|f| f.signature)))
+}
+
+/// The exit code for the failures found, one per signature: 0 none, 3 when the only one is
+/// a run that did not settle, else 1.
+pub(super) fn exit_code<'a>(signatures: impl Iterator<Item = &'a str>) -> u8 {
+    let signatures: Vec<&str> = signatures.collect();
+    match signatures[..] {
+        [] => 0,
+        [DID_NOT_SETTLE] => 3,
+        _ => 1,
+    }
 }
 
 /// Replays every scenario file in `out` written for `app`: each file with the first check
@@ -171,8 +195,9 @@ fn report(opts: &Options, s: &Summary, written: &[PathBuf], program: &str) -> St
     } else {
         0.0
     };
+    let shard = opts.shard.map(|s| format!(", shard {s}")).unwrap_or_default();
     let mut out = format!(
-        "{} runs of {} in {secs:.1} s ({rate:.0} runs/s, {} jobs, seed {})\n",
+        "{} runs of {} in {secs:.1} s ({rate:.0} runs/s, {} jobs, seed {}{shard})\n",
         s.runs, opts.app, opts.jobs, opts.seed
     );
     if let Some(signal) = s.stopped {

@@ -9,6 +9,7 @@
 
 mod args;
 pub mod fuzz;
+mod fuzz_merge;
 pub mod list;
 pub mod mutants;
 mod out;
@@ -18,7 +19,7 @@ pub mod serve;
 use crate::registry::Apps;
 use crate::report::Format;
 use crate::runner::Overrides;
-use args::{Cli, Command, FormatArg};
+use args::{Cli, Command, FormatArg, FuzzAction};
 use clap::{CommandFactory, FromArgMatches};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -115,6 +116,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             container,
             quiet,
             format,
+            partition,
         } => {
             let app = process.register(&mut with_process)?.or(app);
             run::run(
@@ -128,6 +130,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                     storage: container.into(),
                 },
                 quiet,
+                partition,
                 format: match format {
                     FormatArg::Text => Format::Text,
                     FormatArg::Json => Format::Json,
@@ -137,13 +140,21 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
         )
         }
         Command::List { scenarios } => list::list(apps, &scenarios).map(|()| 0),
-        Command::Fuzz(args) => {
+        Command::Fuzz(command) => {
+            if let Some(FuzzAction::Merge { files }) = &command.action {
+                return fuzz_merge::merge(files);
+            }
+            let args = &command.campaign;
             let mut opts = args.options()?;
             if let Some(name) = args.process.register(&mut with_process)? {
                 opts.app = name;
             }
-            let progress = std::io::stderr().is_terminal();
-            fuzz::fuzz(&with_process, &opts, &args.out, progress, program)
+            let output = fuzz::Output {
+                progress: std::io::stderr().is_terminal(),
+                json: args.json,
+                program,
+            };
+            fuzz::fuzz(&with_process, &opts, &args.out, &output)
         }
         Command::Mutants {
             app,

@@ -5,6 +5,7 @@ use crate::registry::Apps;
 use crate::report::{json, text, Format};
 use crate::runner::{run_scenario, Overrides};
 use crate::scenario;
+use crate::shard::Shard;
 use std::path::{Path, PathBuf};
 
 /// Options of `bgsim run`.
@@ -15,6 +16,8 @@ pub struct RunOptions {
     pub overrides: Overrides,
     /// Only verdicts, no timelines.
     pub quiet: bool,
+    /// Run only this part of the files (in the order [`expand`] gives them).
+    pub partition: Option<Shard>,
     /// Text or JSON lines.
     pub format: Format,
     /// Colour in the text report.
@@ -67,7 +70,10 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
             return Err(CliError::input(format!("{unknown}.")));
         }
     }
-    let files = expand(&opts.paths)?;
+    let mut files = expand(&opts.paths)?;
+    if let Some(part) = opts.partition {
+        files = part.take(files);
+    }
     let known = apps.known();
     let (mut passed, mut failed, mut bad, mut unbounded) = (0, 0, 0, 0);
     let mut stopped = None;

@@ -5,9 +5,11 @@
 use super::case::Case;
 use super::coverage::{self, MARKS};
 use super::generate::{self, Limits};
+use super::indices::{Done, Progression};
 use super::{run, shrink, signature, Signature};
 use crate::registry::{AppSpec, Apps};
 use crate::runner::Outcome;
+use crate::shard::Shard;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -21,12 +23,14 @@ pub const DID_NOT_SETTLE: Signature = "did-not-settle";
 pub struct Options {
     /// The app under test.
     pub app: String,
-    /// Stop after this many runs.
+    /// Stop after this many runs (of the whole campaign: a shard runs its share of them).
     pub runs: Option<u64>,
     /// Stop after this much wall time.
     pub time: Option<Duration>,
     /// The campaign's seed: run `n` uses the case of [`case_seed`]`(seed, n)`.
     pub seed: u64,
+    /// Run only this shard's runs: those whose index `n` it [owns](Shard::owns).
+    pub shard: Option<Shard>,
     /// Worker threads.
     pub jobs: usize,
     /// Go on after a failure, collecting one of each signature.
@@ -84,6 +88,8 @@ impl Failure {
 pub struct Summary {
     /// Runs completed.
     pub runs: u64,
+    /// The indices of the runs completed.
+    pub indices: Vec<Progression>,
     /// Wall time spent.
     pub elapsed: Duration,
     /// Failing runs by signature.
@@ -151,12 +157,13 @@ pub fn campaign(
     let next = AtomicU64::new(0);
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
-    let state: Mutex<(Summary, Earliest)> = Mutex::new((
+    let state: Mutex<(Summary, Earliest, Done)> = Mutex::new((
         Summary {
             marks: vec![0; MARKS.len()],
             ..Summary::default()
         },
         BTreeMap::new(),
+        Done::default(),
     ));
     let error: Mutex<Option<String>> = Mutex::new(None);
     let out_of_budget = || {
@@ -170,7 +177,9 @@ pub fn campaign(
                 if out_of_budget() {
                     return;
                 }
-                let n = next.fetch_add(1, Ordering::Relaxed);
+                // A shard's `position`-th run is the campaign's run `n`.
+                let position = next.fetch_add(1, Ordering::Relaxed);
+                let n = opts.shard.map_or(position, |s| s.nth(position));
                 if opts.runs.is_some_and(|r| n >= r) {
                     return;
                 }
@@ -190,8 +199,9 @@ pub fn campaign(
                 };
                 {
                     let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
-                    let (summary, failures) = &mut *st;
+                    let (summary, failures, done) = &mut *st;
                     summary.runs += 1;
+                    done.insert(position);
                     for (count, seen) in summary.marks.iter_mut().zip(marks) {
                         *count += u64::from(seen);
                     }
@@ -215,7 +225,8 @@ pub fn campaign(
     if let Some(e) = error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    let (mut summary, failures) = state.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (mut summary, failures, done) = state.into_inner().unwrap_or_else(|p| p.into_inner());
+    summary.indices = done.indices(opts.shard);
     let mut failures: Vec<(Signature, u64, Case)> =
         failures.into_iter().map(|(s, (n, c))| (s, n, c)).collect();
     failures.sort_by_key(|(_, n, _)| *n);

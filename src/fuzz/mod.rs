@@ -6,6 +6,9 @@ pub mod campaign;
 pub mod case;
 pub mod coverage;
 pub mod generate;
+pub mod indices;
+pub mod merge;
+pub mod report;
 pub mod shrink;
 pub mod tape;
 

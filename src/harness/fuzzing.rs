@@ -81,6 +81,7 @@ impl Fuzz {
             runs: self.runs,
             time: self.time,
             seed: self.seed,
+            shard: None,
             jobs: self.jobs,
             keep_going: self.keep_going,
             check_determinism: false,

@@ -34,6 +34,7 @@ mod serve_hardening;
 mod server_faults;
 mod server_http;
 mod server_uploads;
+mod shards;
 mod signals;
 mod traces;
 mod untrusted;
