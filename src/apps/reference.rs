@@ -2,8 +2,9 @@
 //! every check must pass on.
 //!
 //! - Each download is an explicit state machine (running → done | failed | paused),
-//!   persisted in the container after every change, keyed by the app's own key, which
-//!   rides in `taskDescription` (TID-3) rather than the task identifier.
+//!   persisted in the container after every change (each in a file of its own, written
+//!   only when it changed: `reference/store.rs`), keyed by the app's own key, which rides
+//!   in `taskDescription` (TID-3) rather than the task identifier.
 //! - The session is recreated at every launch, user or system (LC-4), and the store is
 //!   reconciled with `getAllTasks` (TID-4): a lost task restarts, a stray one is cancelled.
 //! - The temporary file is moved inside `didFinishDownloadingTo` (FILE-1), atomically:
@@ -55,7 +56,6 @@ use store::{Download, Status, Store};
 
 /// The reference app's background session identifier.
 pub const SESSION_ID: &str = "com.bgsim.reference.downloads";
-const STORE_PATH: &str = "Library/Application Support/downloads.json";
 const RESUME_DIR: &str = "Library/Application Support/resume";
 /// Where finished files wait while the device is locked (not protected: Caches).
 const PENDING_DIR: &str = "Library/Caches/pending";
@@ -255,8 +255,7 @@ impl App for ReferenceApp {
             self.connect(ctx);
         }
         let mut core = self.core.borrow_mut();
-        core.store.next_key += 1;
-        let key = format!("d{}", core.store.next_key);
+        let key = core.store.new_key("d");
         let destination = match core.bug {
             // docs/bugs.md#tf-07: the mutant stores the absolute path of the destination.
             Some(Bug::AbsoluteDestination) => format!("{}/{destination}", ctx.container_root()),

@@ -1,6 +1,7 @@
 //! The session delegate: each callback handed to the store's owner, `Core`.
 
 use super::session::open_session;
+use super::store::record_path;
 use super::{Bug, Core, SESSION_ID};
 use bgsim_simulator::app::{
     AppContext, AuthChallenge, ChallengeHandler, Queue, TaskInfo, UrlError,
@@ -41,11 +42,11 @@ impl DownloadDelegate for Delegate {
             ctx.report_progress(&key, fraction);
             if self.core.borrow().bug == Some(Bug::StoreWrittenFromTwoQueues) {
                 // docs/bugs.md#cc-01: progress is persisted from the main queue, from a copy
-                // of the store taken now; a status saved meanwhile from the delegate queue
-                // is overwritten by this older copy.
+                // of the download's record taken now; a status saved meanwhile from the
+                // delegate queue is overwritten by this older copy.
                 let core = self.core.borrow();
-                let stale = serde_json::to_vec_pretty(&core.store).expect("serialises");
-                let path = core.store_path().to_string();
+                let stale = core.store.record_bytes(&key).expect("key_of found it");
+                let path = record_path(core.store_dir(), &key);
                 let save = move |ctx: &mut AppContext<'_>| {
                     let _ = ctx.write_file(&path, &stale);
                 };

@@ -4,18 +4,17 @@
 `Core` in src/apps/reference.rs; the comments there say why each step is as it is.
 """
 
-import json
 from typing import Any, Callable, Dict, List, Optional
 
 from bgsim_app import Context, FileError, NSException, SessionDelegate
 
-from . import bugs
+from . import bugs, store
 from .model import (
     CANCELLED, CANCELLED_CODE, CONNECTION_LOST, DONE, FAILED, MAX_ATTEMPTS, PAUSED,
     PENDING_DIR, QUEUED, REDIRECT_WITHOUT_LOCATION, RUNNING, SESSION_ID,
-    STORE_PATH, TIMED_OUT, TOO_MANY_REDIRECTS, UNSUPPORTED_URL, Record, Task,
+    TIMED_OUT, TOO_MANY_REDIRECTS, UNSUPPORTED_URL, Record, Task,
     describe_error, extension_destination, is_force_quit, keep_resume_data, keys_where,
-    new_download, new_store, new_upload, parent_of, quietly, resume_path, retry_after, serialise, status_of, task_id,
+    new_download, new_store, new_upload, parent_of, quietly, resume_path, retry_after, status_of, task_id,
 )
 from .transfers import Transfers
 
@@ -37,6 +36,7 @@ class Core(Transfers):
     def __init__(self, bug: Optional[str], settings: Dict[str, Any],
                  new_delegate: Callable[["Core"], SessionDelegate]) -> None:
         self.store: Record = new_store()
+        self.saved = store.Saved()
         self.session: Optional[int] = None
         # Session numbers to their identifiers (the SDK's session.configuration.identifier).
         self.identifiers: Dict[int, str] = {}
@@ -88,24 +88,16 @@ class Core(Transfers):
 
     # ---- the store ----
 
-    def store_path(self) -> str:
+    def store_dir(self) -> str:
         # docs/bugs.md#id-04: where data protection closes it while the device is locked.
-        return "Documents/downloads.json" if self.bug == bugs.STORE_IN_DOCUMENTS else STORE_PATH
+        return "Documents/store" if self.bug == bugs.STORE_IN_DOCUMENTS else store.STORE_DIR
 
     def save(self, ctx: Context) -> None:
-        # A failed save is logged; the next change saves everything again.
-        try:
-            ctx.write_file(self.store_path(), serialise(self.store))
-        except FileError as e:
-            ctx.log(f"could not save the store: {e.message}")
+        """Saves what changed (see store.save)."""
+        store.save(ctx, self.store_dir(), self.store, self.saved)
 
     def load(self, ctx: Context) -> None:
-        if not ctx.file_exists(self.store_path()):
-            return
-        try:
-            self.store = decode_store(ctx.read_file(self.store_path()))
-        except (FileError, ValueError, KeyError, TypeError):
-            ctx.log("the store is unreadable; starting empty")
+        self.store, self.saved = store.load(ctx, self.store_dir())
         if self.bug == bugs.PAUSE_NOT_PERSISTED:
             # docs/bugs.md#id-05: the pause was kept in memory only.
             for d in self.downloads.values():
@@ -562,15 +554,3 @@ class Core(Transfers):
             self.start_task(ctx, key)
         self.start_queued_uploads(ctx)
 
-
-def decode_store(data: bytes) -> Record:
-    """A store read back; a field an older store lacks takes its default."""
-    saved = json.loads(data.decode("utf-8"))
-    store = new_store()
-    store["next_key"] = int(saved["next_key"])
-    for key, record in (saved.get("downloads") or {}).items():
-        store["downloads"][key] = {**new_download("", ""), **record}
-    for key, record in (saved.get("uploads") or {}).items():
-        store["uploads"][key] = {**new_upload("", ""), **record}
-    store["fetches"] = dict(saved.get("fetches") or {})
-    return store
