@@ -50,7 +50,7 @@ use bgsim_simulator::app::{
 use bgsim_simulator::{App, UserCommand};
 use session::open_session;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use store::{Download, Status, Store};
 
@@ -86,7 +86,7 @@ struct Core {
     /// With [`Bug::DescriptionOverwritten`]: the wrapper's task-to-key map (memory only).
     wrapper_keys: BTreeMap<u64, String>,
     /// With [`Bug::UnknownTaskCrashes`]: the tasks this process created (memory only).
-    created_here: Vec<u64>,
+    created_here: BTreeSet<u64>,
 }
 
 /// The reference app (see the module documentation).

@@ -61,7 +61,9 @@ impl Core {
             ctx.set_task_description(&task, "AFURLSessionManager 0x600003c1c000");
             self.wrapper_keys.insert(task.task_id, key.to_string());
         }
-        self.created_here.push(task.task_id);
+        if self.bug == Some(Bug::UnknownTaskCrashes) {
+            self.created_here.insert(task.task_id);
+        }
         if let Some(bytes) = self.settings.expects_to_receive_bytes {
             // SCHED-4: a best-guess upper bound helps the system schedule the transfer.
             let bytes = i64::try_from(bytes).unwrap_or(i64::MAX);
@@ -106,8 +108,9 @@ impl Core {
     }
 
     pub(super) fn finished(&mut self, ctx: &mut AppContext<'_>, task: &TaskInfo, location: &str) {
-        let unknown = !self.created_here.contains(&task.key.task_id);
-        if self.bug == Some(Bug::UnknownTaskCrashes) && unknown && self.key_of(task).is_some() {
+        let crashes = self.bug == Some(Bug::UnknownTaskCrashes);
+        if crashes && !self.created_here.contains(&task.key.task_id) && self.key_of(task).is_some()
+        {
             // docs/bugs.md#lc-05: the file name comes from a map that only knows this
             // process's tasks; a task reattached after a relaunch finds nil there.
             panic!(

@@ -7,6 +7,7 @@ use super::store::Status;
 use super::{extension_destination, keys_where, Bug, Core, SessionSettings, SESSION_ID};
 use bgsim_simulator::app::{AppContext, ResumeData, SessionConfig, SessionHandle, TaskInfo};
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 impl Core {
@@ -17,14 +18,16 @@ impl Core {
             // made again.
             return;
         }
-        let mut claimed = Vec::new();
+        let mut claimed = BTreeSet::new();
         for t in &tasks {
             let ours = t.task_description.as_deref().and_then(|k| {
                 let d = self.store.downloads.get(k)?;
                 (d.status == Status::Running && d.task_id == Some(t.key.task_id)).then_some(k)
             });
             match ours {
-                Some(k) => claimed.push(k.to_string()),
+                Some(k) => {
+                    claimed.insert(k.to_string());
+                }
                 // An upload, a fetch or a paused download of ours (transfers.rs).
                 None if self.claims(t) => {}
                 // ID-5: an app extension's download left in our session: it finishes here.

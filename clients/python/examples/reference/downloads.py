@@ -4,7 +4,7 @@
 `Core` in src/apps/reference.rs; the comments there say why each step is as it is.
 """
 
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from bgsim_app import Context, FileError, NSException, SessionDelegate
 
@@ -56,7 +56,7 @@ class Core(Transfers):
         # With the ID-02 bug: the wrapper's task-to-key map (memory only).
         self.wrapper_keys: Dict[int, str] = {}
         # With the LC-05 bug: the tasks this process created (memory only).
-        self.created_here: List[int] = []
+        self.created_here: Set[int] = set()
 
     @property
     def downloads(self) -> Dict[str, Record]:
@@ -143,7 +143,8 @@ class Core(Transfers):
             # docs/bugs.md#id-02: the wrapper stamps its own tag over taskDescription.
             ctx.set_task_description(task, "AFURLSessionManager 0x600003c1c000")
             self.wrapper_keys[task["taskId"]] = key
-        self.created_here.append(task["taskId"])
+        if self.bug == bugs.UNKNOWN_TASK_CRASHES:
+            self.created_here.add(task["taskId"])
         expected_bytes = self.settings.get("expectsToReceiveBytes")
         if expected_bytes is not None:
             # SCHED-4: a best-guess upper bound helps the system schedule the transfer.
@@ -168,11 +169,11 @@ class Core(Transfers):
         """LC-2 / LC-5 / TID-4: make the store and the daemon agree after a launch."""
         if self.refused:
             return  # ID-5: its tasks are not ours to see until it is made again.
-        claimed = []
+        claimed: Set[str] = set()
         for t in tasks:
             d = self.downloads.get(t.get("taskDescription") or "")
             if d is not None and d["status"] == RUNNING and d["task_id"] == task_id(t):
-                claimed.append(t["taskDescription"])
+                claimed.add(t["taskDescription"])
             elif self.claims(t) or extension_destination(t) is not None:
                 pass
             elif t["state"] != "completed":
@@ -258,8 +259,8 @@ class Core(Transfers):
             pass
 
     def finished(self, ctx: Context, task: Task, location: str) -> None:
-        unknown = task_id(task) not in self.created_here
-        if self.bug == bugs.UNKNOWN_TASK_CRASHES and unknown and self.key_of(task) is not None:
+        if (self.bug == bugs.UNKNOWN_TASK_CRASHES and task_id(task) not in self.created_here
+                and self.key_of(task) is not None):
             # docs/bugs.md#lc-05: the file name comes from a map of this process's tasks.
             raise RuntimeError("URLByAppendingPathComponent: nil file name for "
                                f"{task['key']['session']}#{task_id(task)}")
