@@ -26,6 +26,7 @@ mod long_timeline;
 mod process_apps;
 mod real_client_uploads;
 mod real_clients;
+mod reference_store;
 mod rule_coverage;
 mod sandbox;
 mod scenario_parse;

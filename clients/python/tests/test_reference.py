@@ -15,8 +15,9 @@ sys.path[:0] = [CLIENT, os.path.join(CLIENT, "examples")]
 from bgsim_app import MemoryTransport, run_app  # noqa: E402
 from reference import bugs  # noqa: E402
 from reference.app import ReferenceApp  # noqa: E402
+from reference import store  # noqa: E402
 from reference.model import (  # noqa: E402
-    describe_error, keys_where, new_download, new_store, one_line, retry_after, serialise,
+    describe_error, keys_where, new_download, new_store, one_line, retry_after,
 )
 
 WELCOME = json.dumps({"type": "welcome", "protocol": 1, "session": {"credentials": None}})
@@ -60,14 +61,31 @@ class Helpers(unittest.TestCase):
         self.assertEqual(one_line(b"  a\n\tb  c "), "a b c")
         self.assertEqual(one_line(b"x" * 121), "x" * 120 + "...")
 
-    def test_maps_are_walked_and_saved_in_key_order(self) -> None:
+    def test_maps_are_walked_in_key_order(self) -> None:
         records = {"d9": {"n": 1}, "d10": {"n": 2}, "d1": {"n": 3}}
         self.assertEqual(keys_where(records, lambda _, r: r["n"] > 1), ["d1", "d10"])
-        store = new_store()
-        store["downloads"] = {"d2": new_download("u", "b"), "d10": new_download("u", "a")}
-        saved = json.loads(serialise(store))
-        self.assertEqual(list(saved["downloads"]), ["d10", "d2"])
-        self.assertEqual(list(saved), ["next_key", "downloads", "uploads", "fetches"])
+
+    def test_a_save_writes_only_what_changed_in_key_order(self) -> None:
+        ctx = FileCalls()
+        kept, saved, folder = new_store(), store.Saved(), "Library/Application Support/store"
+        kept["next_key"] = 10
+        kept["downloads"] = {"d2": new_download("u", "b"), "d10": new_download("u", "a")}
+        kept["fetches"] = {"f3": {"url": "u", "destination": "c", "task_id": 4}}
+        store.save(ctx, folder, kept, saved)
+        self.assertEqual(ctx.calls, [
+            ("create_directory", folder), ("write_file", f"{folder}/next-key"),
+            ("write_file", f"{folder}/d10.json"), ("write_file", f"{folder}/d2.json"),
+            ("write_file", f"{folder}/f3.json")])
+        self.assertEqual(json.loads(ctx.files[f"{folder}/d2.json"]),
+                         {"download": new_download("u", "b")})
+        ctx.calls.clear()
+        store.save(ctx, folder, kept, saved)
+        self.assertEqual(ctx.calls, [])
+        kept["downloads"]["d2"]["status"] = "done"
+        del kept["fetches"]["f3"]
+        store.save(ctx, folder, kept, saved)
+        self.assertEqual(ctx.calls, [("write_file", f"{folder}/d2.json"),
+                                     ("remove_item", f"{folder}/f3.json")])
 
     def test_every_bug_is_listed_once_with_its_checks(self) -> None:
         app = ReferenceApp(None)
@@ -79,6 +97,24 @@ class Helpers(unittest.TestCase):
             bugs.bug_named("no-such-bug")
 
 
+class FileCalls:
+    """The file calls of a Context, recorded; every one succeeds."""
+
+    def __init__(self) -> None:
+        self.calls: List[Any] = []
+        self.files: Dict[str, bytes] = {}
+
+    def create_directory(self, path: str) -> None:
+        self.calls.append(("create_directory", path))
+
+    def write_file(self, path: str, data: Any) -> None:
+        self.calls.append(("write_file", path))
+        self.files[path] = data.encode() if isinstance(data, str) else data
+
+    def remove_item(self, path: str) -> None:
+        self.calls.append(("remove_item", path))
+
+
 class FirstTurns(unittest.TestCase):
     def run_app_on(self, lines: List[str], bug: Any = None) -> List[Dict[str, Any]]:
         transport = MemoryTransport([WELCOME] + lines)
@@ -88,11 +124,12 @@ class FirstTurns(unittest.TestCase):
     def test_a_launch_loads_the_store_makes_the_session_and_reconciles(self) -> None:
         sent = self.run_app_on([
             event("didFinishLaunching", inBackground=False, urlSessionIdentifier=None),
-            result(False),  # fileExists(store): a first launch
+            # listDirectory(store): a first launch, no store yet
+            json.dumps({"type": "error", "error": "not-found", "message": "no such file"}),
             result(0),      # createBackgroundSession
         ])
         kinds = [m["type"] for m in sent]
-        self.assertEqual(kinds, ["hello", "fileExists", "createBackgroundSession",
+        self.assertEqual(kinds, ["hello", "listDirectory", "createBackgroundSession",
                                  "getAllTasks", "return"])
         self.assertEqual(sent[0]["app"], "reference-py")
         self.assertEqual(sent[2]["configuration"], {"identifier": "com.bgsim.reference.downloads"})

@@ -100,14 +100,9 @@ pub(super) fn retry_after(task: &TaskInfo) -> u64 {
 }
 
 impl Core {
-    fn next_key(&mut self, prefix: &str) -> String {
-        self.store.next_key += 1;
-        format!("{prefix}{}", self.store.next_key)
-    }
-
     /// The user picked `content` to upload to `url`.
     pub(super) fn new_upload(&mut self, ctx: &mut AppContext<'_>, url: &str, content: &[u8]) {
-        let key = self.next_key("u");
+        let key = self.store.new_key("u");
         let file = upload_file(&key);
         let _ = ctx.create_dir_all(UPLOAD_DIR);
         let written = ctx.write_file(&file, content);
@@ -314,7 +309,7 @@ impl Core {
 
     /// The user asked for `url`, to keep at `destination`.
     pub(super) fn new_fetch(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
-        let key = self.next_key("f");
+        let key = self.store.new_key("f");
         self.store.fetches.insert(
             key.clone(),
             Fetch {

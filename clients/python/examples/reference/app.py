@@ -12,11 +12,11 @@ from typing import Any, Dict, Optional
 
 from bgsim_app import AppDelegate, Context, FileError, SessionDelegate
 
-from . import bugs
+from . import bugs, store
 from .downloads import Core
 from .model import (
     CANCELLED, EXTENSION_SESSION, IN_USE_BY_ANOTHER_PROCESS, RESUME_DIR, RUNNING, SESSION_ID,
-    QUEUED, Record, keys_where, new_download, quietly, serialise,
+    QUEUED, Record, keys_where, new_download, quietly,
 )
 
 Event = Dict[str, Any]
@@ -58,9 +58,10 @@ class Delegate(SessionDelegate):
             return
         ctx.report_progress(key, fraction)
         if core.bug == bugs.STORE_WRITTEN_FROM_TWO_QUEUES:
-            # docs/bugs.md#cc-01: progress saved from main, from a copy of the store taken
-            # now, over a status saved meanwhile from the delegate queue.
-            stale, path = serialise(core.store), core.store_path()
+            # docs/bugs.md#cc-01: progress saved from main, from a copy of the download's
+            # record taken now, over a status saved meanwhile from the delegate queue.
+            stale = store.record_bytes(core.store, key)
+            path = store.record_path(core.store_dir(), key)
             ctx.dispatch("main", lambda _: quietly(lambda: ctx.write_file(path, stale)),
                          label="save progress")
 

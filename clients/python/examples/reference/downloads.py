@@ -4,18 +4,17 @@
 `Core` in src/apps/reference.rs; the comments there say why each step is as it is.
 """
 
-import json
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from bgsim_app import Context, FileError, NSException, SessionDelegate
 
-from . import bugs
+from . import bugs, store
 from .model import (
     CANCELLED, CANCELLED_CODE, CONNECTION_LOST, DONE, FAILED, MAX_ATTEMPTS, PAUSED,
     PENDING_DIR, QUEUED, REDIRECT_WITHOUT_LOCATION, RUNNING, SESSION_ID,
-    STORE_PATH, TIMED_OUT, TOO_MANY_REDIRECTS, UNSUPPORTED_URL, Record, Task,
+    TIMED_OUT, TOO_MANY_REDIRECTS, UNSUPPORTED_URL, Record, Task,
     describe_error, extension_destination, is_force_quit, keep_resume_data, keys_where,
-    new_download, new_store, new_upload, parent_of, quietly, resume_path, retry_after, serialise, status_of, task_id,
+    new_download, new_store, new_upload, parent_of, quietly, resume_path, retry_after, status_of, task_id,
 )
 from .transfers import Transfers
 
@@ -37,6 +36,7 @@ class Core(Transfers):
     def __init__(self, bug: Optional[str], settings: Dict[str, Any],
                  new_delegate: Callable[["Core"], SessionDelegate]) -> None:
         self.store: Record = new_store()
+        self.saved = store.Saved()
         self.session: Optional[int] = None
         # Session numbers to their identifiers (the SDK's session.configuration.identifier).
         self.identifiers: Dict[int, str] = {}
@@ -56,7 +56,7 @@ class Core(Transfers):
         # With the ID-02 bug: the wrapper's task-to-key map (memory only).
         self.wrapper_keys: Dict[int, str] = {}
         # With the LC-05 bug: the tasks this process created (memory only).
-        self.created_here: List[int] = []
+        self.created_here: Set[int] = set()
 
     @property
     def downloads(self) -> Dict[str, Record]:
@@ -88,24 +88,16 @@ class Core(Transfers):
 
     # ---- the store ----
 
-    def store_path(self) -> str:
+    def store_dir(self) -> str:
         # docs/bugs.md#id-04: where data protection closes it while the device is locked.
-        return "Documents/downloads.json" if self.bug == bugs.STORE_IN_DOCUMENTS else STORE_PATH
+        return "Documents/store" if self.bug == bugs.STORE_IN_DOCUMENTS else store.STORE_DIR
 
     def save(self, ctx: Context) -> None:
-        # A failed save is logged; the next change saves everything again.
-        try:
-            ctx.write_file(self.store_path(), serialise(self.store))
-        except FileError as e:
-            ctx.log(f"could not save the store: {e.message}")
+        """Saves what changed (see store.save)."""
+        store.save(ctx, self.store_dir(), self.store, self.saved)
 
     def load(self, ctx: Context) -> None:
-        if not ctx.file_exists(self.store_path()):
-            return
-        try:
-            self.store = decode_store(ctx.read_file(self.store_path()))
-        except (FileError, ValueError, KeyError, TypeError):
-            ctx.log("the store is unreadable; starting empty")
+        self.store, self.saved = store.load(ctx, self.store_dir())
         if self.bug == bugs.PAUSE_NOT_PERSISTED:
             # docs/bugs.md#id-05: the pause was kept in memory only.
             for d in self.downloads.values():
@@ -151,7 +143,8 @@ class Core(Transfers):
             # docs/bugs.md#id-02: the wrapper stamps its own tag over taskDescription.
             ctx.set_task_description(task, "AFURLSessionManager 0x600003c1c000")
             self.wrapper_keys[task["taskId"]] = key
-        self.created_here.append(task["taskId"])
+        if self.bug == bugs.UNKNOWN_TASK_CRASHES:
+            self.created_here.add(task["taskId"])
         expected_bytes = self.settings.get("expectsToReceiveBytes")
         if expected_bytes is not None:
             # SCHED-4: a best-guess upper bound helps the system schedule the transfer.
@@ -176,11 +169,11 @@ class Core(Transfers):
         """LC-2 / LC-5 / TID-4: make the store and the daemon agree after a launch."""
         if self.refused:
             return  # ID-5: its tasks are not ours to see until it is made again.
-        claimed = []
+        claimed: Set[str] = set()
         for t in tasks:
             d = self.downloads.get(t.get("taskDescription") or "")
             if d is not None and d["status"] == RUNNING and d["task_id"] == task_id(t):
-                claimed.append(t["taskDescription"])
+                claimed.add(t["taskDescription"])
             elif self.claims(t) or extension_destination(t) is not None:
                 pass
             elif t["state"] != "completed":
@@ -266,8 +259,8 @@ class Core(Transfers):
             pass
 
     def finished(self, ctx: Context, task: Task, location: str) -> None:
-        unknown = task_id(task) not in self.created_here
-        if self.bug == bugs.UNKNOWN_TASK_CRASHES and unknown and self.key_of(task) is not None:
+        if (self.bug == bugs.UNKNOWN_TASK_CRASHES and task_id(task) not in self.created_here
+                and self.key_of(task) is not None):
             # docs/bugs.md#lc-05: the file name comes from a map of this process's tasks.
             raise RuntimeError("URLByAppendingPathComponent: nil file name for "
                                f"{task['key']['session']}#{task_id(task)}")
@@ -562,15 +555,3 @@ class Core(Transfers):
             self.start_task(ctx, key)
         self.start_queued_uploads(ctx)
 
-
-def decode_store(data: bytes) -> Record:
-    """A store read back; a field an older store lacks takes its default."""
-    saved = json.loads(data.decode("utf-8"))
-    store = new_store()
-    store["next_key"] = int(saved["next_key"])
-    for key, record in (saved.get("downloads") or {}).items():
-        store["downloads"][key] = {**new_download("", ""), **record}
-    for key, record in (saved.get("uploads") or {}).items():
-        store["uploads"][key] = {**new_upload("", ""), **record}
-    store["fetches"] = dict(saved.get("fetches") or {})
-    return store

@@ -1,13 +1,12 @@
-"""What the reference app keeps: its store of downloads, uploads and fetches (persisted in
-the container after every change), and the small helpers the rest shares.
+"""What the reference app keeps: its store of downloads, uploads and fetches (saved in the
+container after every change, by store.py), and the small helpers the rest shares.
 
-The store has the fields of the one `src/apps/reference.rs` writes, in its layout
-(`serde_json::to_vec_pretty`: maps in key order, records in field order), so a container
-left by one app reads the same in the other. Maps are walked in key order everywhere, as
-the Rust app's `BTreeMap`s are: the order of the calls is part of the history.
+The records have the fields of the ones `src/apps/reference/store.rs` writes, in their
+order, so a container left by one app reads the same in the other. Maps are walked in key
+order everywhere, as the Rust app's `BTreeMap`s are: the order of the calls is part of the
+history.
 """
 
-import json
 import re
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Dict, List, Optional
@@ -19,7 +18,6 @@ Task = Dict[str, Any]
 
 SESSION_ID = "com.bgsim.reference.downloads"
 EXTENSION_SESSION = "com.bgsim.reference.share"
-STORE_PATH = "Library/Application Support/downloads.json"
 RESUME_DIR = "Library/Application Support/resume"
 # Where finished files wait while the device is locked (not protected: Caches).
 PENDING_DIR = "Library/Caches/pending"
@@ -91,17 +89,6 @@ def new_upload(url: str, file: str) -> Record:
         "url": url, "file": file, "status": RUNNING, "task_id": None, "attempts": 0,
         "http_status": None, "retry_after_s": None, "failure": None, "user_paused": False,
     }
-
-
-def serialise(store: Record) -> bytes:
-    """The store as serde_json's pretty printer writes it (maps in key order)."""
-    ordered = {
-        "next_key": store["next_key"],
-        "downloads": dict(sorted(store["downloads"].items())),
-        "uploads": dict(sorted(store["uploads"].items())),
-        "fetches": dict(sorted(store["fetches"].items())),
-    }
-    return json.dumps(ordered, indent=2, ensure_ascii=False).encode("utf-8")
 
 
 def keys_where(records: Dict[str, Record], keep: Callable[[str, Record], bool]) -> List[str]:
