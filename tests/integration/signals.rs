@@ -144,7 +144,18 @@ fn a_signal_stops_a_fuzz_campaign_with_its_summary_so_far() {
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     let out = dir.path().join("found").display().to_string();
-    let args = ["fuzz", "--runs", "10000000", "--jobs", "2", "--out", &out];
+    // A campaign's runs keep their files in memory; --check-determinism adds a run of each
+    // case on disk, whose folder is the one a signal must not leave behind.
+    let args = [
+        "fuzz",
+        "--runs",
+        "10000000",
+        "--jobs",
+        "2",
+        "--check-determinism",
+        "--out",
+        &out,
+    ];
     let mut child = bgsim(&tmp, &args);
     until_at_work(&tmp, &mut child);
     let (status, text) = stop(child, "INT");

@@ -564,10 +564,11 @@ impl Daemon {
         );
         // API-7: a task resumed after suspend() has what its timeout had left.
         let timeout = t.ext.paused_timeout.take().unwrap_or(resource_timeout);
-        env.clock.schedule(
+        let deadline = env.clock.schedule(
             env.now + timeout,
             Event::Daemon(DaemonEvent::ResourceTimeout { task: key.clone() }),
         );
+        t.ext.deadlines.push(deadline);
     }
 
     /// SCHED-3: `earliestBeginDate`; set before `resume()`.
@@ -628,10 +629,24 @@ impl Daemon {
     }
 
     /// A completed task's resource timeout is moot: drop it so a finished run is quiet.
-    fn drop_deadline(env: &mut Env<'_>, key: &TaskKey) {
-        env.clock.extract(
-            |e| matches!(e, Event::Daemon(DaemonEvent::ResourceTimeout { task }) if task == key),
-        );
+    fn drop_deadline(&mut self, env: &mut Env<'_>, key: &TaskKey) {
+        self.take_deadlines(env, key);
+    }
+
+    /// Cancels the task's pending resource timeouts and returns them, earliest first.
+    pub(super) fn take_deadlines(&mut self, env: &mut Env<'_>, key: &TaskKey) -> Vec<SimTime> {
+        let Some(t) = self.tasks.get_mut(key) else {
+            return Vec::new();
+        };
+        let mut deadlines = std::mem::take(&mut t.ext.deadlines);
+        deadlines.sort();
+        deadlines
+            .into_iter()
+            .map(|(at, id)| {
+                env.clock.cancel(id);
+                at
+            })
+            .collect()
     }
 
     /// A transfer stopped: a task held by the concurrency cap may start.
@@ -642,7 +657,7 @@ impl Daemon {
     }
 
     fn complete_with_error(&mut self, env: &mut Env<'_>, key: &TaskKey, error: UrlError) {
-        Self::drop_deadline(env, key);
+        self.drop_deadline(env, key);
         let Some(t) = self.tasks.get_mut(key) else {
             return;
         };
@@ -1256,6 +1271,7 @@ impl Daemon {
                     if write_error.is_some() {
                         return;
                     }
+                    // The sandbox counts what is written, for the disk budget (sim::limits).
                     let appended = match &mut file {
                         Some(file) => std::io::Write::write_all(file, piece).map_err(Into::into),
                         None => env.sandbox.open_append(&t.temp_path).and_then(|mut f| {
@@ -1264,10 +1280,6 @@ impl Daemon {
                             Ok(())
                         }),
                     };
-                    if appended.is_ok() {
-                        // The disk budget is looked at once enough is written (sim::limits).
-                        env.sandbox.note_written(piece.len() as u64);
-                    }
                     write_error = appended.err();
                 })
                 .await;
@@ -1335,7 +1347,7 @@ impl Daemon {
         if !self.decode_body(env, key) {
             return;
         }
-        Self::drop_deadline(env, key);
+        self.drop_deadline(env, key);
         let t = self.tasks.get_mut(key).expect("finishing task");
         t.phase = Phase::Completed;
         t.epoch += 1;

@@ -5,9 +5,8 @@
 //! crash (KILL-7) and counts as unfinished: no wake while it is suspended (LC-6).
 
 use super::task::Phase;
-use super::{Daemon, DaemonEvent, Env};
+use super::{Daemon, Env};
 use crate::app::TaskKey;
-use crate::sim::Event;
 use crate::trace::What;
 
 impl Daemon {
@@ -23,13 +22,11 @@ impl Daemon {
         t.phase = Phase::Suspended;
         // HTTP-4: a held challenge goes with the attempt; resuming asks the server again.
         self.forget_challenge(key);
+        let deadlines = self.take_deadlines(env, key);
         let t = self.tasks.get_mut(key).expect("found above");
         t.epoch += 1;
         t.capped = false;
-        let deadline = env.clock.extract(
-            |e| matches!(e, Event::Daemon(DaemonEvent::ResourceTimeout { task }) if task == key),
-        );
-        t.ext.paused_timeout = deadline.first().map(|(at, _)| at.since(env.now));
+        t.ext.paused_timeout = deadlines.first().map(|at| at.since(env.now));
         if !t.ext.kind.is_download() {
             t.ext.bytes_sent = 0;
             t.bytes_received = 0;

@@ -24,8 +24,10 @@
 use super::transfer::{self, End, Transfer, Url};
 use super::{Daemon, DaemonEvent, DelegateEvent, Env};
 use crate::app::{HttpResponse, TaskKey, TaskKind, UploadMethod, UrlError};
+use crate::clock::EventId;
 use crate::network::{Dialer, StallProbe};
 use crate::sim::Event;
+use crate::time::SimTime;
 use crate::trace::What;
 use bytes::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -55,6 +57,8 @@ pub(crate) struct TaskExt {
     pub response: Vec<u8>,
     /// API-7: what was left of the resource timeout when the app suspended the task.
     pub paused_timeout: Option<Duration>,
+    /// NET-3: the resource timeouts scheduled for the task and not yet run or dropped.
+    pub deadlines: Vec<(SimTime, EventId)>,
 }
 
 impl TaskKind {
@@ -427,7 +431,7 @@ impl Daemon {
     /// HTTP-1 / HTTP-3: the response ended; the task completes without error, whatever the
     /// status. An upload's response body is handed over first, whole.
     fn finish_body(&mut self, env: &mut Env<'_>, key: &TaskKey) {
-        Self::drop_deadline(env, key);
+        self.drop_deadline(env, key);
         let t = self.tasks.get_mut(key).expect("finishing task");
         t.phase = Phase::Completed;
         t.epoch += 1;

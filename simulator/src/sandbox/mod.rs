@@ -17,6 +17,7 @@ pub use files::ReadAt;
 use files::{files_below, Files, Kind};
 use std::io::{self, Write as _};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 /// The folders every container starts with.
 pub const CONTAINER_DIRS: [&str; 5] = [
@@ -96,9 +97,51 @@ pub struct Sandbox {
     complete_protection: bool,
     /// The device is locked.
     locked: bool,
-    /// Bytes the daemon wrote since the budgets were last looked at: past a bound, they are
-    /// looked at before the next event (see `Limits::check`).
-    written: std::sync::atomic::AtomicU64,
+    meter: Arc<Meter>,
+}
+
+/// Counts every byte written into a run's files, by the app and by the daemon: the files
+/// only grow through writes, so their size is never above what was last measured plus
+/// what was written since, and the folder need not be walked to know a run is within its
+/// budget (a walk per look made a session of 10,000 downloads quadratic).
+#[derive(Default)]
+struct Meter {
+    /// Bytes written since the budgets were last looked at (see `Limits::check`).
+    since_look: AtomicU64,
+    /// The last measured usage plus every byte written since: at least the real usage.
+    ceiling: AtomicU64,
+}
+
+impl Meter {
+    fn add(&self, bytes: u64) {
+        self.since_look.fetch_add(bytes, Relaxed);
+        self.ceiling.fetch_add(bytes, Relaxed);
+    }
+}
+
+/// A writer whose bytes the run's meter counts.
+struct Metered<W> {
+    inner: W,
+    meter: Arc<Meter>,
+}
+
+impl<W: io::Write> io::Write for Metered<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.meter.add(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn metered(inner: Box<dyn io::Write + Send>, meter: &Arc<Meter>) -> Box<dyn io::Write + Send> {
+    Box::new(Metered {
+        inner,
+        meter: meter.clone(),
+    })
 }
 
 /// The container's folder under the run's root.
@@ -127,7 +170,7 @@ impl Sandbox {
             container_uuid,
             complete_protection: false,
             locked: false,
-            written: Default::default(),
+            meter: Default::default(),
         })
     }
 
@@ -241,7 +284,9 @@ impl Sandbox {
 
     /// Writes a whole file, replacing it; the parent folder must exist.
     pub fn write(&self, app_path: &str, bytes: &[u8]) -> Result<(), FsError> {
-        Ok(self.files.write(&self.resolve(app_path)?, bytes)?)
+        self.files.write(&self.resolve(app_path)?, bytes)?;
+        self.meter.add(bytes.len() as u64);
+        Ok(())
     }
 
     /// Appends to a file, creating it (parents included) if needed.
@@ -254,7 +299,7 @@ impl Sandbox {
     pub fn open_append(&self, app_path: &str) -> Result<Box<dyn io::Write + Send>, FsError> {
         let path = self.resolve(app_path)?;
         self.files.create_dir_all(parent_of(&path))?;
-        Ok(self.files.open_append(&path)?)
+        Ok(metered(self.files.open_append(&path)?, &self.meter))
     }
 
     /// Whether a file or folder exists.
@@ -302,7 +347,11 @@ impl Sandbox {
         if self.files.kind(&to).is_ok() {
             return Err(FsError::AlreadyExists);
         }
-        Ok(self.files.copy(&from, &to)?)
+        self.files.copy(&from, &to)?;
+        if let Ok(Kind::File(len)) = self.files.kind(&to) {
+            self.meter.add(len);
+        }
+        Ok(())
     }
 
     /// Removes a file or a folder with its contents.
@@ -346,20 +395,30 @@ impl Sandbox {
     }
 
     /// The bytes of every file in the run's temporary folder: the container and the
-    /// daemon's files (the disk budget's measure).
+    /// daemon's files (the disk budget's measure). A walk of the folder.
     pub fn usage_bytes(&self) -> u64 {
         self.files.usage_bytes()
     }
 
-    /// Counts `bytes` written to the run's folder (a download's piece).
-    pub fn note_written(&self, bytes: u64) {
-        self.written
-            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+    /// Whether the run's files hold more than `limit_bytes`. The folder is walked only when
+    /// the bytes written since the last walk could have taken it past the limit.
+    pub fn usage_over(&self, limit_bytes: u64) -> bool {
+        if self.meter.ceiling.load(Relaxed) <= limit_bytes {
+            return false;
+        }
+        let usage = self.usage_bytes();
+        self.meter.ceiling.store(usage, Relaxed);
+        usage > limit_bytes
     }
 
-    /// The bytes counted by [`Sandbox::note_written`] since the last call, which resets it.
+    /// The bytes written into the run's files since the last call, which resets the count.
     pub fn take_written(&self) -> u64 {
-        self.written.swap(0, std::sync::atomic::Ordering::Relaxed)
+        self.meter.since_look.swap(0, Relaxed)
+    }
+
+    /// Counts `bytes` towards the next look again (a look that was not yet due).
+    pub fn keep_written(&self, bytes: u64) {
+        self.meter.since_look.fetch_add(bytes, Relaxed);
     }
 
     /// Every file in the container as a relative path, sorted (for checks and reports).
@@ -374,6 +433,7 @@ impl Sandbox {
     pub(crate) fn daemon_files(&self) -> DaemonFiles {
         DaemonFiles {
             files: self.files.clone(),
+            meter: self.meter.clone(),
         }
     }
 }
@@ -382,6 +442,7 @@ impl Sandbox {
 #[derive(Clone)]
 pub(crate) struct DaemonFiles {
     files: Arc<dyn Files>,
+    meter: Arc<Meter>,
 }
 
 impl DaemonFiles {
@@ -393,7 +454,7 @@ impl DaemonFiles {
     pub fn create(&self, name: &str) -> io::Result<Box<dyn io::Write + Send>> {
         let path = Self::path(name);
         self.files.write(&path, &[])?;
-        self.files.open_append(&path)
+        Ok(metered(self.files.open_append(&path)?, &self.meter))
     }
 
     /// Opens the file `name` to read.
@@ -466,6 +527,34 @@ mod tests {
             assert_eq!(sb.read("Documents/x").unwrap(), b"1");
             let new = format!("{}/Documents/x", sb.container_root());
             assert_eq!(sb.read(&new).unwrap(), b"1");
+        }
+    }
+
+    #[test]
+    fn the_disk_budget_sees_every_write_of_the_app_and_of_the_daemon() {
+        use std::io::Write as _;
+        for storage in BOTH {
+            let sb = Sandbox::new("U".into(), storage).unwrap();
+            sb.write("Documents/a", &[1; 10]).unwrap();
+            assert!(!sb.usage_over(15), "{storage:?}");
+            sb.append("Documents/a", &[2; 10]).unwrap();
+            assert!(sb.usage_over(15), "{storage:?}: an append");
+            sb.remove_item("Documents/a").unwrap();
+            assert!(!sb.usage_over(15), "{storage:?}: a removal");
+            sb.open_append("tmp/piece")
+                .unwrap()
+                .write_all(&[3; 20])
+                .unwrap();
+            assert!(sb.usage_over(15), "{storage:?}: the daemon's appends");
+            sb.remove_item("tmp/piece").unwrap();
+            sb.write("Documents/b", &[4; 10]).unwrap();
+            sb.copy_item("Documents/b", "Documents/c").unwrap();
+            assert!(sb.usage_over(15), "{storage:?}: a copy");
+            let mut daemon = sb.daemon_files().create("copy").unwrap();
+            sb.remove_item("Documents/c").unwrap();
+            assert!(!sb.usage_over(15), "{storage:?}");
+            daemon.write_all(&[5; 10]).unwrap();
+            assert!(sb.usage_over(15), "{storage:?}: the daemon's own files");
         }
     }
 

@@ -15,11 +15,12 @@ pub const DEFAULT_DISK_BUDGET_BYTES: u64 = 4 << 30;
 /// finding on an 8 GiB CI runner well before the kernel's OOM killer ends the process.
 pub const DEFAULT_MEMORY_BUDGET_BYTES: u64 = 3 << 30;
 
-/// How many events pass between two looks at the budgets: reading the folder's size and
-/// the resident memory costs a few system calls, negligible at this rate.
+/// How many events pass between two looks at the budgets: reading the resident memory
+/// costs a system call, and the folder is walked only when what was written since the last
+/// walk could have passed the disk budget (`Sandbox::usage_over`): negligible at this rate.
 const BUDGET_EVERY_EVENTS: u64 = 128;
 
-/// Budgets are also looked at before the next event once the daemon has written this much
+/// Budgets are also looked at before the next event once the run has written this much
 /// since the last look: one step may move up to `MAX_STEP_BYTES` (256 MiB), so counting
 /// events alone let a fast download write 128 steps, tens of GiB, past its disk budget
 /// before it was seen (found by tests/malformed_corpus.rs).
@@ -80,7 +81,7 @@ impl Limits {
         let written = sandbox.take_written();
         if events_run % BUDGET_EVERY_EVENTS != 0 && written < BUDGET_EVERY_BYTES {
             // Not yet due: what was written still counts towards the next look.
-            sandbox.note_written(written);
+            sandbox.keep_written(written);
             return None;
         }
         self.over_budget(sandbox).map(Verdict::Over)
@@ -90,7 +91,7 @@ impl Limits {
     /// run is judged by its budgets too).
     pub(super) fn over_budget(&self, sandbox: &Sandbox) -> Option<Budget> {
         let limit_bytes = self.disk_budget_bytes;
-        if sandbox.usage_bytes() > limit_bytes {
+        if sandbox.usage_over(limit_bytes) {
             return Some(Budget::Disk { limit_bytes });
         }
         let limit_bytes = self.memory_budget_bytes;
