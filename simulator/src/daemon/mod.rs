@@ -736,11 +736,16 @@ impl Daemon {
     }
 
     fn finish_invalidation(&mut self, session: &str) {
+        // Only an invalidating session waits for its tasks: asking first spares a scan of
+        // every task at every completion.
+        if !self.sessions.get(session).is_some_and(|s| s.invalidating) {
+            return;
+        }
         let idle = self.all_tasks_done(session);
         let Some(s) = self.sessions.get_mut(session) else {
             return;
         };
-        if s.invalidating && idle {
+        if idle {
             s.invalidating = false;
             s.backgrounded_while_invalidating &= self.profile.invalidation_lost_after_background;
             self.emit(DelegateEvent::Invalidated {
@@ -1017,17 +1022,11 @@ impl Daemon {
             });
             return;
         }
-        let cap = self.profile.max_concurrent_transfers.unwrap_or(usize::MAX);
-        let busy = self
-            .tasks
-            .values()
-            .filter(|o| {
-                matches!(
-                    o.phase,
-                    Phase::Connecting(_) | Phase::Sending(_) | Phase::Receiving(_)
-                )
-            })
-            .count();
+        // Counting the transfers under way scans every task: only a cap needs the count.
+        let (cap, busy) = match self.profile.max_concurrent_transfers {
+            None => (usize::MAX, 0),
+            Some(cap) => (cap, self.transfers_under_way()),
+        };
         let t = self.tasks.get_mut(&key).expect("checked above");
         t.capped = busy >= cap;
         if t.capped {
@@ -1226,6 +1225,17 @@ impl Daemon {
             self.emit(ev);
         }
         self.ensure_step(env);
+    }
+
+    /// How many tasks are connecting, sending or receiving.
+    fn transfers_under_way(&self) -> usize {
+        let under_way = |t: &&Task| {
+            matches!(
+                t.phase,
+                Phase::Connecting(_) | Phase::Sending(_) | Phase::Receiving(_)
+            )
+        };
+        self.tasks.values().filter(under_way).count()
     }
 
     fn step_length(&self) -> std::time::Duration {
