@@ -34,29 +34,25 @@ impl Drop for TempDir {
     }
 }
 
-/// A child process, killed and reaped when dropped unless it was already waited for.
-pub struct Guard(Option<Child>);
+/// A child process, killed and reaped when dropped (after it ended: nothing to do, std
+/// does not signal a reaped child).
+pub struct Guard(Child);
 
 impl Guard {
     pub fn new(child: Child) -> Guard {
-        Guard(Some(child))
+        Guard(child)
     }
 
     /// Whether the child has ended (it is reaped then).
     pub fn exited(&mut self) -> io::Result<bool> {
-        match &mut self.0 {
-            Some(child) => Ok(child.try_wait()?.is_some()),
-            None => Ok(true),
-        }
+        Ok(self.0.try_wait()?.is_some())
     }
 }
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(child) = &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -66,18 +62,34 @@ pub fn exe() -> io::Result<PathBuf> {
     std::env::current_exe()
 }
 
+/// How often a running child's peak resident set is read.
+const PEAK_POLL: Duration = Duration::from_millis(2);
+
 /// What a finished child cost.
 pub struct Cost {
     pub status: ExitStatus,
     /// From spawning to reaping.
     pub wall: Duration,
-    /// Its peak resident set (`ru_maxrss`), where the system reports it.
+    /// Its peak resident set, where the system reports it (Linux's /proc).
     pub peak_mib: Option<f64>,
     /// Its standard output.
     pub stdout: String,
 }
 
-/// Runs `command` to its end, its standard output captured and its standard error shown.
+/// The peak resident set of process `pid` so far (VmHWM), in KiB, while it runs.
+fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Runs `command` to its end, its standard output captured and its standard error shown,
+/// reading its peak resident set every [`PEAK_POLL`] while it runs. Not wait4's ru_maxrss:
+/// Linux carries the parent's peak at the fork into it, so a large bench process would
+/// show in every child's figure. VmHWM only grows, so the last reading misses at most what
+/// the child added in its last couple of milliseconds.
 pub fn measure(command: &mut Command) -> io::Result<Cost> {
     let started = Instant::now();
     let child = command
@@ -85,52 +97,33 @@ pub fn measure(command: &mut Command) -> io::Result<Cost> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
+    let pid = child.id();
     let mut guard = Guard::new(child);
-    let child = guard.0.as_mut().expect("just spawned");
-    let mut stdout = String::new();
-    // Read before waiting: a child blocked on a full pipe would never end.
-    io::Read::read_to_string(&mut child.stdout.take().expect("piped"), &mut stdout)?;
-    let (status, peak_mib) = wait_with_peak(&mut guard)?;
+    let mut stdout = guard.0.stdout.take().expect("piped");
+    // Read on another thread: a child blocked on a full pipe would never end.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        io::Read::read_to_string(&mut stdout, &mut text).map(|_| text)
+    });
+    let mut peak = None;
+    let status = loop {
+        // Read before asking whether it ended, so the last reading is as late as can be.
+        peak = peak_kib(pid).or(peak);
+        if let Some(status) = guard.0.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(PEAK_POLL);
+    };
+    let wall = started.elapsed();
+    let stdout = reader
+        .join()
+        .map_err(|_| io::Error::other("the reader of a child's output panicked"))??;
     Ok(Cost {
         status,
-        wall: started.elapsed(),
-        peak_mib,
+        wall,
+        peak_mib: peak.map(|kib| kib as f64 / 1024.0),
         stdout,
     })
-}
-
-/// Reaps the guarded child with wait4(2), which reports the peak resident set of that one
-/// child (getrusage(RUSAGE_CHILDREN) would mix in every earlier child).
-#[cfg(target_os = "linux")]
-fn wait_with_peak(guard: &mut Guard) -> io::Result<(ExitStatus, Option<f64>)> {
-    use std::os::unix::process::ExitStatusExt;
-    let pid = guard.0.as_ref().expect("a child to wait for").id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero rusage is a valid value of that plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is our own unreaped child; both pointers are to live locals.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if r == pid {
-            break;
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            // Still held by the guard, which kills it.
-            return Err(e);
-        }
-    }
-    // Reaped: the guard must not signal its pid again (another process may get it).
-    guard.0 = None;
-    // ru_maxrss is in KiB on Linux.
-    let peak_mib = usage.ru_maxrss as f64 / 1024.0;
-    Ok((ExitStatus::from_raw(status), Some(peak_mib)))
-}
-
-#[cfg(not(target_os = "linux"))]
-fn wait_with_peak(guard: &mut Guard) -> io::Result<(ExitStatus, Option<f64>)> {
-    let mut child = guard.0.take().expect("a child to wait for");
-    Ok((child.wait()?, None))
 }
 
 /// `bgsim serve --scenario <file>` on a free loopback port; stopped when dropped.
