@@ -96,6 +96,8 @@ pub mod harness;
 layers! {
     /// Apps compiled into bgsim: the reference app, the article's app, the mutants.
     apps,
+    /// `bgsim bench`: speed and memory against baselines.
+    bench,
     /// The checks, judged on a run's history, container and server.
     check,
     /// The command line.

@@ -147,6 +147,9 @@ pub(crate) enum Command {
         #[command(flatten)]
         limits: ServeLimitArgs,
     },
+    /// Measure bgsim's speed and memory against baselines taken in the same invocation
+    /// (docs/benchmarks.md). Prints a table, or JSON with --json.
+    Bench(super::bench::BenchArgs),
 }
 
 /// How much `bgsim serve` keeps and allows, so a long run or a misbehaving client cannot

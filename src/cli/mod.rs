@@ -8,6 +8,7 @@
 //! SIGTERM 143, SIGHUP 129), temporary folders removed.
 
 mod args;
+mod bench;
 pub mod fuzz;
 mod fuzz_merge;
 pub mod list;
@@ -177,5 +178,6 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             };
             serve::serve(apps, source, addr, limits)
         }
+        Command::Bench(args) => bench::bench(apps, &args),
     }
 }

@@ -6,6 +6,7 @@
 mod common;
 
 mod auth_challenge;
+mod bench;
 mod bounds;
 mod checks;
 mod cli_run;
