@@ -25,6 +25,7 @@ fn options(runs: u64) -> Options {
         check_determinism: false,
         limits: Limits::default(),
         shrink_budget: 2000,
+        shard: None,
     }
 }
 

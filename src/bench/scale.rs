@@ -75,14 +75,40 @@ struct Cost {
     failures: f64,
 }
 
+/// A case's child may map this much at most: 10,000 downloads over TCP once grew past
+/// 24 GiB before the system's OOM killer ended it, taking the machine with it. Past the cap
+/// an allocation fails and the child stops, and the row says so.
+const CHILD_ADDRESS_SPACE_BYTES: u64 = 8 << 30;
+
+fn cap_address_space(child: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: CHILD_ADDRESS_SPACE_BYTES,
+        rlim_max: CHILD_ADDRESS_SPACE_BYTES,
+    };
+    // SAFETY: setrlimit is async-signal-safe, and the closure touches nothing else.
+    unsafe {
+        child.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 fn measure(count: usize, transport: Transport) -> Result<Cost, String> {
     let case = case_name(count, transport);
-    let cost = proc::measure(
-        Command::new(proc::exe().map_err(io_error)?).args(["bench", "--one", &case]),
-    )
-    .map_err(io_error)?;
+    let mut child = Command::new(proc::exe().map_err(io_error)?);
+    child.args(["bench", "--one", &case]);
+    cap_address_space(&mut child);
+    let cost = proc::measure(&mut child).map_err(io_error)?;
     if !cost.status.success() {
-        return Err(format!("{case} failed: {}", cost.status));
+        return Err(format!(
+            "{case} failed: {} (its address space is capped at {} GiB)",
+            cost.status,
+            CHILD_ADDRESS_SPACE_BYTES >> 30
+        ));
     }
     let mut words = cost.stdout.split_whitespace().map(str::parse::<f64>);
     match (words.next(), words.next(), cost.peak_mib) {
