@@ -19,6 +19,7 @@ mod daemon_http_faults;
 mod determinism;
 mod determinism_transfers;
 mod faults;
+mod fd_limit;
 mod fuzz;
 mod fuzz_properties;
 mod harness;
