@@ -58,8 +58,8 @@ impl Files for Disk {
         fs::rename(self.real(from), self.real(to))
     }
 
-    fn copy(&self, from: &str, to: &str) -> io::Result<()> {
-        fs::copy(self.real(from), self.real(to)).map(drop)
+    fn copy(&self, from: &str, to: &str) -> io::Result<u64> {
+        fs::copy(self.real(from), self.real(to))
     }
 
     fn remove_file(&self, path: &str) -> io::Result<()> {

@@ -21,8 +21,8 @@ pub(crate) trait Files: Send + Sync {
     fn kind(&self, path: &str) -> io::Result<Kind>;
     /// `std::fs::rename`: replaces a file or an empty folder at `to`.
     fn rename(&self, from: &str, to: &str) -> io::Result<()>;
-    /// `std::fs::copy` of a regular file.
-    fn copy(&self, from: &str, to: &str) -> io::Result<()>;
+    /// `std::fs::copy` of a regular file; returns the bytes copied.
+    fn copy(&self, from: &str, to: &str) -> io::Result<u64>;
     /// `std::fs::remove_file`.
     fn remove_file(&self, path: &str) -> io::Result<()>;
     /// `std::fs::remove_dir_all`.
@@ -54,6 +54,11 @@ pub trait ReadAt: Send {
     }
     /// Fills `buf` from `offset`; fewer bytes only at the end of the file.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+/// The folder holding `path` (the run's root, "", for a top-level name).
+pub(crate) fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
 }
 
 /// Every file below `dir`, as paths relative to `dir` joined with `/` (empty folders are not

@@ -7,7 +7,7 @@
 //! handle: a file renamed or removed while a handle is open keeps taking its writes, as on
 //! disk.
 
-use super::files::{Files, Kind, ReadAt};
+use super::files::{parent, Files, Kind, ReadAt};
 use std::collections::BTreeMap;
 use std::io::{self, ErrorKind};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -31,10 +31,6 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while a run's files were changed leaves them as the panic found them; the
     // run is over then anyway, so the poison carries no information worth another panic.
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn parent(path: &str) -> &str {
-    path.rfind('/').map_or("", |i| &path[..i])
 }
 
 fn name(path: &str) -> &str {
@@ -199,7 +195,7 @@ impl Files for Memory {
         Ok(())
     }
 
-    fn copy(&self, from: &str, to: &str) -> io::Result<()> {
+    fn copy(&self, from: &str, to: &str) -> io::Result<u64> {
         let mut tree = self.tree();
         let bytes = match tree.lookup(from)? {
             // std::fs::copy refuses anything but a regular file as its source.
@@ -207,8 +203,9 @@ impl Files for Memory {
             Node::File(inode) => lock(inode).clone(),
         };
         let target = tree.open_for_writing(to, true)?;
+        let copied = bytes.len() as u64;
         *lock(&target) = bytes;
-        Ok(())
+        Ok(copied)
     }
 
     fn remove_file(&self, path: &str) -> io::Result<()> {

@@ -298,7 +298,7 @@ impl Sandbox {
     /// large file piece by piece without reopening it.
     pub fn open_append(&self, app_path: &str) -> Result<Box<dyn io::Write + Send>, FsError> {
         let path = self.resolve(app_path)?;
-        self.files.create_dir_all(parent_of(&path))?;
+        self.files.create_dir_all(files::parent(&path))?;
         Ok(metered(self.files.open_append(&path)?, &self.meter))
     }
 
@@ -347,10 +347,8 @@ impl Sandbox {
         if self.files.kind(&to).is_ok() {
             return Err(FsError::AlreadyExists);
         }
-        self.files.copy(&from, &to)?;
-        if let Ok(Kind::File(len)) = self.files.kind(&to) {
-            self.meter.add(len);
-        }
+        let copied = self.files.copy(&from, &to)?;
+        self.meter.add(copied);
         Ok(())
     }
 
@@ -466,10 +464,6 @@ impl DaemonFiles {
     pub fn remove(&self, name: &str) -> io::Result<()> {
         self.files.remove_file(&Self::path(name))
     }
-}
-
-fn parent_of(path: &str) -> &str {
-    path.rfind('/').map_or("", |i| &path[..i])
 }
 
 #[cfg(test)]
