@@ -114,6 +114,8 @@ layers! {
     protocol,
     /// Text and JSON reports.
     report,
+    /// The process's limit on open files: raised at start-up, its exhaustion a finding.
+    open_files,
     /// The rules of docs/rules.md, by ID and status.
     rules,
     /// Run a scenario and compare with what it expects.

@@ -98,6 +98,11 @@ impl Outcome {
                 "the run went past its memory budget: more than {} resident (--memory-budget)",
                 mib(limit_bytes)
             )),
+            RunEnd::OverBudget(Budget::OpenFiles) => Some(format!(
+                "the run ran out of file descriptors (limit {}): over TCP each transfer under way \
+                 holds two; raise `ulimit -Hn`, or use --transport memory",
+                crate::open_files::soft_limit().map_or("unknown".into(), |n| n.to_string())
+            )),
             RunEnd::Stopped => Some("stopped by a signal before it settled".into()),
         }
     }
@@ -154,6 +159,7 @@ pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> 
                 stop: crate::interrupt::token(),
                 disk_budget_bytes,
                 memory_budget_bytes,
+                ..Limits::default()
             }
         },
         storage: overrides.storage,

@@ -10,7 +10,6 @@
 mod args;
 mod bench;
 pub mod fuzz;
-mod fd_limit;
 mod fuzz_merge;
 pub mod list;
 pub mod mutants;
@@ -77,7 +76,7 @@ pub fn main(apps: &Apps) -> ExitCode {
     if let Err(e) = crate::interrupt::install() {
         eprintln!("{program}: cannot catch signals ({e}); Ctrl-C will leave temporary folders");
     }
-    fd_limit::raise_to_hard();
+    crate::open_files::raise_to_hard();
     match dispatch(apps, cli, &program) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

@@ -93,18 +93,33 @@ pub(crate) enum End {
 }
 
 /// A response body being received.
+///
+/// The body's frames are read one ahead of what the daemon takes, and once the last one is
+/// in hand the connection is closed, as a real client closes (or pools) a connection whose
+/// response is complete. A session of thousands of small downloads whose lifetimes overlap
+/// in virtual time then holds no socket for each (issue: 10,000 tasks over TCP): what is in
+/// hand is at most one frame, as before. What the daemon takes, and when, is unchanged.
 pub(crate) struct Transfer {
-    body: Incoming,
+    /// The connection while the body is still coming: `None` once it ended (`ended`).
+    wire: Option<Wire>,
+    /// How the body ended, once the frame that ended it was read; delivered after `leftover`.
+    ended: Option<End>,
     leftover: Bytes,
-    // Keeps the connection's request side alive for the length of the transfer.
-    _sender: Box<dyn std::any::Any>,
-    /// Tells when the server stalls the connection (NET-2); dropped with the transfer.
-    stalls: Option<Box<dyn StallProbe>>,
     /// Body bytes of this response that came off the connection (taken or left over).
     arrived_bytes: u64,
     /// Since when the server has stalled, while the daemon waits out the stall or the
     /// request timeout: the transfer takes no bandwidth meanwhile.
     pub stalled_since: Option<crate::time::SimTime>,
+}
+
+/// What a body still coming needs: dropped together when it ends, which closes the
+/// connection.
+struct Wire {
+    body: Incoming,
+    // Keeps the connection's request side alive for the length of the transfer.
+    _sender: Box<dyn std::any::Any>,
+    /// Tells when the server stalls the connection (NET-2).
+    stalls: Option<Box<dyn StallProbe>>,
 }
 
 /// Dials `url`'s server and makes an HTTP/1.1 connection on it, sending bodies of type
@@ -155,7 +170,9 @@ pub(crate) async fn open(
         .await
         .map_err(|e| format!("no response: {e}"))?;
     let (head, transfer) = received(resp, Box::new(sender));
-    Ok((head, transfer.watched(stalls)))
+    let mut transfer = transfer.watched(stalls);
+    transfer.read_ahead().await;
+    Ok((head, transfer))
 }
 
 /// The head and body of a response that arrived; `keep` holds the connection's request
@@ -168,10 +185,13 @@ pub(crate) fn received(
     (
         head,
         Transfer {
-            body: resp.into_body(),
+            wire: Some(Wire {
+                body: resp.into_body(),
+                _sender: keep,
+                stalls: None,
+            }),
+            ended: None,
             leftover: Bytes::new(),
-            _sender: keep,
-            stalls: None,
             arrived_bytes: 0,
             stalled_since: None,
         },
@@ -242,40 +262,81 @@ impl Transfer {
             if taken == n && !self.leftover.is_empty() {
                 return (taken, None);
             }
-            let frame = match self.next_frame().await {
-                Ok(frame) => frame,
-                Err(stall) => return (taken, Some(End::Stalled(stall))),
-            };
-            match frame {
-                None => return (taken, Some(End::Eof)),
-                Some(Err(e)) => return (taken, Some(End::Error(describe(&e)))),
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        self.arrived_bytes += data.len() as u64;
-                        self.leftover = data;
-                    }
-                    if taken == n && !self.leftover.is_empty() {
-                        return (taken, None);
-                    }
+            if self.leftover.is_empty() {
+                if let Some(end) = &self.ended {
+                    return (taken, Some(end.clone()));
                 }
             }
+            if let Err(stall) = self.read_frame().await {
+                return (taken, Some(End::Stalled(stall)));
+            }
+            if taken == n && !self.leftover.is_empty() {
+                return (taken, None);
+            }
         }
+    }
+
+    /// Reads the body's next frame into `leftover` when nothing is left over, so a body
+    /// that fits in one frame is in hand, and its connection closed, before its bytes are
+    /// taken. A stall stops it, to be found again by the next pull.
+    pub async fn read_ahead(&mut self) {
+        if self.leftover.is_empty() && self.ended.is_none() {
+            let _ = self.read_frame().await;
+        }
+    }
+
+    /// Reads one frame: its data goes to `leftover` (which must be empty), or the body's
+    /// end to `ended`, closing the connection; the last data frame of a body of known
+    /// length ends it too. Fails with the stall that stops the body (NET-2).
+    async fn read_frame(&mut self) -> Result<(), ServerStall> {
+        let Some(wire) = &mut self.wire else {
+            return Ok(());
+        };
+        let end = match wire.next_frame(self.arrived_bytes).await? {
+            None => Some(End::Eof),
+            Some(Err(e)) => Some(End::Error(describe(&e))),
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    self.arrived_bytes += data.len() as u64;
+                    self.leftover = data;
+                }
+                hyper::body::Body::is_end_stream(&wire.body).then_some(End::Eof)
+            }
+        };
+        if end.is_some() {
+            self.ended = end;
+            self.wire = None;
+        }
+        Ok(())
     }
 }
 
 impl Transfer {
     /// The transfer, told when the server stalls its connection by `stalls`.
     pub fn watched(mut self, stalls: Option<Box<dyn StallProbe>>) -> Transfer {
-        self.stalls = stalls;
+        if let Some(wire) = &mut self.wire {
+            wire.stalls = stalls;
+        }
         self
     }
 
+    /// Lets the server send the rest of the body after a stall (NET-2).
+    pub fn release_stall(&mut self) {
+        self.stalled_since = None;
+        if let Some(probe) = self.wire.as_ref().and_then(|w| w.stalls.as_ref()) {
+            probe.release();
+        }
+    }
+}
+
+impl Wire {
     /// The next frame of the body, or the stall that stops it (NET-2). A stall counts only
-    /// once every byte the server sent before it has arrived (on TCP they may still be on
-    /// their way when the stall is announced), so the bytes taken before a stall are the
-    /// same on every transport and every run.
+    /// once every byte the server sent before it has arrived (`arrived_bytes`; on TCP they
+    /// may still be on their way when the stall is announced), so the bytes taken before a
+    /// stall are the same on every transport and every run.
     async fn next_frame(
         &mut self,
+        arrived_bytes: u64,
     ) -> Result<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>, ServerStall> {
         if let Some(probe) = &self.stalls {
             let stall = tokio::select! {
@@ -283,19 +344,11 @@ impl Transfer {
                 frame = self.body.frame() => return Ok(frame),
                 stall = probe.stalled() => stall,
             };
-            if self.arrived_bytes >= stall.sent_body_bytes {
+            if arrived_bytes >= stall.sent_body_bytes {
                 return Err(stall);
             }
         }
         Ok(self.body.frame().await)
-    }
-
-    /// Lets the server send the rest of the body after a stall (NET-2).
-    pub fn release_stall(&mut self) {
-        self.stalled_since = None;
-        if let Some(probe) = &self.stalls {
-            probe.release();
-        }
     }
 }
 

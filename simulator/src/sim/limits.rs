@@ -39,6 +39,9 @@ pub enum Budget {
         /// The budget.
         limit_bytes: u64,
     },
+    /// The process's open files: the lab could not open a connection (over TCP each
+    /// transfer on the wire holds two descriptors, the daemon's end and the server's).
+    OpenFiles,
 }
 
 /// The limits of one run beyond its event bound.
@@ -50,6 +53,9 @@ pub struct Limits {
     pub disk_budget_bytes: u64,
     /// At most this much resident memory for the whole process (Linux only).
     pub memory_budget_bytes: u64,
+    /// Set by the lab when the process ran out of file descriptors (a connection could not
+    /// be opened for it): the run ends then, rather than retrying as if the network failed.
+    pub out_of_files: Arc<AtomicBool>,
 }
 
 impl Default for Limits {
@@ -58,6 +64,7 @@ impl Default for Limits {
             stop: None,
             disk_budget_bytes: DEFAULT_DISK_BUDGET_BYTES,
             memory_budget_bytes: DEFAULT_MEMORY_BUDGET_BYTES,
+            out_of_files: Arc::default(),
         }
     }
 }
@@ -78,6 +85,9 @@ impl Limits {
         {
             return Some(Verdict::Stop);
         }
+        if self.out_of_files.load(Ordering::Relaxed) {
+            return Some(Verdict::Over(Budget::OpenFiles));
+        }
         let written = sandbox.take_written();
         if events_run % BUDGET_EVERY_EVENTS != 0 && written < BUDGET_EVERY_BYTES {
             // Not yet due: what was written still counts towards the next look.
@@ -90,6 +100,9 @@ impl Limits {
     /// Which budget the run is past now, if any (also looked at when a run ends, so a short
     /// run is judged by its budgets too).
     pub(super) fn over_budget(&self, sandbox: &Sandbox) -> Option<Budget> {
+        if self.out_of_files.load(Ordering::Relaxed) {
+            return Some(Budget::OpenFiles);
+        }
         let limit_bytes = self.disk_budget_bytes;
         if sandbox.usage_over(limit_bytes) {
             return Some(Budget::Disk { limit_bytes });

@@ -15,6 +15,9 @@ use bgsim_simulator::{
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
+
+mod tcp;
 
 /// The host name apps use for the fixture server. Any other host is refused, so nothing
 /// a simulated app does can leave this machine.
@@ -212,41 +215,6 @@ fn watched(conn: BoxedConnection, board: &StallBoard, key: ConnKey) -> Dialed {
     }
 }
 
-struct TcpDialer {
-    addr: SocketAddr,
-    stalls: StallBoard,
-}
-
-impl TcpDialer {
-    async fn connect(&self, authority: &str) -> io::Result<tokio::net::TcpStream> {
-        if authority != FIXTURE_HOST {
-            return Err(refuse(authority));
-        }
-        let stream = tokio::net::TcpStream::connect(self.addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(stream)
-    }
-}
-
-impl Dialer for TcpDialer {
-    fn dial(&self, authority: &str) -> DialFuture<'_> {
-        let authority = authority.to_string();
-        Box::pin(async move {
-            let stream = self.connect(&authority).await?;
-            Ok(Box::new(stream) as BoxedConnection)
-        })
-    }
-
-    fn dial_watched(&self, authority: &str) -> DialWatchedFuture<'_> {
-        let authority = authority.to_string();
-        Box::pin(async move {
-            let stream = self.connect(&authority).await?;
-            let key = ConnKey::of_tcp_client(&stream)?;
-            Ok(watched(Box::new(stream), &self.stalls, key))
-        })
-    }
-}
-
 struct MemoryDialer {
     server: MemoryServer,
     stalls: StallBoard,
@@ -295,7 +263,8 @@ async fn run_async(world: World) -> io::Result<Run> {
             let started = TcpServer::start(server.clone(), loopback).await?;
             let addr = started.local_addr();
             tcp = Some(started);
-            Rc::new(TcpDialer { addr, stalls })
+            let out_of_files = Arc::clone(&world.config.limits.out_of_files);
+            Rc::new(tcp::TcpDialer::new(addr, stalls, out_of_files))
         }
         Transport::Memory => Rc::new(MemoryDialer {
             server: MemoryServer::new(server.clone()),

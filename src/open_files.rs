@@ -4,7 +4,7 @@
 //! at start-up, as servers do; it cannot go past the hard limit.
 
 /// Raises the soft limit on open files to the hard limit (a failure leaves it as it was).
-pub(crate) fn raise_to_hard() {
+pub fn raise_to_hard() {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -17,4 +17,21 @@ pub(crate) fn raise_to_hard() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
         }
     }
+}
+
+/// The soft limit on open files now, if it can be read.
+pub fn soft_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct passed to it.
+    let read = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0;
+    read.then_some(limit.rlim_cur)
+}
+
+/// Whether an error says the process (EMFILE) or the system (ENFILE) has no file
+/// descriptor left: the lab's failure, not the network's.
+pub fn is_exhaustion(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
 }
