@@ -31,7 +31,7 @@ use crate::trace::{Actor, History, What};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use resume::ResumeInfo;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 use task::{Phase, Task, Validators};
 use transfer::{End, Head, Transfer, Url};
@@ -194,6 +194,9 @@ pub(crate) struct Daemon {
     dialer: Rc<dyn Dialer>,
     pub sessions: BTreeMap<String, SessionState>,
     tasks: BTreeMap<TaskKey, Task>,
+    /// The tasks that went on the wire (sending or receiving) and may still be there: a
+    /// step looks at these, not at every task (a session holds thousands, mostly done).
+    on_the_wire: BTreeSet<TaskKey>,
     names: ChaCha8Rng,
     emitted: Vec<(String, DelegateEvent)>,
     step_scheduled: bool,
@@ -225,6 +228,7 @@ impl Daemon {
             dialer,
             sessions: BTreeMap::new(),
             tasks: BTreeMap::new(),
+            on_the_wire: BTreeSet::new(),
             names,
             emitted: Vec::new(),
             step_scheduled: false,
@@ -1224,7 +1228,13 @@ impl Daemon {
             };
             self.emit(ev);
         }
+        self.went_on_the_wire(&key);
         self.ensure_step(env);
+    }
+
+    /// `key` is now sending or receiving: steps look at it until it is not.
+    fn went_on_the_wire(&mut self, key: &TaskKey) {
+        self.on_the_wire.insert(key.clone());
     }
 
     /// How many tasks are connecting, sending or receiving.
@@ -1257,11 +1267,18 @@ impl Daemon {
 
     async fn step(&mut self, env: &mut Env<'_>) {
         self.step_scheduled = false;
+        let tasks = &self.tasks;
+        self.on_the_wire.retain(|key| {
+            tasks
+                .get(key)
+                .is_some_and(|t| matches!(t.phase, Phase::Sending(_) | Phase::Receiving(_)))
+        });
+        // In key order, as the tasks are: the order of the grants is part of the history.
         let active: Vec<TaskKey> = self
-            .tasks
-            .values()
-            .filter(|t| t.is_moving())
-            .map(|t| t.key.clone())
+            .on_the_wire
+            .iter()
+            .filter(|key| self.tasks[*key].is_moving())
+            .cloned()
             .collect();
         let grants = self.network.grant_bytes(self.step_length(), active.len());
         for (key, grant) in active.into_iter().zip(grants) {
@@ -1325,7 +1342,9 @@ impl Daemon {
                 Some(End::Stalled(stall)) => self.stalled(env, &key, stall),
             }
         }
-        if self.tasks.values().any(Task::is_moving) {
+        let tasks = &self.tasks;
+        let moving = |key: &TaskKey| tasks.get(key).is_some_and(Task::is_moving);
+        if self.on_the_wire.iter().any(moving) {
             self.ensure_step(env);
         }
     }

@@ -294,6 +294,7 @@ impl Daemon {
             Ok(sending) => {
                 let t = self.tasks.get_mut(&key).expect("nothing ran meanwhile");
                 t.phase = Phase::Sending(Box::new(sending));
+                self.went_on_the_wire(&key);
                 self.ensure_step(env);
             }
             Err(reason) => self.retry_later(env, &key, reason),
@@ -392,6 +393,7 @@ impl Daemon {
         });
         t.backoff = backoff;
         t.phase = Phase::Receiving(Box::new(transfer));
+        self.went_on_the_wire(key);
         self.ensure_step(env);
     }
 
