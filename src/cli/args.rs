@@ -57,7 +57,7 @@ impl From<ContainerArg> for Storage {
 pub(crate) enum FormatArg {
     /// Timelines and verdicts for people.
     Text,
-    /// One JSON object per scenario per line.
+    /// JSON lines: an object per event, per violation, per verdict (docs/json.md).
     Json,
 }
 

@@ -117,7 +117,7 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
                     colour: opts.colour,
                 },
             ),
-            Format::Json => json::render(&scenario, &outcome, opts.quiet) + "\n",
+            Format::Json => json::render(&scenario, &outcome, opts.quiet),
         };
         emit(&report)?;
         if outcome.unbounded() {
@@ -146,6 +146,9 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
         emit(&format!(
             "{passed} passed, {failed} failed{not_loaded}{stopped_by}\n"
         ))?;
+    } else {
+        let stopped_by = stopped.map(crate::interrupt::name);
+        emit(&json::summary(passed, failed, unbounded, bad, stopped_by))?;
     }
     if let Some(signal) = stopped {
         return Ok(crate::interrupt::exit_code(signal));

@@ -29,6 +29,7 @@ pub enum Format {
     /// Timelines and verdicts for people.
     #[default]
     Text,
-    /// One JSON object per scenario, one per line.
+    /// JSON lines: an object per event, per violation, per verdict, then a summary
+    /// (docs/json.md).
     Json,
 }

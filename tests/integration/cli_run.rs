@@ -1,6 +1,6 @@
 //! The `bgsim run` and `bgsim list` commands, as a user runs them.
 
-use crate::common::bgsim;
+use crate::common::{bgsim, json_reports};
 use std::path::Path;
 use std::process::Command;
 
@@ -183,7 +183,7 @@ fn app_seed_and_format_options_apply() {
             seed,
         ]);
         assert_eq!(out.status.code(), Some(0));
-        let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+        let v = json_reports(&out.stdout).remove(0);
         assert_eq!(v["passed"], true);
         assert_eq!(v["seed"], seed.parse::<u64>().unwrap());
         assert!(v["history"].as_array().unwrap().len() > 20);

@@ -5,7 +5,7 @@
 //!
 //! Like `client_python`, it needs Python >= 3.9 and fails under CI without it.
 
-use crate::common::bgsim;
+use crate::common::{bgsim, json_reports};
 use bgsim::apps::mutants;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,10 +42,7 @@ fn reports(app_args: &[&str]) -> Vec<Value> {
     args.extend_from_slice(app_args);
     args.push("scenarios");
     let out = bgsim(&args);
-    let reports: Vec<Value> = text(&out.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("one JSON report per line"))
-        .collect();
+    let reports = json_reports(&out.stdout);
     assert!(!reports.is_empty(), "no reports:\n{}", describe(&out));
     reports
 }

@@ -2,7 +2,7 @@
 //! real, every way a process can break the protocol found and reported, deterministic.
 //! `tests/apps/minimal_app.py` speaks the protocol without a client library.
 
-use crate::common::bgsim;
+use crate::common::{bgsim, json_reports};
 use std::path::Path;
 
 fn text(bytes: &[u8]) -> String {
@@ -91,8 +91,7 @@ fn the_same_seed_gives_the_same_history_with_a_process_app() {
     let histories: Vec<String> = (0..2)
         .map(|_| {
             let out = bgsim(&["run", &file, "--format", "json", "--transport", "tcp"]);
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            v["history"].to_string()
+            json_reports(&out.stdout)[0]["history"].to_string()
         })
         .collect();
     assert_eq!(histories[0], histories[1]);

@@ -153,6 +153,42 @@ pub fn bgsim(args: &[&str]) -> std::process::Output {
         .expect("bgsim runs")
 }
 
+/// The JSON-lines report of `bgsim run --format json` (docs/json.md) folded into one
+/// object per scenario: its verdict, with its events under `history` and its violations
+/// under `violations`, in order. The closing summary line is checked and left out.
+pub fn json_reports(stdout: &[u8]) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    let text = String::from_utf8_lossy(stdout);
+    let (mut reports, mut history, mut violations) = (Vec::new(), Vec::new(), Vec::new());
+    let mut summaries = 0;
+    for line in text.lines() {
+        let value: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        match value["type"].as_str() {
+            Some("event") => history.push(value),
+            Some("violation") => violations.push(value),
+            Some("verdict") => {
+                let mut verdict = value;
+                verdict["history"] = Value::Array(std::mem::take(&mut history));
+                verdict["violations"] = Value::Array(std::mem::take(&mut violations));
+                reports.push(verdict);
+            }
+            Some("summary") => summaries += 1,
+            _ => panic!("a line of no known type: {line}"),
+        }
+    }
+    assert_eq!(summaries, 1, "one summary, last:\n{text}");
+    assert!(text
+        .lines()
+        .last()
+        .is_some_and(|l| l.contains("\"summary\"")));
+    assert!(
+        history.is_empty() && violations.is_empty(),
+        "lines after the last verdict"
+    );
+    reports
+}
+
 /// `bgsim serve` running on a free loopback port, stopped when dropped.
 pub struct Served {
     pub child: std::process::Child,
