@@ -13,8 +13,10 @@ pub fn raise_to_hard() {
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
         {
+            let from = limit.rlim_cur;
             limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            let raised = libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0;
+            tracing::debug!(from, to = limit.rlim_max, raised, "soft limit on open files");
         }
     }
 }

@@ -178,7 +178,15 @@ pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> 
         world = world.horizon(horizon);
     }
     crate::protocol::take_stderr();
+    let _span = tracing::debug_span!("run", file = %scenario.path.display(), app = %app, seed).entered();
+    let started = std::time::Instant::now();
     let run = world::run(world)?;
+    tracing::debug!(
+        events = run.history.len(),
+        end = ?run.end,
+        wall_ms = started.elapsed().as_millis() as u64,
+        "run ended"
+    );
     let app_stderr = crate::protocol::take_stderr();
     let evidence = Evidence {
         history: &run.history,

@@ -68,6 +68,7 @@ pub(crate) enum Command {
     /// Prints each scenario's timeline and verdict. Exit code 0 when every scenario
     /// held, 1 when a check failed, 2 for bad input, 3 when a run did not settle.
     /// The format is documented in docs/scenarios.md.
+    #[command(after_help = super::examples::RUN)]
     Run {
         /// Scenario files or folders.
         #[arg(required = true)]
@@ -98,6 +99,7 @@ pub(crate) enum Command {
         partition: Option<Shard>,
     },
     /// List the apps, the checks, and which scenarios demonstrate which rules.
+    #[command(after_help = super::examples::LIST)]
     List {
         /// Folder (or files) of scenarios to index.
         #[arg(long, default_value = "scenarios")]
@@ -109,6 +111,7 @@ pub(crate) enum Command {
     /// Prints which scenario kills each variant with which check. Exit code 1 when a
     /// variant survives, is caught only by checks its bug is not about, or the correct app
     /// fails a scenario; 2 for bad input; else 0.
+    #[command(after_help = super::examples::MUTANTS)]
     Mutants {
         /// The correct app whose variants to run (default: the first app registered with
         /// variants; for bgsim itself, the reference app).
@@ -132,8 +135,10 @@ pub(crate) enum Command {
     ///
     /// A campaign can run on N machines (--shard K/N, --json) and be summed up after
     /// (`fuzz merge`): docs/campaigns.md.
+    #[command(after_help = super::examples::FUZZ)]
     Fuzz(FuzzCommand),
     /// Serve fixture files over HTTP on loopback (ranges, validators, HEAD), until Ctrl-C.
+    #[command(after_help = super::examples::SERVE)]
     Serve {
         /// Folder whose files are served at /<relative path>.
         #[arg(long, default_value = "fixtures", conflicts_with = "scenario")]
@@ -149,7 +154,14 @@ pub(crate) enum Command {
     },
     /// Measure bgsim's speed and memory against baselines taken in the same invocation
     /// (docs/benchmarks.md). Prints a table, or JSON with --json.
+    #[command(after_help = super::examples::BENCH)]
     Bench(super::bench::BenchArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = super::examples::COMPLETIONS)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// How much `bgsim serve` keeps and allows, so a long run or a misbehaving client cannot

@@ -9,6 +9,7 @@
 
 mod args;
 mod bench;
+mod examples;
 pub mod fuzz;
 mod fuzz_merge;
 pub mod list;
@@ -52,6 +53,23 @@ fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Internal diagnostics (`tracing`) on standard error when `RUST_LOG` is set
+/// (`RUST_LOG=bgsim=debug`): what runs, how long it took in wall time, what the lab ran out
+/// of. They never reach standard output, so reports stay byte-for-byte deterministic.
+fn diagnostics() {
+    let Some(filter) = std::env::var_os("RUST_LOG").filter(|v| !v.is_empty()) else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::new(filter.to_string_lossy());
+    let ansi = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .try_init();
+}
+
 /// The name the program was started as (`bgsim`, `my-bgsim`), for help and replay lines.
 fn program_name() -> String {
     std::env::args_os()
@@ -73,6 +91,7 @@ pub fn main(apps: &Apps) -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    diagnostics();
     if let Err(e) = crate::interrupt::install() {
         eprintln!("{program}: cannot catch signals ({e}); Ctrl-C will leave temporary folders");
     }
@@ -180,5 +199,12 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             serve::serve(apps, source, addr, limits)
         }
         Command::Bench(args) => bench::bench(apps, &args),
+        Command::Completions { shell } => {
+            // Into memory first: `emit` handles a closed pipe (`| head`) as every command does.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), program, &mut script);
+            emit(&String::from_utf8_lossy(&script))?;
+            Ok(0)
+        }
     }
 }

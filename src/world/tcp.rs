@@ -49,6 +49,11 @@ impl TcpDialer {
 
     fn out_of_files(&self) -> io::Error {
         self.out_of_files.store(true, Ordering::Relaxed);
+        tracing::warn!(
+            open = self.open.load(Ordering::Relaxed),
+            max_open = self.max_open,
+            "out of file descriptors: the run ends"
+        );
         io::Error::other(format!(
             "out of file descriptors: {} connections open",
             self.open.load(Ordering::Relaxed)

@@ -9,6 +9,7 @@ mod auth_challenge;
 mod bench;
 mod bounds;
 mod checks;
+mod cli_conventions;
 mod cli_run;
 mod cli_serve;
 mod client_csharp;
