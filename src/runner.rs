@@ -95,7 +95,8 @@ impl Outcome {
                 mib(limit_bytes)
             )),
             RunEnd::OverBudget(Budget::Memory { limit_bytes }) => Some(format!(
-                "the run went past its memory budget: more than {} resident (--memory-budget)",
+                "the run went past its memory budget: more than half of {} resident, \
+                 the rest kept for judging it (--memory-budget)",
                 mib(limit_bytes)
             )),
             RunEnd::OverBudget(Budget::OpenFiles) => Some(format!(

@@ -17,9 +17,10 @@ use std::process::{Command, Stdio};
 /// Runs `bgsim run FILE` and returns its exit code and peak resident set in MiB.
 // The child is reaped by wait4, which std does not know of.
 #[allow(clippy::zombie_processes)]
-fn run_with_peak(scenario: &Path) -> (i32, u64) {
+fn run_with_peak(scenario: &Path, extra: &[&str]) -> (i32, u64) {
     let child = Command::new(env!("CARGO_BIN_EXE_bgsim"))
         .args(["run", "--transport", "memory"])
+        .args(extra)
         .arg(scenario)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -52,7 +53,7 @@ fn a_large_download_arriving_in_one_step_is_never_held_in_memory() {
         [[fixture]]\npath = \"/big.bin\"\nsize = \"256MiB\"\nseed = 7\n\
         [[step]]\nat = \"0s\"\ndo = \"launch\"\n\
         [[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"/big.bin\"\nto = \"Documents/big.bin\"\n";
-    let (code, peak_mib) = run_with_peak(&write(dir.path(), "download.toml", text));
+    let (code, peak_mib) = run_with_peak(&write(dir.path(), "download.toml", text), &[]);
     assert_eq!(code, 0, "the download passes its checks");
     assert!(
         peak_mib <= 64,
@@ -74,12 +75,31 @@ fn uploads_in_flight_together_are_streamed_from_disk() {
             "[[step]]\nat = \"1s\"\ndo = \"upload\"\nurl = \"/uploads/u{i}.bin\"\nsize = \"64MiB\"\nseed = {i}\n"
         );
     }
-    let (code, peak_mib) = run_with_peak(&write(dir.path(), "uploads.toml", &text));
+    let (code, peak_mib) = run_with_peak(&write(dir.path(), "uploads.toml", &text), &[]);
     assert_eq!(code, 0, "the uploads pass their checks");
     // One upload's bytes are made in memory when the user picks them (64 MiB), and the
     // server hashes what it receives; four copies held at once would be 256 MiB more.
     assert!(
         peak_mib <= 160,
         "peak RSS {peak_mib} MiB for four 64 MiB uploads"
+    );
+}
+
+#[test]
+fn a_run_stopped_by_its_memory_budget_is_judged_and_printed_within_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every response cut at byte 0 and retried: a history that grows until a bound stops
+    // it, here the memory budget long before the event bound.
+    let text = "name = \"cut at byte 0, forever\"\napp = \"reference\"\nmax_events = 20000000\n\
+        [[fixture]]\npath = \"/a.bin\"\nsize = \"64KiB\"\nseed = 1\n\
+        [[fault]]\npath = \"/a.bin\"\nkind = \"cut\"\nat = \"0B\"\n\
+        [[step]]\nat = \"0s\"\ndo = \"launch\"\n\
+        [[step]]\nat = \"1s\"\ndo = \"download\"\nurl = \"/a.bin\"\nto = \"Documents/a.bin\"\n";
+    let file = write(dir.path(), "livelock.toml", text);
+    let (code, peak_mib) = run_with_peak(&file, &["--memory-budget", "200MiB"]);
+    assert_eq!(code, 3, "the run did not settle");
+    assert!(
+        peak_mib <= 200,
+        "peak RSS {peak_mib} MiB with a budget of 200 MiB, judging and the timeline included"
     );
 }

@@ -95,7 +95,7 @@ fn a_run_past_its_memory_budget_ends_with_exit_3_and_says_so() {
     let (code, text) = run_t1(&["--memory-budget", "1MiB"]);
     assert_eq!(code, Some(3), "{text}");
     assert!(
-        text.contains("went past its memory budget: more than 1 MiB resident"),
+        text.contains("went past its memory budget: more than half of 1 MiB resident"),
         "{text}"
     );
 }
