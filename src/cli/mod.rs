@@ -14,6 +14,7 @@ mod fuzz_merge;
 pub mod list;
 pub mod mutants;
 mod out;
+mod reports;
 pub mod run;
 pub mod serve;
 
@@ -119,6 +120,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             quiet,
             format,
             partition,
+            reports,
         } => {
             let app = process.register(&mut with_process)?.or(app);
             run::run(
@@ -138,6 +140,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                     FormatArg::Json => Format::Json,
                 },
                 colour: colour(),
+                reports,
             },
         )
         }
@@ -155,6 +158,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                 progress: std::io::stderr().is_terminal(),
                 json: args.json,
                 program,
+                reports: &args.reports,
             };
             fuzz::fuzz(&with_process, &opts, &args.out, &output)
         }
@@ -163,9 +167,16 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             process,
             scenarios,
             transport,
+            reports,
         } => {
             let model = process.register(&mut with_process)?.or(app);
-            mutants::mutants(&with_process, model.as_deref(), &scenarios, transport.into())
+            mutants::mutants(
+                &with_process,
+                model.as_deref(),
+                &scenarios,
+                transport.into(),
+                &reports,
+            )
         }
         Command::Serve {
             fixtures,
