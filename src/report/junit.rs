@@ -91,10 +91,10 @@ pub fn matrix_cases(
                 error: false,
                 kind: "survived".into(),
                 message: format!(
-                    "no scenario caught {}; expected one of these checks to: {expected}",
+                    "no scenario caught {}; expected one of these checks to catch it: {expected}",
                     r.mutant.name
                 ),
-                details: format!("{} scenarios ran; no check fired\n", m.scenarios.len()),
+                details: format!("scenarios run: {}; no check fired\n", m.scenarios.len()),
                 replay: format!("{program} run {} --app {}", all.join(" "), shell_word(&r.mutant.name)),
             }),
             (None, Some(first)) => Some(Problem {

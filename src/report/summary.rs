@@ -23,7 +23,11 @@ pub fn escape(text: &str) -> String {
 /// `text` in a fenced code block: the fence is longer than any run of backticks in it, so
 /// nothing inside can close it; control characters are written as `\u{..}`.
 fn code_block(lang: &str, text: &str) -> String {
-    let text = super::escape(text);
+    // Line by line: the block keeps its lines; only the other control characters are shown.
+    let text = (text.lines())
+        .map(|l| super::escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
     let longest = (text.split(|c| c != '`')).map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}{lang}\n{text}\n{fence}\n")
