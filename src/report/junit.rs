@@ -95,13 +95,18 @@ pub fn matrix_cases(
                     r.mutant.name
                 ),
                 details: format!("scenarios run: {}; no check fired\n", m.scenarios.len()),
-                replay: format!("{program} run {} --app {}", all.join(" "), shell_word(&r.mutant.name)),
+                replay: format!(
+                    "{program} run {} --app {}",
+                    all.join(" "),
+                    shell_word(&r.mutant.name)
+                ),
             }),
             (None, Some(first)) => Some(Problem {
                 error: false,
                 kind: "off-target".into(),
                 message: format!(
-                    "{} was caught only by checks its bug is not about (expected one of: {expected})",
+                    "{} was caught only by checks its bug is not about \
+                     (expected one of: {expected})",
                     r.mutant.name
                 ),
                 details: (r.kills.iter())
@@ -120,27 +125,24 @@ pub fn matrix_cases(
             problem,
         });
     }
-    let model = match m.reference_failures.first() {
-        None => None,
-        Some((first, _)) => Some(Problem {
-            error: false,
-            kind: "model-failed".into(),
-            message: format!(
-                "the correct app {} fails {} of {} scenarios",
-                m.model,
-                m.reference_failures.len(),
-                m.scenarios.len()
-            ),
-            details: (m.reference_failures.iter())
-                .map(|(s, why)| format!("{s}: {why}\n"))
-                .collect(),
-            replay: format!(
-                "{program} run {} --app {}",
-                shell_word(&file_of(first)),
-                shell_word(&m.model)
-            ),
-        }),
-    };
+    let model = m.reference_failures.first().map(|(first, _)| Problem {
+        error: false,
+        kind: "model-failed".into(),
+        message: format!(
+            "the correct app {} fails {} of {} scenarios",
+            m.model,
+            m.reference_failures.len(),
+            m.scenarios.len()
+        ),
+        details: (m.reference_failures.iter())
+            .map(|(s, why)| format!("{s}: {why}\n"))
+            .collect(),
+        replay: format!(
+            "{program} run {} --app {}",
+            shell_word(&file_of(first)),
+            shell_word(&m.model)
+        ),
+    });
     cases.push(Case {
         name: m.model.clone(),
         classname: format!("the correct app, {}", m.model),
@@ -191,7 +193,8 @@ pub fn fuzz_cases(opts: &Options, s: &Summary, written: &[PathBuf], program: &st
                     kind: f.signature.to_string(),
                     message: statement,
                     details: format!(
-                        "found by run {} (case seed {}), shrunk from {} to {} steps\n  why: {why}\nshrunk scenario: {path}\n",
+                        "found by run {} (case seed {}), shrunk from {} to {} steps\n  \
+                         why: {why}\nshrunk scenario: {path}\n",
                         f.run,
                         case_seed(opts.seed, f.run),
                         f.original.timeline().len(),

@@ -97,7 +97,8 @@ pub fn run(verdicts: &[Verdict]) -> String {
 pub fn cases(title: &str, cases: &[Case]) -> String {
     let failed = cases.iter().filter(|c| c.problem.is_some()).count();
     let mut out = format!(
-        "## {}: {} passed, {failed} failed\n\n| test | group | verdict | problem |\n|---|---|---|---|\n",
+        "## {}: {} passed, {failed} failed\n\n\
+         | test | group | verdict | problem |\n|---|---|---|---|\n",
         escape(title),
         cases.len() - failed
     );

@@ -188,7 +188,8 @@ fn run_junit_has_one_case_per_file_names_the_check_and_its_replay_reproduces_it(
     );
     assert!(
         details.contains(&format!(
-            "replay: bgsim run scenarios/t2-force-quit-then-user-launch.toml --seed 2 --app {MUTANT}"
+            "replay: bgsim run scenarios/t2-force-quit-then-user-launch.toml \
+             --seed 2 --app {MUTANT}"
         )),
         "{details}"
     );
