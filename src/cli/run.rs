@@ -128,7 +128,8 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
             Format::Json => json::render(&scenario, &outcome, opts.quiet) + "\n",
         };
         emit(&report)?;
-        verdicts.push(Verdict::judged(&scenario, &outcome, replay(opts, file, outcome.seed)));
+        let replay = replay(apps, opts, file, outcome.seed);
+        verdicts.push(Verdict::judged(&scenario, &outcome, replay));
         if outcome.unbounded() {
             unbounded += 1;
         }
@@ -172,16 +173,23 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
     })
 }
 
-/// The command that replays the run of `file`: its seed, and the app when `--app` chose
-/// it (the transport and the container do not change a history).
-fn replay(opts: &RunOptions, file: &Path, seed: u64) -> String {
+/// The command that replays the run of `file`: its seed, and the app when `--app` or
+/// `--app-command` chose it (the transport and the container do not change a history).
+fn replay(apps: &Apps, opts: &RunOptions, file: &Path, seed: u64) -> String {
     let mut line = format!(
         "{} run {} --seed {seed}",
         super::program_name(),
         shell_word(&file.display().to_string())
     );
     if let Some(app) = &opts.overrides.app {
-        line.push_str(&format!(" --app {}", shell_word(app)));
+        // An app in another language is known by its command line, not by a name.
+        match apps.get(app).and_then(|a| a.command.as_ref()) {
+            Some(command) => {
+                let words: Vec<String> = command.argv.iter().map(|w| shell_word(w)).collect();
+                line.push_str(&format!(" --app-command {}", shell_word(&words.join(" "))));
+            }
+            None => line.push_str(&format!(" --app {}", shell_word(app))),
+        }
     }
     line
 }

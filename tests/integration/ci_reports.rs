@@ -291,6 +291,7 @@ fn mutants_junit_has_a_case_per_variant_and_one_for_the_correct_app() {
 fn fuzz_in(dir: &Path, app: &str, runs: &str) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_bgsim"))
         .current_dir(dir)
+        .env_remove("GITHUB_STEP_SUMMARY")
         .args(["fuzz", "--app", app, "--runs", runs, "--seed", "1"])
         .args(["--out", "found", "--junit", "fuzz.xml"])
         .output()
@@ -325,6 +326,7 @@ fn fuzz_junit_has_a_case_per_failure_whose_replay_fails_the_same_way() {
         .unwrap();
     let again = Command::new(env!("CARGO_BIN_EXE_bgsim"))
         .current_dir(dirs[0].path())
+        .env_remove("GITHUB_STEP_SUMMARY")
         .args(line.split_whitespace())
         .output()
         .unwrap();
