@@ -97,6 +97,8 @@ pub(crate) enum Command {
         /// part (j mod N) + 1. `count:K/N`, nextest's spelling, works too.
         #[arg(long, value_name = "K/N")]
         partition: Option<Shard>,
+        #[command(flatten)]
+        reports: ReportArgs,
     },
     /// List the apps, the checks, and which scenarios demonstrate which rules.
     #[command(after_help = super::examples::LIST)]
@@ -125,6 +127,8 @@ pub(crate) enum Command {
         /// How the simulated daemon reaches the fixture server.
         #[arg(long, value_enum, default_value = "memory")]
         transport: TransportArg,
+        #[command(flatten)]
+        reports: ReportArgs,
     },
     /// Run generated lifecycles against an app; shrink what fails to a scenario file.
     ///
@@ -257,6 +261,21 @@ pub(crate) struct FuzzArgs {
     /// Where shrunk failures are written.
     #[arg(long, default_value = "fuzz-failures")]
     pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) reports: ReportArgs,
+}
+
+/// The reports for CI a command writes besides its output (docs/reports.md).
+#[derive(Args, Clone, Debug, Default)]
+pub struct ReportArgs {
+    /// Also write the verdicts as JUnit XML to FILE (one test case per scenario, buggy app
+    /// or fuzz failure), for CI servers.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write a Markdown summary to FILE: the verdict table, each failure's
+    /// explanation and replay command. With GITHUB_STEP_SUMMARY set, it is appended there too.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 }
 
 /// An app in another language (docs/protocol.md).

@@ -1,6 +1,8 @@
 //! `bgsim fuzz`: generated lifecycles against an app; failures shrunk to scenario files.
 
+use super::args::ReportArgs;
 use super::{emit, CliError};
+use crate::report::{junit, summary};
 use crate::fuzz::campaign::{self, Options, Summary, DID_NOT_SETTLE};
 use crate::fuzz::coverage::MARKS;
 use crate::fuzz::report::Report;
@@ -19,6 +21,8 @@ pub struct Output<'a> {
     pub json: bool,
     /// The command's name, for the replay lines.
     pub program: &'a str,
+    /// `--junit`, `--summary`: the reports for CI.
+    pub reports: &'a ReportArgs,
 }
 
 /// Runs a campaign against `opts.app` (one of `apps`), prints its summary, writes each
@@ -58,6 +62,11 @@ pub fn fuzz(apps: &Apps, opts: &Options, out: &Path, output: &Output) -> Result<
         }
         text.push_str("no new campaign: fix these first (or remove their files)\n");
         say(&text)?;
+        let failing: Vec<(PathBuf, String)> = (kept.iter())
+            .filter_map(|(p, c)| Some((p.clone(), c.clone()?)))
+            .collect();
+        let cases = || junit::kept_cases(&opts.app, &failing, program);
+        write_reports(output.reports, &opts.app, &cases)?;
         return Ok(1);
     }
     if !kept.is_empty() {
@@ -98,10 +107,26 @@ pub fn fuzz(apps: &Apps, opts: &Options, out: &Path, output: &Output) -> Result<
         true => emit(&(Report::new(opts, &summary, spec.name()).to_json() + "\n"))?,
         false => emit(&report(opts, &summary, &written, program))?,
     }
+    let cases = || junit::fuzz_cases(opts, &summary, &written, program);
+    write_reports(output.reports, &opts.app, &cases)?;
     if let Some(signal) = summary.stopped {
         return Ok(crate::interrupt::exit_code(signal));
     }
     Ok(exit_code(summary.found.iter().map(|f| f.signature)))
+}
+
+/// Writes the campaign's `cases` as the CI reports asked for.
+fn write_reports(
+    reports: &ReportArgs,
+    app: &str,
+    cases: &dyn Fn() -> Vec<junit::Case>,
+) -> Result<(), CliError> {
+    let suite = format!("bgsim fuzz {app}");
+    super::reports::write(
+        reports,
+        || junit::render(&suite, &cases()),
+        || summary::cases(&suite, &cases()),
+    )
 }
 
 /// The exit code for the failures found, one per signature: 0 none, 3 when the only one is

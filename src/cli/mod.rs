@@ -15,6 +15,7 @@ mod fuzz_merge;
 pub mod list;
 pub mod mutants;
 mod out;
+mod reports;
 pub mod run;
 pub mod serve;
 
@@ -138,6 +139,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             quiet,
             format,
             partition,
+            reports,
         } => {
             let app = process.register(&mut with_process)?.or(app);
             run::run(
@@ -157,6 +159,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                     FormatArg::Json => Format::Json,
                 },
                 colour: colour(),
+                reports,
             },
         )
         }
@@ -174,6 +177,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                 progress: std::io::stderr().is_terminal(),
                 json: args.json,
                 program,
+                reports: &args.reports,
             };
             fuzz::fuzz(&with_process, &opts, &args.out, &output)
         }
@@ -182,9 +186,16 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             process,
             scenarios,
             transport,
+            reports,
         } => {
             let model = process.register(&mut with_process)?.or(app);
-            mutants::mutants(&with_process, model.as_deref(), &scenarios, transport.into())
+            mutants::mutants(
+                &with_process,
+                model.as_deref(),
+                &scenarios,
+                transport.into(),
+                &reports,
+            )
         }
         Command::Serve {
             fixtures,

@@ -1,7 +1,9 @@
 //! `bgsim mutants`: the kill matrix (see [`crate::kill_matrix`]).
 
+use super::args::ReportArgs;
 use super::run::expand;
 use super::{emit, CliError};
+use crate::report::{junit, summary};
 use crate::kill_matrix;
 use crate::registry::Apps;
 use crate::scenario;
@@ -18,6 +20,7 @@ pub fn mutants(
     model: Option<&str>,
     paths: &[PathBuf],
     transport: Transport,
+    reports: &ReportArgs,
 ) -> Result<u8, CliError> {
     let model = match model {
         Some(m) => match apps.unknown(m) {
@@ -60,5 +63,12 @@ pub fn mutants(
         },
     )?;
     emit(&kill_matrix::render(&matrix))?;
+    let cases = || junit::matrix_cases(&matrix, paths, &scenarios, &super::program_name());
+    let suite = format!("bgsim mutants of {}", matrix.model);
+    super::reports::write(
+        reports,
+        || junit::render(&suite, &cases()),
+        || summary::cases(&suite, &cases()),
+    )?;
     Ok(if matrix.holds() { 0 } else { 1 })
 }

@@ -1,8 +1,10 @@
 //! `bgsim run FILE|DIR...`: run scenario files and judge them.
 
+use super::args::ReportArgs;
 use super::{emit, CliError};
 use crate::registry::Apps;
-use crate::report::{json, text, Format};
+use crate::report::verdict::{shell_word, Verdict};
+use crate::report::{json, junit, summary, text, Format};
 use crate::runner::{run_scenario, Overrides};
 use crate::scenario;
 use crate::shard::Shard;
@@ -22,6 +24,8 @@ pub struct RunOptions {
     pub format: Format,
     /// Colour in the text report.
     pub colour: bool,
+    /// `--junit`, `--summary`: the reports for CI.
+    pub reports: ReportArgs,
 }
 
 /// Every scenario file named by `paths`, folders expanded, in order.
@@ -77,6 +81,8 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
     let known = apps.known();
     let (mut passed, mut failed, mut bad, mut unbounded) = (0, 0, 0, 0);
     let mut stopped = None;
+    // Kept for the CI reports only: a few strings per scenario, not its history.
+    let mut verdicts = Vec::new();
     for file in &files {
         if let Some(signal) = crate::interrupt::caught() {
             stopped = Some(signal);
@@ -86,6 +92,7 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("bgsim: {}", crate::report::escape(&e.to_string()));
+                verdicts.push(Verdict::not_loaded(file, e.to_string()));
                 bad += 1;
                 continue;
             }
@@ -99,6 +106,7 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
                     "bgsim: {}",
                     crate::report::escape(&format!("{}: the run failed: {e}", file.display()))
                 );
+                verdicts.push(Verdict::not_loaded(file, format!("the run failed: {e}")));
                 bad += 1;
                 continue;
             }
@@ -120,6 +128,8 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
             Format::Json => json::render(&scenario, &outcome, opts.quiet),
         };
         emit(&report)?;
+        let replay = replay(apps, opts, file, outcome.seed);
+        verdicts.push(Verdict::judged(&scenario, &outcome, replay));
         if outcome.unbounded() {
             unbounded += 1;
         }
@@ -150,6 +160,11 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
         let stopped_by = stopped.map(crate::interrupt::name);
         emit(&json::summary(passed, failed, unbounded, bad, stopped_by))?;
     }
+    super::reports::write(
+        &opts.reports,
+        || junit::render("bgsim run", &junit::run_cases(&verdicts)),
+        || summary::run(&verdicts),
+    )?;
     if let Some(signal) = stopped {
         return Ok(crate::interrupt::exit_code(signal));
     }
@@ -159,4 +174,25 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
         (_, _, f) if f > 0 => 1,
         _ => 0,
     })
+}
+
+/// The command that replays the run of `file`: its seed, and the app when `--app` or
+/// `--app-command` chose it (the transport and the container do not change a history).
+fn replay(apps: &Apps, opts: &RunOptions, file: &Path, seed: u64) -> String {
+    let mut line = format!(
+        "{} run {} --seed {seed}",
+        super::program_name(),
+        shell_word(&file.display().to_string())
+    );
+    if let Some(app) = &opts.overrides.app {
+        // An app in another language is known by its command line, not by a name.
+        match apps.get(app).and_then(|a| a.command.as_ref()) {
+            Some(command) => {
+                let words: Vec<String> = command.argv.iter().map(|w| shell_word(w)).collect();
+                line.push_str(&format!(" --app-command {}", shell_word(&words.join(" "))));
+            }
+            None => line.push_str(&format!(" --app {}", shell_word(app))),
+        }
+    }
+    line
 }

@@ -1,7 +1,11 @@
-//! How verdicts are shown: readable text (the default) or JSON lines for tools.
+//! How verdicts are shown: readable text (the default) or JSON lines for tools; and the
+//! reports for CI written beside them (JUnit XML, a Markdown summary).
 
 pub mod json;
+pub mod junit;
+pub mod summary;
 pub mod text;
+pub mod verdict;
 
 use std::borrow::Cow;
 

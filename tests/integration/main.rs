@@ -9,6 +9,7 @@ mod auth_challenge;
 mod bench;
 mod bounds;
 mod checks;
+mod ci_reports;
 mod cli_conventions;
 mod cli_run;
 mod cli_serve;

@@ -148,6 +148,8 @@ pub fn records(run: &Run) -> &[Record] {
 pub fn bgsim(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_bgsim"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // On GitHub Actions every run would append its summary to the job's page.
+        .env_remove("GITHUB_STEP_SUMMARY")
         .args(args)
         .output()
         .expect("bgsim runs")
