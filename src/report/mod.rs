@@ -1,5 +1,7 @@
-//! How verdicts are shown: readable text (the default) or JSON lines for tools.
+//! How verdicts are shown: readable text (the default), JSON lines for tools, or an HTML
+//! timeline (`--html FILE`).
 
+pub mod html;
 pub mod json;
 pub mod text;
 
