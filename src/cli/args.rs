@@ -96,6 +96,10 @@ pub(crate) enum Command {
         /// part (j mod N) + 1. `count:K/N`, nextest's spelling, works too.
         #[arg(long, value_name = "K/N")]
         partition: Option<Shard>,
+        /// Also write every run's timeline to FILE, one self-contained HTML page
+        /// (docs/reports.md#html-timeline).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// List the apps, the checks, and which scenarios demonstrate which rules.
     List {
@@ -245,6 +249,10 @@ pub(crate) struct FuzzArgs {
     /// Where shrunk failures are written.
     #[arg(long, default_value = "fuzz-failures")]
     pub(crate) out: PathBuf,
+    /// Also write the shrunk failure's timeline to FILE, one self-contained HTML page
+    /// (docs/reports.md#html-timeline).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
 }
 
 /// An app in another language (docs/protocol.md).

@@ -119,6 +119,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             quiet,
             format,
             partition,
+            html,
         } => {
             let app = process.register(&mut with_process)?.or(app);
             run::run(
@@ -138,6 +139,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                     FormatArg::Json => Format::Json,
                 },
                 colour: colour(),
+                html,
             },
         )
         }
@@ -155,6 +157,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                 progress: std::io::stderr().is_terminal(),
                 json: args.json,
                 program,
+                html: args.html.as_deref(),
             };
             fuzz::fuzz(&with_process, &opts, &args.out, &output)
         }

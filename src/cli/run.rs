@@ -22,6 +22,8 @@ pub struct RunOptions {
     pub format: Format,
     /// Colour in the text report.
     pub colour: bool,
+    /// `--html FILE`: every run's timeline in one page.
+    pub html: Option<PathBuf>,
 }
 
 /// Every scenario file named by `paths`, folders expanded, in order.
@@ -74,6 +76,7 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
     if let Some(part) = opts.partition {
         files = part.take(files);
     }
+    let mut html = opts.html.as_deref().map(crate::report::html::Collector::create).transpose()?;
     let known = apps.known();
     let (mut passed, mut failed, mut bad, mut unbounded) = (0, 0, 0, 0);
     let mut stopped = None;
@@ -120,6 +123,9 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
             Format::Json => json::render(&scenario, &outcome, opts.quiet) + "\n",
         };
         emit(&report)?;
+        if let Some(html) = &mut html {
+            html.add(&scenario, &outcome);
+        }
         if outcome.unbounded() {
             unbounded += 1;
         }
@@ -146,6 +152,9 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
         emit(&format!(
             "{passed} passed, {failed} failed{not_loaded}{stopped_by}\n"
         ))?;
+    }
+    if let Some(html) = html {
+        html.finish()?;
     }
     if let Some(signal) = stopped {
         return Ok(crate::interrupt::exit_code(signal));
