@@ -23,6 +23,7 @@ mod fd_limit;
 mod fuzz;
 mod fuzz_properties;
 mod harness;
+mod html_timeline;
 mod kill_matrix;
 mod long_timeline;
 mod process_apps;
