@@ -304,7 +304,8 @@ mod tests {
             message: "twice".into(),
             events: vec![9],
         };
-        let t = build(h.records(), &DeviceConfig::default(), &[v.clone()], &[v]);
+        let one = std::slice::from_ref(&v);
+        let t = build(h.records(), &DeviceConfig::default(), one, one);
         assert_eq!(t.violations.len(), 1);
         assert_eq!(t.violations[0].events, [9]);
         assert!(!t.violations[0].expected);

@@ -5,7 +5,7 @@
   var started = performance.now();
   var data = JSON.parse(document.getElementById('data').textContent);
   var NS = 'http://www.w3.org/2000/svg';
-  var LABEL = 150, AXIS = 26, STATE = 16, THIN = 10, EVENTS = 18, TASK = 16, BUCKET = 2;
+  var LABEL = 150, AXIS = 26, STATE = 16, THIN = 12, EVENTS = 18, TASK = 16, BUCKET = 2;
   var KINDS = ['callback', 'sdk', 'handler', 'wake', 'attempt', 'error', 'step', 'state', 'system'];
 
   function html(tag, parent, cls, str) {
@@ -119,11 +119,18 @@
     s.svg = root;
     s.rangeLabel.textContent = timeAt(t, v0) + ' – ' + timeAt(t, v1);
     // The axis: squeezed gaps with their length, and ticks in virtual time.
+    var labelEnd = 0;
     t.axis.pieces.forEach(function (p) {
       if (!p.gap || !clip(p.x0, p.x1)) return;
       var x = px(p.x0), w = Math.max(px(p.x1) - x, 2);
-      svg('rect', root, { x: x, y: 0, width: w, height: height, 'class': 'gap' });
-      svg('text', root, { x: x + 2, y: 22, 'class': 'gap-label' }).textContent = p.label;
+      var band = svg('rect', root, { x: x, y: 0, width: w, height: height, 'class': 'gap' });
+      svg('title', band, {}).textContent = 'no event for ' + p.label;
+      // A label that would run into the one before it is cut to `⋯`: hover the break, or
+      // zoom, for its length.
+      var label = svg('text', root, { x: x + 2, y: 22, 'class': 'gap-label' });
+      var fits = x + 2 >= labelEnd;
+      label.textContent = fits ? p.label : '⋯';
+      if (fits) labelEnd = x + 2 + p.label.length * 5.5;
     });
     for (var i = 0; i <= 6; i++) {
       var tx = v0 + (v1 - v0) * i / 6, tp = piece(t, tx);
@@ -146,7 +153,7 @@
         t.wakes.forEach(function (w) {
           if (!clip(w[0], w[1])) return;
           var a = Math.max(px(w[0]), LABEL);
-          var r = svg('rect', g, { x: a, y: y + h - 5, width: Math.max(px(w[1]) - a, 2), height: 4, 'class': 'wake', 'data-seq': w[2] });
+          var r = svg('rect', g, { x: a, y: y + h - 5, width: Math.max(Math.min(px(w[1]), width - 8) - a, 2), height: 4, 'class': 'wake', 'data-seq': w[2] });
           svg('title', r, {}).textContent = 'wake budget: ' + t.lines[w[2]];
         });
       }
@@ -157,7 +164,11 @@
     y += EVENTS;
     t.tasks.forEach(function (task) {
       var g = svg('g', root, { 'class': 'task' });
-      svg('text', g, { x: 4, y: y + TASK - 4 }).textContent = task.name + ' ×' + task.attempts;
+      var name = task.name + ' ×' + task.attempts;
+      // Long session identifiers keep their end (the task number) within the label column.
+      var label = svg('text', g, { x: 4, y: y + TASK - 4 });
+      label.textContent = name.length > 26 ? '…' + name.slice(name.length - 25) : name;
+      svg('title', label, {}).textContent = name + ' ' + task.url;
       if (clip(task.x0, task.x1)) {
         var a = Math.max(px(task.x0), LABEL);
         var span = svg('rect', g, { x: a, y: y + 1, width: Math.max(Math.min(px(task.x1), width) - a, 1), height: TASK - 2, 'class': 'task-span' });
