@@ -112,7 +112,7 @@ layers! {
     registry,
     /// Apps in other languages: child processes speaking the app protocol.
     protocol,
-    /// Text and JSON reports.
+    /// Text, JSON and HTML reports.
     report,
     /// The process's limit on open files: raised at start-up, its exhaustion a finding.
     open_files,

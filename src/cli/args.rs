@@ -99,6 +99,10 @@ pub(crate) enum Command {
         partition: Option<Shard>,
         #[command(flatten)]
         reports: ReportArgs,
+        /// Also write every run's timeline to FILE, one self-contained HTML page
+        /// (docs/reports.md#html-timeline).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// List the apps, the checks, and which scenarios demonstrate which rules.
     #[command(after_help = super::examples::LIST)]
@@ -261,6 +265,10 @@ pub(crate) struct FuzzArgs {
     /// Where shrunk failures are written.
     #[arg(long, default_value = "fuzz-failures")]
     pub(crate) out: PathBuf,
+    /// Also write the shrunk failure's timeline to FILE, one self-contained HTML page
+    /// (docs/reports.md#html-timeline).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) html: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) reports: ReportArgs,
 }

@@ -23,6 +23,8 @@ pub struct Output<'a> {
     pub program: &'a str,
     /// `--junit`, `--summary`: the reports for CI.
     pub reports: &'a ReportArgs,
+    /// `--html FILE`: the shrunk failure's timeline.
+    pub html: Option<&'a Path>,
 }
 
 /// Runs a campaign against `opts.app` (one of `apps`), prints its summary, writes each
@@ -67,6 +69,10 @@ pub fn fuzz(apps: &Apps, opts: &Options, out: &Path, output: &Output) -> Result<
             .collect();
         let cases = || junit::kept_cases(&opts.app, &failing, program);
         write_reports(output.reports, &opts.app, &cases)?;
+        if let Some(html) = output.html {
+            let failing: Vec<PathBuf> = kept.iter().filter(|k| k.1.is_some()).map(|k| k.0.clone()).collect();
+            crate::report::html::fuzz_page(apps, &failing, html)?;
+        }
         return Ok(1);
     }
     if !kept.is_empty() {
@@ -103,6 +109,9 @@ pub fn fuzz(apps: &Apps, opts: &Options, out: &Path, output: &Output) -> Result<
     }
     let spec = apps.get(&opts.app).expect("checked above");
     let written = write_failures(&summary, spec, out)?;
+    if let Some(html) = output.html {
+        crate::report::html::fuzz_page(apps, &written, html)?;
+    }
     match output.json {
         true => emit(&(Report::new(opts, &summary, spec.name()).to_json() + "\n"))?,
         false => emit(&report(opts, &summary, &written, program))?,

@@ -140,6 +140,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
             format,
             partition,
             reports,
+            html,
         } => {
             let app = process.register(&mut with_process)?.or(app);
             run::run(
@@ -160,6 +161,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                 },
                 colour: colour(),
                 reports,
+                html,
             },
         )
         }
@@ -178,6 +180,7 @@ fn dispatch(apps: &Apps, cli: Cli, program: &str) -> Result<u8, CliError> {
                 json: args.json,
                 program,
                 reports: &args.reports,
+                html: args.html.as_deref(),
             };
             fuzz::fuzz(&with_process, &opts, &args.out, &output)
         }

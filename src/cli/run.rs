@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub colour: bool,
     /// `--junit`, `--summary`: the reports for CI.
     pub reports: ReportArgs,
+    /// `--html FILE`: every run's timeline in one page.
+    pub html: Option<PathBuf>,
 }
 
 /// Every scenario file named by `paths`, folders expanded, in order.
@@ -78,6 +80,7 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
     if let Some(part) = opts.partition {
         files = part.take(files);
     }
+    let mut html = opts.html.as_deref().map(crate::report::html::Collector::create).transpose()?;
     let known = apps.known();
     let (mut passed, mut failed, mut bad, mut unbounded) = (0, 0, 0, 0);
     let mut stopped = None;
@@ -130,6 +133,9 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
         emit(&report)?;
         let replay = replay(apps, opts, file, outcome.seed);
         verdicts.push(Verdict::judged(&scenario, &outcome, replay));
+        if let Some(html) = &mut html {
+            html.add(&scenario, &outcome);
+        }
         if outcome.unbounded() {
             unbounded += 1;
         }
@@ -165,6 +171,9 @@ pub fn run(apps: &Apps, opts: &RunOptions) -> Result<u8, CliError> {
         || junit::render("bgsim run", &junit::run_cases(&verdicts)),
         || summary::run(&verdicts),
     )?;
+    if let Some(html) = html {
+        html.finish()?;
+    }
     if let Some(signal) = stopped {
         return Ok(crate::interrupt::exit_code(signal));
     }

@@ -1,6 +1,8 @@
-//! How verdicts are shown: readable text (the default) or JSON lines for tools; and the
-//! reports for CI written beside them (JUnit XML, a Markdown summary).
+//! How verdicts are shown: readable text (the default), JSON lines for tools, an HTML
+//! timeline (`--html FILE`); and the reports for CI written beside them (JUnit XML, a
+//! Markdown summary).
 
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod summary;

@@ -25,6 +25,7 @@ mod fd_limit;
 mod fuzz;
 mod fuzz_properties;
 mod harness;
+mod html_timeline;
 mod json_report;
 mod kill_matrix;
 mod long_timeline;

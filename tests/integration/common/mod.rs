@@ -5,6 +5,7 @@ pub mod broken;
 pub mod broken_upload;
 pub mod http;
 pub mod shipped;
+pub mod webdriver;
 
 use bgsim::apps;
 use bgsim::server::{Content, Fixture, FixtureSet};
