@@ -35,8 +35,13 @@ pub fn render(scenario: &Scenario, outcome: &Outcome, quiet: bool) -> String {
             "expected": !outcome.unexpected.iter().any(|u| u.check == v.check),
         }));
     }
-    let mut failed_checks: Vec<&str> = outcome.violations.iter().map(|v| v.check).collect();
-    failed_checks.dedup();
+    // Each check once, in the order of its first violation (one check may fire again later).
+    let mut failed_checks: Vec<&str> = Vec::new();
+    for v in &outcome.violations {
+        if !failed_checks.contains(&v.check) {
+            failed_checks.push(v.check);
+        }
+    }
     line(json!({
         "type": "verdict",
         "schema_version": SCHEMA_VERSION,
