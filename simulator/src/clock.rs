@@ -95,6 +95,11 @@ impl<E> Clock<E> {
         self.queue.peek().map(|e| e.at)
     }
 
+    /// Whether any scheduled (not cancelled) event satisfies `test`.
+    pub fn any(&self, mut test: impl FnMut(&E) -> bool) -> bool {
+        (self.queue.iter()).any(|e| self.pending.contains(&e.seq) && test(&e.event))
+    }
+
     /// Removes the next event and moves the clock to its instant.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let entry = self.queue.pop()?;

@@ -14,6 +14,7 @@
 
 pub mod action;
 pub mod app;
+mod choices;
 pub mod clock;
 pub mod content;
 mod daemon;

@@ -72,6 +72,39 @@ pub struct Profile {
     /// answered (its process was suspended or died first). Undocumented; -1012
     /// (`NSURLErrorUserCancelledAuthentication`) by default.
     pub unanswered_challenge_error: i64,
+    /// LC-6 (a CONFLICT): when a session's finished tasks wake the app. Apple documents
+    /// one wake once every task is done; apps in the field see wakes with tasks still
+    /// listed. `AllDone` by default.
+    pub wake_policy: WakePolicy,
+    /// Where iOS gives no ordering guarantee (ORD-5, CH-2, LC-2, LC-9, CH-6, PROG-1):
+    /// `Fixed` keeps one deterministic order (the default); `Seeded` lets the seed choose
+    /// at each such point, and records what it chose.
+    pub interleavings: Interleavings,
+}
+
+/// LC-6: what wakes the app for a session's finished tasks. In every policy a task the
+/// app paused (`suspend()`, API-7) or one waiting for the network, an allowed interface or
+/// discretionary conditions (NET-1, SCHED-1, SCHED-5) does not hold the wake back: only a
+/// task on the wire, or one that will try again by itself, does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WakePolicy {
+    /// One wake once no task of the session is still at work (as documented).
+    #[default]
+    AllDone,
+    /// A wake as soon as a finished task's events are held (as reported from the field).
+    EachCompletion,
+    /// The seed decides, for each wake, whether it waits for the other tasks.
+    Seeded,
+}
+
+/// Whether the model's unordered points take one fixed order or the seed's choice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Interleavings {
+    /// Today's order everywhere, so histories stay as they were.
+    #[default]
+    Fixed,
+    /// The seed chooses at each point; `bgsim fuzz` uses this.
+    Seeded,
 }
 
 impl Default for Profile {
@@ -100,6 +133,8 @@ impl Default for Profile {
             encoded_length_unknown: true,
             large_transfer_waits_for_wifi_bytes: None,
             unanswered_challenge_error: crate::app::UrlError::USER_CANCELLED_AUTHENTICATION,
+            wake_policy: WakePolicy::AllDone,
+            interleavings: Interleavings::Fixed,
         }
     }
 }

@@ -245,7 +245,7 @@ impl AppContext<'_> {
         crate::sim::flush_held_events(
             self.daemon,
             self.env.clock,
-            self.env.now,
+            self.env.trace,
             self.generation,
             &id,
         );
@@ -402,6 +402,7 @@ impl AppContext<'_> {
             task: task.clone(),
             producing_resume_data: false,
         });
+        self.progress_in_flight(task);
         self.daemon.cancel(&mut self.env, task, false);
     }
 
@@ -416,6 +417,7 @@ impl AppContext<'_> {
             task: task.clone(),
             producing_resume_data: true,
         });
+        self.progress_in_flight(task);
         let data = self.daemon.cancel(&mut self.env, task, true);
         let queue = Queue::Delegate(task.session.clone());
         self.enqueue(

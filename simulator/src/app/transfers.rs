@@ -2,7 +2,8 @@
 //! `task.suspend()` (API-7). Each is recorded in the history, like the rest of the SDK.
 
 use super::types::*;
-use super::AppContext;
+use super::{AppContext, Work};
+use crate::sim::Event;
 use crate::trace::What;
 
 impl AppContext<'_> {
@@ -73,7 +74,30 @@ impl AppContext<'_> {
     /// download then continues where it was; the other kinds start over.
     pub fn suspend(&mut self, task: &TaskKey) {
         self.record(What::TaskSuspended { task: task.clone() });
+        self.progress_in_flight(task);
         self.daemon.suspend_task(&mut self.env, task);
+    }
+
+    /// PROG-1 (seeded): progress reports of `task` already on their way to the delegate
+    /// when the app pauses or cancels it may still arrive (fixed: they do), or not.
+    pub(super) fn progress_in_flight(&mut self, task: &TaskKey) {
+        let generation = self.generation;
+        let in_flight = |e: &Event| match e {
+            Event::App {
+                generation: g,
+                work: Work::Deliver(ev),
+                ..
+            } => *g == generation && ev.is_progress() && ev.task() == Some(task),
+            _ => false,
+        };
+        if !self.env.clock.any(in_flight) || !self.daemon.choices.coin(0.5) {
+            return;
+        }
+        let dropped = self.env.clock.extract(in_flight).len();
+        self.record(What::Chose {
+            rule: "PROG-1",
+            choice: format!("{dropped} progress report(s) of {task} in flight are not delivered"),
+        });
     }
 
     fn create(

@@ -16,6 +16,7 @@ mod task;
 mod transfer;
 mod upload;
 mod upload_copy;
+mod wake;
 
 use crate::app::{
     CancelReason, HttpResponse, ResumeData, SessionConfig, TaskInfo, TaskKey, UrlError,
@@ -160,6 +161,13 @@ pub(crate) struct SessionState {
     /// A wake of this session was killed and its events kept (FILE-5 knob off): no new
     /// wake until a new event arrives or a process connects.
     pub wake_blocked: bool,
+    /// LC-6, `wake_policy = seeded`: the seed's answer, for the next wake, to "does it come
+    /// before the other tasks are done?"; drawn once per wake.
+    pub partial_wake: Option<bool>,
+    /// The process generation and time of the last delivery put on this session's delegate
+    /// queue: a later one never goes before it (the queue is serial), even when the seed
+    /// made an earlier one late (PROG-1).
+    pub delivery_tail: (u64, SimTime),
     /// INV-1/INV-2: invalidation asked for; done once every task has completed.
     invalidating: bool,
     /// ID-5: an app extension process holds the session; its events go there, and the
@@ -179,6 +187,8 @@ impl SessionState {
             connected: false,
             wake: None,
             wake_blocked: false,
+            partial_wake: None,
+            delivery_tail: (0, SimTime::ZERO),
             invalidating: false,
             extension: false,
             backgrounded_while_invalidating: false,
@@ -198,6 +208,8 @@ pub(crate) struct Daemon {
     /// step looks at these, not at every task (a session holds thousands, mostly done).
     on_the_wire: BTreeSet<TaskKey>,
     names: ChaCha8Rng,
+    /// The seed's choices where iOS promises no order (the daemon's and the system's).
+    pub(crate) choices: crate::choices::Choices,
     emitted: Vec<(String, DelegateEvent)>,
     step_scheduled: bool,
     device: DeviceConfig,
@@ -216,6 +228,7 @@ impl Daemon {
         device: DeviceConfig,
         dialer: Rc<dyn Dialer>,
         names: ChaCha8Rng,
+        choices: crate::choices::Choices,
     ) -> Daemon {
         Daemon {
             bundle_id,
@@ -230,6 +243,7 @@ impl Daemon {
             tasks: BTreeMap::new(),
             on_the_wire: BTreeSet::new(),
             names,
+            choices,
             emitted: Vec::new(),
             step_scheduled: false,
         }
@@ -269,14 +283,6 @@ impl Daemon {
         for s in self.sessions.values_mut() {
             s.connected = false;
         }
-    }
-
-    /// True when every task of the session has completed (LC-6's wake condition).
-    pub fn all_tasks_done(&self, session: &str) -> bool {
-        self.tasks
-            .values()
-            .filter(|t| t.key.session == session)
-            .all(Task::is_completed)
     }
 
     // ---- tasks --------------------------------------------------------------------
@@ -731,7 +737,6 @@ impl Daemon {
         self.finish_invalidation(session);
     }
 
-    /// Completes an invalidation once the session has no unfinished task.
     /// The app left the foreground: remembered by every session being invalidated (INV-3).
     pub fn app_left_foreground(&mut self) {
         for s in self.sessions.values_mut().filter(|s| s.invalidating) {
@@ -739,13 +744,17 @@ impl Daemon {
         }
     }
 
+    /// Completes an invalidation once every task of the session has completed (INV-1: a
+    /// paused task keeps it open, unlike a wake, LC-6).
     fn finish_invalidation(&mut self, session: &str) {
         // Only an invalidating session waits for its tasks: asking first spares a scan of
         // every task at every completion.
         if !self.sessions.get(session).is_some_and(|s| s.invalidating) {
             return;
         }
-        let idle = self.all_tasks_done(session);
+        let idle = (self.tasks.values())
+            .filter(|t| t.key.session == session)
+            .all(Task::is_completed);
         let Some(s) = self.sessions.get_mut(session) else {
             return;
         };
@@ -980,50 +989,14 @@ impl Daemon {
     }
 
     async fn start_attempt(&mut self, env: &mut Env<'_>, key: TaskKey, epoch: u64) {
-        let up = self.network.is_up();
-        let Some(t) = self.tasks.get_mut(&key) else {
+        let Some(t) = self.tasks.get(&key) else {
             return;
         };
         if t.epoch != epoch || !matches!(t.phase, Phase::Waiting) {
             return;
         }
-        if !up {
-            env.record(What::Waiting {
-                task: key,
-                reason: "no connectivity".into(),
-            });
-            return;
-        }
-        let low_power = self.profile.low_power_pauses_all && self.device.low_power;
-        let refused = self
-            .sessions
-            .get(&key.session)
-            .and_then(|s| self.device.refuses(&s.config))
-            .or(low_power.then_some("Low Power Mode"));
-        if let Some(why) = refused {
-            env.record(What::Waiting {
-                task: key,
-                reason: why.into(),
-            });
-            return;
-        }
-        if let Some(why) = self.large_transfer_blocker(&self.tasks[&key]) {
-            env.record(What::Waiting {
-                task: key,
-                reason: why,
-            });
-            return;
-        }
-        let t = self.tasks.get_mut(&key).expect("checked above");
-        if let Some(why) = self
-            .device
-            .discretionary_blocker()
-            .filter(|_| t.discretionary)
-        {
-            env.record(What::Waiting {
-                task: key,
-                reason: format!("discretionary: waits ({why})"),
-            });
+        if let Some(reason) = self.world_blocker(t) {
+            env.record(What::Waiting { task: key, reason });
             return;
         }
         // Counting the transfers under way scans every task: only a cap needs the count.

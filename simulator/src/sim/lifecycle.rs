@@ -1,9 +1,9 @@
 //! The app's life: launches, Home, suspension, termination, force-quit, crashes, and the
 //! background wakes and relaunches the daemon asks for (docs/rules.md: LC, CH, KILL).
 
-use super::{flush_held_events, ActiveWake, Event, Simulation};
+use super::{flush_held_events, Event, Simulation};
 use crate::action::Action;
-use crate::app::{AppState, CompletionHandler, HandlerRecord, LaunchOptions, ProcessRuntime, Work};
+use crate::app::{AppState, HandlerRecord, LaunchOptions, ProcessRuntime, Work};
 use crate::daemon::DelegateEvent;
 use crate::trace::{Actor, Callback, What};
 use std::collections::BTreeMap;
@@ -170,7 +170,7 @@ impl Simulation {
     }
 
     /// Starts a new process from the factory: only the container survives from before.
-    fn launch(&mut self, in_background: bool, session: Option<String>) {
+    pub(super) fn launch(&mut self, in_background: bool, session: Option<String>) {
         self.process.generation += 1;
         self.process.app = Some((self.factory)());
         self.process.rt = ProcessRuntime::default();
@@ -195,7 +195,7 @@ impl Simulation {
     }
 
     /// Suspended → running again: frozen work resumes, held events flow (LC-2).
-    fn resume_running(&mut self, to: AppState) {
+    pub(super) fn resume_running(&mut self, to: AppState) {
         let was_suspended = self.process.state == AppState::Suspended;
         self.set_state(to);
         if was_suspended {
@@ -206,7 +206,8 @@ impl Simulation {
             let generation = self.process.generation;
             let ids: Vec<String> = self.daemon.sessions.keys().cloned().collect();
             for id in ids {
-                flush_held_events(&mut self.daemon, &mut self.clock, now, generation, &id);
+                let trace = &mut self.trace;
+                flush_held_events(&mut self.daemon, &mut self.clock, trace, generation, &id);
             }
         }
     }
@@ -342,108 +343,5 @@ impl Simulation {
             self.daemon.force_quit(&mut env);
         }
         self.route();
-    }
-
-    /// LC-2 / LC-3: resume a suspended app, or launch a terminated one in the background,
-    /// and hand it a completion handler for `session`.
-    pub(super) fn wake(&mut self, session: &str) {
-        let state = self.process.state;
-        let ready = self
-            .daemon
-            .sessions
-            .get(session)
-            .is_some_and(|s| s.outbox.iter().any(DelegateEvent::wakes_app) && s.wake.is_none());
-        if !ready || !(state == AppState::Suspended || state.relaunchable()) {
-            return;
-        }
-        let handler = self.next_handler;
-        self.next_handler += 1;
-        let budget = self.profile.bg_wake_budget;
-        if let Some(s) = self.daemon.sessions.get_mut(session) {
-            s.wake = Some(crate::daemon::WakeState {
-                handler,
-                finish_queued: false,
-                deliveries_pending: 0,
-            });
-        }
-        self.record(
-            Actor::System,
-            What::Wake {
-                session: session.to_string(),
-                handler,
-                budget,
-            },
-        );
-        self.daemon.on_wake(&mut daemon_env!(self));
-        if state == AppState::Suspended {
-            // Frozen work resumes and held events are queued behind handle-events.
-            self.resume_running(AppState::Background);
-        } else {
-            self.launch(true, Some(session.to_string()));
-        }
-        // The launch may have failed (a crash in did-finish-launching).
-        if self.process.state != AppState::Background {
-            return;
-        }
-        self.process.rt.handlers.push(HandlerRecord {
-            id: handler,
-            session: session.to_string(),
-            calls: 0,
-        });
-        self.process.wakes.push(ActiveWake {
-            handler,
-            session: session.to_string(),
-        });
-        let generation = self.process.generation;
-        self.clock.schedule(
-            self.clock.now() + budget,
-            Event::WakeDeadline {
-                generation,
-                handler,
-            },
-        );
-        let completion = CompletionHandler {
-            id: handler,
-            session: session.to_string(),
-        };
-        let callback = Callback::HandleEvents {
-            session: session.to_string(),
-            handler,
-        };
-        let id = session.to_string();
-        self.with_app(callback, |app, ctx| {
-            app.handle_events_for_background_session(ctx, &id, completion)
-        });
-    }
-
-    /// CH-3 / LC-9: the handler was called; once no wake is left, the system snapshots
-    /// the UI and suspends the app.
-    pub(super) fn end_wake(&mut self, handler: u64) {
-        let Some(i) = self.process.wakes.iter().position(|w| w.handler == handler) else {
-            return;
-        };
-        let w = self.process.wakes.remove(i);
-        if let Some(s) = self.daemon.sessions.get_mut(&w.session) {
-            if s.wake.as_ref().is_some_and(|x| x.handler == handler) {
-                s.wake = None;
-            }
-        }
-        if self.process.wakes.is_empty() && self.process.state == AppState::Background {
-            self.suspend();
-        }
-        self.check_wakes();
-    }
-
-    /// LC-10: the wake's budget ran out with the handler not called: the app is killed.
-    pub(super) fn wake_deadline(&mut self, handler: u64) {
-        let Some(w) = self.process.wakes.iter().find(|w| w.handler == handler) else {
-            return;
-        };
-        if self.process.state != AppState::Background {
-            return;
-        }
-        let session = w.session.clone();
-        self.record(Actor::System, What::WakeBudgetExceeded { session, handler });
-        self.terminate(AppState::TerminatedBySystem);
     }
 }

@@ -14,13 +14,16 @@ macro_rules! daemon_env {
 }
 
 mod callbacks;
+mod delivery;
 mod extension;
 mod lifecycle;
 mod limits;
 
+pub(crate) use delivery::flush_held_events;
 pub use extension::EXTENSION_DESCRIPTION_PREFIX;
 pub use limits::{Budget, Limits, DEFAULT_DISK_BUDGET_BYTES, DEFAULT_MEMORY_BUDGET_BYTES};
 mod user;
+mod wakes;
 
 use crate::action::Action;
 use crate::app::{App, AppFactory, AppState, ProcessRuntime, Queue, Work};
@@ -119,6 +122,8 @@ pub enum RunEnd {
 struct ActiveWake {
     handler: u64,
     session: String,
+    /// LC-10: when its budget runs out.
+    deadline: SimTime,
 }
 
 /// The app process.
@@ -182,6 +187,12 @@ impl Simulation {
             config.device,
             dialer,
             seeds.stream("daemon"),
+            crate::choices::Choices::new(
+                config.profile.interleavings,
+                config.profile.wake_policy,
+                seeds.stream("choices"),
+                seeds.stream("wakes"),
+            ),
         );
         Ok(Simulation {
             clock: Clock::default(),
@@ -368,86 +379,20 @@ impl Simulation {
                 s.wake_blocked = false;
             }
             if deliverable {
-                let (now, generation) = (self.clock.now(), self.process.generation);
-                flush_held_events(&mut self.daemon, &mut self.clock, now, generation, &session);
+                let generation = self.process.generation;
+                let trace = &mut self.trace;
+                flush_held_events(
+                    &mut self.daemon,
+                    &mut self.clock,
+                    trace,
+                    generation,
+                    &session,
+                );
             }
         }
         for ev in to_extension {
             self.extension_receives(ev);
         }
         self.check_wakes();
-    }
-
-    /// LC-6 / LC-7 / KILL-2: a session whose tasks are all done and that holds events
-    /// wakes a suspended app, or relaunches one the system terminated.
-    fn check_wakes(&mut self) {
-        let state = self.process.state;
-        if !(state == AppState::Suspended || state.relaunchable()) || !self.background_app_refresh {
-            return;
-        }
-        let due: Vec<String> = self
-            .daemon
-            .sessions
-            .iter()
-            .filter(|(id, s)| {
-                s.outbox.iter().any(DelegateEvent::wakes_app)
-                    && s.wake.is_none()
-                    && !s.wake_blocked
-                    && s.config.sends_launch_events
-                    && !self.wakes_scheduled.contains(*id)
-            })
-            .map(|(id, _)| id.clone())
-            // LC-6 / HTTP-4: a challenge wakes the app even while other tasks still run.
-            .filter(|id| self.daemon.all_tasks_done(id) || self.daemon.has_auth_challenge(id))
-            .collect();
-        for id in due {
-            self.wakes_scheduled.insert(id.clone());
-            self.clock
-                .schedule(self.clock.now(), Event::Wake { session: id });
-        }
-    }
-}
-
-/// Hands a session's held events to the running process's delegate queue, followed by
-/// did-finish-events when a wake is waiting for them (ORD-4, ORD-7).
-pub(crate) fn flush_held_events(
-    daemon: &mut Daemon,
-    clock: &mut Clock<Event>,
-    now: SimTime,
-    generation: u64,
-    session: &str,
-) {
-    let Some(s) = daemon.sessions.get_mut(session) else {
-        return;
-    };
-    if !s.connected {
-        return;
-    }
-    let queue = Queue::Delegate(session.to_string());
-    if let Some(w) = s.wake.as_mut() {
-        w.deliveries_pending += s.outbox.len();
-    }
-    for ev in s.outbox.drain(..) {
-        clock.schedule(
-            now,
-            Event::App {
-                generation,
-                queue: queue.clone(),
-                work: Work::Deliver(ev),
-            },
-        );
-    }
-    if let Some(w) = s.wake.as_mut() {
-        if !w.finish_queued {
-            w.finish_queued = true;
-            clock.schedule(
-                now,
-                Event::App {
-                    generation,
-                    queue,
-                    work: Work::FinishEvents,
-                },
-            );
-        }
     }
 }

@@ -206,6 +206,7 @@ impl fmt::Display for What {
             What::Log(s) => write!(f, "log {s}"),
             What::Progress { key, fraction } => write!(f, "progress {key} {fraction:.4}"),
             What::DownloadState { key, state } => write!(f, "download {key} {state}"),
+            What::Chose { rule, choice } => write!(f, "the seed chose ({rule}): {choice}"),
             What::Wake {
                 session,
                 handler,

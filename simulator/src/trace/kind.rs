@@ -35,6 +35,7 @@ impl What {
             What::Log(..) => "log",
             What::Progress { .. } => "progress",
             What::DownloadState { .. } => "download-state",
+            What::Chose { .. } => "chose",
             What::Wake { .. } => "wake",
             What::WakeBudgetExceeded { .. } => "wake-budget-exceeded",
             What::HandlerNeverCalled { .. } => "handler-never-called",

@@ -180,6 +180,14 @@ pub enum What {
         /// The state, in the app's words (`done`, `failed`, `paused`, ...).
         state: String,
     },
+    /// Where iOS promises no order, the seed chose one (`interleavings = "seeded"`, or
+    /// `wake_policy = "seeded"`).
+    Chose {
+        /// The rule that leaves the choice open (`ORD-5`).
+        rule: &'static str,
+        /// What was chosen, in words.
+        choice: String,
+    },
     /// The system woke or relaunched the app for a session's events (LC-2, LC-3).
     Wake {
         /// The session.
