@@ -80,7 +80,7 @@ pub enum StepKind {
 }
 
 /// Configuration a case may change from the defaults: the knobs some real bugs need.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Knobs {
     /// `[device] complete_protection`: Documents unreadable while locked (docs/bugs.md#tf-06).
     pub complete_protection: bool,
@@ -92,6 +92,41 @@ pub struct Knobs {
     pub request_timeout_s: Option<u64>,
     /// `[session] resource_timeout`, in seconds (NET-3).
     pub resource_timeout_s: Option<u64>,
+    /// `[profile] interleavings = "seeded"`: the seed chooses where iOS promises no order
+    /// (`bgsim fuzz` turns it on; shrinking tries it off).
+    pub seeded_interleavings: bool,
+    /// `[profile] wake_policy` (LC-6): `all-done`, `each-completion` or `seeded`.
+    pub wake_policy: &'static str,
+    /// `[device] charging = false`: the phone starts on battery (SCHED-1).
+    pub on_battery: bool,
+    /// `[device] wifi = false`: the phone starts on cellular (SCHED-1, SCHED-5).
+    pub on_cellular: bool,
+    /// `[device] low_power = true`: the phone starts in Low Power Mode (PWR-1).
+    pub low_power: bool,
+    /// `[profile] max_concurrent_transfers` (docs/bugs.md#p7).
+    pub concurrency_cap: Option<usize>,
+}
+
+/// The wake policy a case keeps unless it names another (the documented one, LC-6).
+pub const DEFAULT_WAKE_POLICY: &str = "all-done";
+
+impl Default for Knobs {
+    /// Every knob at the simulator's default.
+    fn default() -> Self {
+        Knobs {
+            complete_protection: false,
+            surface_connection_lost: false,
+            resume_after_temp_purge_corrupts: false,
+            request_timeout_s: None,
+            resource_timeout_s: None,
+            seeded_interleavings: false,
+            wake_policy: DEFAULT_WAKE_POLICY,
+            on_battery: false,
+            on_cellular: false,
+            low_power: false,
+            concurrency_cap: None,
+        }
+    }
 }
 
 /// A step at a time, in milliseconds from the start.
@@ -263,12 +298,13 @@ impl Case {
             plain.push("unlock");
         }
         // Discretionary work waits for power, Wi-Fi and no Low Power Mode (SCHED-1, PWR-1).
-        for (changed, back) in [
-            ("unplug", "plug-in"),
-            ("wifi-off", "wifi-on"),
-            ("low-power-on", "low-power-off"),
+        let k = &self.knobs;
+        for (changed, started, back) in [
+            ("unplug", k.on_battery, "plug-in"),
+            ("wifi-off", k.on_cellular, "wifi-on"),
+            ("low-power-on", k.low_power, "low-power-off"),
         ] {
-            if has(changed) {
+            if has(changed) || started {
                 plain.push(back);
             }
         }
@@ -425,6 +461,33 @@ impl Knobs {
                 ..self.clone()
             });
         }
+        if self.seeded_interleavings {
+            out.push(Knobs {
+                seeded_interleavings: false,
+                ..self.clone()
+            });
+        }
+        if self.wake_policy != DEFAULT_WAKE_POLICY {
+            out.push(Knobs {
+                wake_policy: DEFAULT_WAKE_POLICY,
+                ..self.clone()
+            });
+        }
+        for (on, off) in [
+            (self.on_battery, Knobs { on_battery: false, ..self.clone() }),
+            (self.on_cellular, Knobs { on_cellular: false, ..self.clone() }),
+            (self.low_power, Knobs { low_power: false, ..self.clone() }),
+        ] {
+            if on {
+                out.push(off);
+            }
+        }
+        if self.concurrency_cap.is_some() {
+            out.push(Knobs {
+                concurrency_cap: None,
+                ..self.clone()
+            });
+        }
         out
     }
 
@@ -438,6 +501,15 @@ impl Knobs {
         if self.resume_after_temp_purge_corrupts {
             profile.push_str("resume_after_temp_purge_corrupts = true\n");
         }
+        if self.seeded_interleavings {
+            profile.push_str("interleavings = \"seeded\"\n");
+        }
+        if self.wake_policy != DEFAULT_WAKE_POLICY {
+            let _ = writeln!(profile, "wake_policy = \"{}\"", self.wake_policy);
+        }
+        if let Some(cap) = self.concurrency_cap {
+            let _ = writeln!(profile, "max_concurrent_transfers = {cap}");
+        }
         let mut session = String::new();
         if let Some(s) = self.request_timeout_s {
             let _ = writeln!(session, "request_timeout = \"{s}s\"");
@@ -445,10 +517,17 @@ impl Knobs {
         if let Some(s) = self.resource_timeout_s {
             let _ = writeln!(session, "resource_timeout = \"{s}s\"");
         }
-        let device = match self.complete_protection {
-            true => "complete_protection = true\n".to_string(),
-            false => String::new(),
-        };
+        let mut device = String::new();
+        for (on, line) in [
+            (self.complete_protection, "complete_protection = true\n"),
+            (self.on_battery, "charging = false\n"),
+            (self.on_cellular, "wifi = false\n"),
+            (self.low_power, "low_power = true\n"),
+        ] {
+            if on {
+                device.push_str(line);
+            }
+        }
         for (name, body) in [
             ("profile", profile),
             ("device", device),

@@ -21,6 +21,16 @@ fn callback(r: &Record) -> Option<&Callback> {
     }
 }
 
+/// Whether a task waited for a reason containing `needle` (SCHED-1, PWR-1, P7).
+fn waited(rs: &[Record], needle: &str) -> bool {
+    (rs.iter()).any(|r| matches!(&r.what, What::Waiting { reason, .. } if reason.contains(needle)))
+}
+
+/// Whether the seed chose at a point of `rule` (`interleavings` or `wake_policy` seeded).
+fn chose(rs: &[Record], rule: &str) -> bool {
+    (rs.iter()).any(|r| matches!(&r.what, What::Chose { rule: r, .. } if *r == rule))
+}
+
 /// Every mark, in report order.
 pub const MARKS: &[Mark] = &[
     Mark {
@@ -164,6 +174,54 @@ pub const MARKS: &[Mark] = &[
                 )
             })
         },
+    },
+    Mark {
+        name: "discretionary work deferred on battery",
+        seen: |rs| waited(rs, "discretionary: waits (not charging)"),
+    },
+    Mark {
+        name: "discretionary work deferred on cellular",
+        seen: |rs| waited(rs, "discretionary: waits (not on Wi-Fi)"),
+    },
+    Mark {
+        name: "discretionary work deferred in Low Power Mode",
+        seen: |rs| waited(rs, "discretionary: waits (Low Power Mode)"),
+    },
+    Mark {
+        name: "a task held by the concurrency cap",
+        seen: |rs| waited(rs, "(the cap)"),
+    },
+    Mark {
+        name: "seeded wake before the other tasks are done",
+        seen: |rs| {
+            (rs.iter()).any(|r| {
+                matches!(&r.what, What::Chose { rule: "LC-6", choice } if choice.contains(" now,"))
+            })
+        },
+    },
+    Mark {
+        name: "seeded order of a batch",
+        seen: |rs| chose(rs, "ORD-5"),
+    },
+    Mark {
+        name: "main queue between held events",
+        seen: |rs| chose(rs, "CH-2"),
+    },
+    Mark {
+        name: "held event before handleEvents",
+        seen: |rs| chose(rs, "LC-2"),
+    },
+    Mark {
+        name: "app runs on after its handler",
+        seen: |rs| chose(rs, "LC-9"),
+    },
+    Mark {
+        name: "several sessions in one wake",
+        seen: |rs| chose(rs, "CH-6"),
+    },
+    Mark {
+        name: "progress in flight dropped at a pause",
+        seen: |rs| chose(rs, "PROG-1"),
     },
 ];
 

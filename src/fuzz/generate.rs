@@ -54,6 +54,11 @@ pub struct Limits {
     pub max_fixtures: usize,
     /// Faults, at most.
     pub max_faults: usize,
+    /// Whether the phone's choices are explored (the default): seeded interleavings, a
+    /// wake policy, phones that start on battery, cellular, Low Power Mode or a cap. Off,
+    /// every case keeps the simulator's defaults there, as campaigns did before they were
+    /// explored: the rest of each seed's case is the same either way.
+    pub explore_phone: bool,
 }
 
 impl Default for Limits {
@@ -62,6 +67,7 @@ impl Default for Limits {
             max_steps: 40,
             max_fixtures: 3,
             max_faults: 4,
+            explore_phone: true,
         }
     }
 }
@@ -107,6 +113,7 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
         resource_timeout_s: rng
             .random_bool(0.2)
             .then(|| [30, 60, 300][rng.random_range(0..3)]),
+        ..Knobs::default()
     };
     // An app that does not read `[session]` keeps iOS's timeouts whatever the file says.
     if !features.session_settings {
@@ -278,7 +285,7 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
             }
         })
         .collect();
-    Case {
+    let mut case = Case {
         seed: rng.random_range(0..1_000_000),
         bandwidth_kib_s: [64, 256, 1024, 4096][rng.random_range(0..4)],
         latency_ms: rng.random_range(1..=200),
@@ -287,5 +294,24 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
         fixtures,
         faults,
         steps,
+    };
+    // Drawn last, so the rest of a seed's case is what it was before these existed.
+    if limits.explore_phone {
+        phone_choices(rng, &mut case.knobs);
     }
+    case
+}
+
+/// The phone's side of a case: the seed's interleavings on (every case starts with them;
+/// shrinking tries them off), a wake policy (LC-6), and now and then a phone that starts
+/// on battery, on cellular, in Low Power Mode (deferring discretionary work, SCHED-1,
+/// PWR-1) or with a concurrency cap (docs/bugs.md#p7). The healing phase puts power,
+/// Wi-Fi and Low Power Mode right again, so what was deferred still finishes.
+fn phone_choices(rng: &mut impl Rng, knobs: &mut Knobs) {
+    knobs.seeded_interleavings = true;
+    knobs.wake_policy = ["all-done", "each-completion", "seeded"][rng.random_range(0..3)];
+    knobs.on_battery = rng.random_bool(0.2);
+    knobs.on_cellular = rng.random_bool(0.2);
+    knobs.low_power = rng.random_bool(0.15);
+    knobs.concurrency_cap = rng.random_bool(0.15).then(|| rng.random_range(1..=3));
 }

@@ -16,6 +16,7 @@ use toml::Spanned;
 
 use super::units::{parse_bandwidth, parse_duration, parse_size};
 use crate::server::AcceptRanges;
+use bgsim_simulator::profile::{Interleavings, WakePolicy};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,6 +137,8 @@ pub(crate) struct RawProfile {
     pub encoded_length_unknown: Option<bool>,
     pub large_transfer_waits_for_wifi: Option<Size>,
     pub unanswered_challenge_error: Option<Spanned<i64>>,
+    pub wake_policy: Option<Wakes>,
+    pub interleavings: Option<Orders>,
 }
 
 #[derive(Deserialize)]
@@ -470,6 +473,37 @@ impl<'de> Deserialize<'de> for Ranges {
                 .map(Ranges)
             },
         )
+    }
+}
+
+/// `wake_policy` of the profile (LC-6).
+pub(crate) struct Wakes(pub WakePolicy);
+
+impl<'de> Deserialize<'de> for Wakes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_str(d, "\"all-done\", \"each-completion\" or \"seeded\"", |s| {
+            let names = [
+                ("all-done", WakePolicy::AllDone),
+                ("each-completion", WakePolicy::EachCompletion),
+                ("seeded", WakePolicy::Seeded),
+            ];
+            one_of("wake_policy", s, &names).map(Wakes)
+        })
+    }
+}
+
+/// `interleavings` of the profile: the unordered points fixed, or the seed's.
+pub(crate) struct Orders(pub Interleavings);
+
+impl<'de> Deserialize<'de> for Orders {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_str(d, "\"fixed\" or \"seeded\"", |s| {
+            let names = [
+                ("fixed", Interleavings::Fixed),
+                ("seeded", Interleavings::Seeded),
+            ];
+            one_of("interleavings", s, &names).map(Orders)
+        })
     }
 }
 

@@ -236,6 +236,12 @@ fn profile(raw: Option<RawProfile>, at: &Locator) -> Result<Profile> {
         }
         p.unanswered_challenge_error = code.into_inner();
     }
+    if let Some(policy) = raw.wake_policy {
+        p.wake_policy = policy.0;
+    }
+    if let Some(orders) = raw.interleavings {
+        p.interleavings = orders.0;
+    }
     set(&mut p.rate_initial, raw.rate_initial);
     if let Some(max) = raw.rate_max {
         p.rate_max = Some(max.0);

@@ -157,7 +157,10 @@ fn the_fuzzer_finds_the_twin_and_shrinks_it_to_a_scenario_that_replays() {
         "--runs",
         "20",
         "--seed",
-        "10",
+        // A seed that meets a wake early: with the seed's interleavings on, half the wakes
+        // bring the download's events before handleEvents (LC-2), and the library then
+        // calls the handler itself, which hides this bug.
+        "218",
     ];
     let out = bgsim(&[&args[..], &["--max-steps", "10", "--out", &out_dir]].concat());
     let output = text(&out);

@@ -154,6 +154,8 @@ fn the_example_parses_to_exactly_the_expected_scenario() {
             encoded_length_unknown: true,
             large_transfer_waits_for_wifi_bytes: None,
             unanswered_challenge_error: -1012,
+            wake_policy: bgsim_simulator::profile::WakePolicy::AllDone,
+            interleavings: bgsim_simulator::profile::Interleavings::Fixed,
         },
         device: bgsim_simulator::DeviceConfig::default(),
         session: Default::default(),
