@@ -184,6 +184,18 @@ pub enum Bug {
     /// docs/bugs.md#id-04: the store is kept in Documents, which data protection closes while
     /// the device is locked: a background launch finds it unreadable and starts empty.
     StoreInDocuments,
+    // ---- the phone's choices (LC-6, CH-2, CH-6): right under the fixed ones only ----
+    /// LC-6: at didFinishEvents the handler is called only if getAllTasks lists nothing,
+    /// as if a wake came only once every task was done; a wake with a task still running
+    /// (`each-completion`, `seeded`) keeps its handler for ever.
+    HandlerWhenNoTasksLeft,
+    /// CH-2: the handler is called from a block didCompleteWithError sends to main, as if
+    /// main ran only once the delegate queue had delivered everything, didFinishEvents
+    /// included; when main runs between two held events, it comes too early.
+    HandlerFromDidComplete,
+    /// CH-6: one slot for the handler, as if one wake brought one session; when one wake
+    /// brings two, the second overwrites the first, which is never called.
+    OneHandlerSlot,
 }
 
 /// A mutant: the reference app with one bug.
@@ -198,6 +210,11 @@ pub struct Mutant {
     /// The checks its bug is about: at least one of them must catch it.
     pub caught_by: &'static [&'static str],
 }
+
+/// Mutants a fuzz campaign is not expected to find: their bug needs a moment generated
+/// timelines almost never line up, and a shipped scenario that does is what kills them
+/// (CH-6's shared wake needs two sessions to finish in the same instant).
+pub const NOT_FOUND_BY_FUZZING: &[&str] = &["ch-6-one-handler-slot"];
 
 /// Every mutant.
 pub const MUTANTS: &[Mutant] = &[
@@ -438,6 +455,25 @@ pub const MUTANTS: &[Mutant] = &[
         bug: Bug::StoreInDocuments,
         about: "keeps its store under Complete data protection: a locked relaunch starts empty (ID-04, TF-06, LC-1)",
         caught_by: &["state-agrees", "one-outcome"],
+    },
+    // ---- the phone's choices: caught once `interleavings` and `wake_policy` are explored ----
+    Mutant {
+        name: "lc-6-handler-when-no-tasks-left",
+        bug: Bug::HandlerWhenNoTasksLeft,
+        about: "calls the handler only when getAllTasks is empty, assuming a wake once all is done (LC-6)",
+        caught_by: &["handler-once", "wake-budget"],
+    },
+    Mutant {
+        name: "ch-2-handler-from-did-complete",
+        bug: Bug::HandlerFromDidComplete,
+        about: "calls the handler from main after didCompleteWithError, assuming main runs after the delegate queue (CH-2)",
+        caught_by: &["handler-after-events"],
+    },
+    Mutant {
+        name: "ch-6-one-handler-slot",
+        bug: Bug::OneHandlerSlot,
+        about: "keeps one handler, assuming one session per wake (CH-6)",
+        caught_by: &["handler-once", "wake-budget"],
     },
 ];
 

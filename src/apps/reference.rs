@@ -233,6 +233,11 @@ impl App for ReferenceApp {
             }
             // docs/bugs.md#ch-04: called at once, before the session's events are handled.
             Some(Bug::HandlerCalledEarly) => completion.call(ctx),
+            // CH-6 mutant: one slot; a second handler of the same wake replaces the first.
+            Some(Bug::OneHandlerSlot) => {
+                core.handlers.clear();
+                core.handlers.insert(identifier.to_string(), completion);
+            }
             _ => {
                 core.handlers.insert(identifier.to_string(), completion);
             }

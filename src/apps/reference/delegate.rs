@@ -1,7 +1,7 @@
 //! The session delegate: each callback handed to the store's owner, `Core`.
 
 use super::session::open_session;
-use super::store::record_path;
+use super::store::{record_path, Status};
 use super::{Bug, Core, SESSION_ID};
 use bgsim_simulator::app::{
     AppContext, AuthChallenge, ChallengeHandler, Queue, TaskInfo, UrlError,
@@ -26,6 +26,11 @@ impl DownloadDelegate for Delegate {
         let Some(key) = self.core.borrow().key_of(task) else {
             return;
         };
+        // PROG-1: a report already on its way when the user cancelled (sign-out) still
+        // arrives; the download has ended for the user, so it shows no more progress.
+        if self.core.borrow().status_of(&key) == Some(Status::Cancelled) {
+            return;
+        }
         if self.core.borrow().bug == Some(Bug::DividesByUnknownLength) {
             // docs/bugs.md#pr-01: divides by -1 when the length is unknown (PROG-2).
             return ctx.report_progress(&key, total as f64 / expected as f64);
@@ -108,6 +113,17 @@ impl DownloadDelegate for Delegate {
         error: Option<&UrlError>,
     ) {
         self.core.borrow_mut().completed(ctx, task, error);
+        if self.core.borrow().bug == Some(Bug::HandlerFromDidComplete) && task.key.session == SESSION_ID {
+            // The mutant's assumption: by the time main runs, didFinishEvents has come.
+            let core = Rc::clone(&self.core);
+            let session = task.key.session.clone();
+            ctx.dispatch(Queue::Main, "call the completion handler", move |ctx| {
+                let handler = core.borrow_mut().handlers.remove(&session);
+                if let Some(handler) = handler {
+                    handler.call(ctx);
+                }
+            });
+        }
     }
 
     /// ID-5: -996 means an app extension holds the identifier. Making the session again
@@ -184,6 +200,21 @@ impl DownloadDelegate for Delegate {
         }
         let core = Rc::clone(&self.core);
         let session = session.to_string();
+        let main_session = self.core.borrow().session.filter(|_| session == SESSION_ID);
+        if let (Some(handle), Some(Bug::HandlerWhenNoTasksLeft)) = (main_session, self.core.borrow().bug) {
+            // The mutant's assumption: the wake came because nothing is left to do.
+            return ctx.get_all_tasks(handle, move |ctx, tasks| {
+                if !tasks.is_empty() {
+                    return;
+                }
+                ctx.dispatch(Queue::Main, "call the completion handler", move |ctx| {
+                    let handler = core.borrow_mut().handlers.remove(&session);
+                    if let Some(handler) = handler {
+                        handler.call(ctx);
+                    }
+                });
+            });
+        }
         ctx.dispatch(Queue::Main, "call the completion handler", move |ctx| {
             let handler = core.borrow_mut().handlers.remove(&session);
             if let Some(handler) = handler {

@@ -92,6 +92,11 @@ impl Core {
         }
     }
 
+    /// The status of download `key`, if there is one.
+    pub(super) fn status_of(&self, key: &str) -> Option<Status> {
+        self.store.downloads.get(key).map(|d| d.status)
+    }
+
     pub(super) fn key_of(&self, task: &TaskInfo) -> Option<String> {
         if self.bug == Some(Bug::MatchesByUrl) {
             // docs/bugs.md#id-01: the URL as the key; a redirect changes it (NET-7).
