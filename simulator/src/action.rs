@@ -45,6 +45,20 @@ pub enum Action {
     /// An app update (TF-07): the app is terminated if it runs (its transfers go on) and
     /// its container moves to a new absolute path.
     ContainerMove,
+    /// OS-1: the phone restarts. The app's process and the daemon's connections go; the
+    /// tasks persist and wait, with the device locked, for the first unlock.
+    Reboot,
+    /// OS-2: the system terminates the app (if it runs) to update it: its transfers go on
+    /// and its container moves to a new absolute path, as with [`Action::ContainerMove`].
+    AppUpdate,
+    /// OS-4: the phone's storage fills up (`full`), or space is freed again.
+    DiskFull {
+        /// Whether the disk is now full.
+        full: bool,
+    },
+    /// OS-5: a background task or a silent push launches the app in the background, or
+    /// resumes it there, for a short time (the wake budget); not a force-quit one.
+    BackgroundLaunch,
     /// The system frees disk space: it empties the app's tmp/, where the partial file of a
     /// cancelled download's resume data is kept (RES-1 condition 5).
     PurgeTmp,
@@ -183,6 +197,11 @@ impl Action {
             Action::Lock => "lock",
             Action::Unlock => "unlock",
             Action::ContainerMove => "container-move",
+            Action::Reboot => "reboot",
+            Action::AppUpdate => "app-update",
+            Action::DiskFull { full: true } => "disk-full",
+            Action::DiskFull { full: false } => "disk-freed",
+            Action::BackgroundLaunch => "bg-launch",
             Action::PurgeTmp => "purge-tmp",
             Action::Wait => "wait",
             Action::User(command) => command.name(),

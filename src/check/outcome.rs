@@ -238,15 +238,19 @@ fn state_agrees(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 fn session_reconnected(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let pending = f.pending_sessions_per_process();
+    let mut previous_end: Option<usize> = None;
     for (p, mut due) in f.processes.iter().zip(pending) {
         let end = p.ended.unwrap_or(f.records.len());
         if p.in_background {
-            // The last wake before it started (wakes are in history order).
+            // The last wake before it started (wakes are in history order), if it came
+            // once the previous process had gone; else something else launched it (OS-5).
             let before = f.wakes.partition_point(|w| w.at < p.started);
-            if let Some(w) = before.checked_sub(1).map(|b| &f.wakes[b]) {
+            let wake = before.checked_sub(1).map(|b| &f.wakes[b]);
+            if let Some(w) = wake.filter(|w| previous_end.is_none_or(|e| w.at >= e)) {
                 due.push(w.session.clone());
             }
         }
+        previous_end = Some(end);
         due.sort();
         due.dedup();
         // A process's records are its own: the scans below cover the history once.

@@ -294,8 +294,12 @@ impl Case {
         if has("network-down") {
             plain.push("network-up");
         }
-        if has("lock") {
+        // A restart leaves the phone locked until the first unlock (OS-1).
+        if has("lock") || has("reboot") {
             plain.push("unlock");
+        }
+        if has("disk-full") {
+            plain.push("disk-freed");
         }
         // Discretionary work waits for power, Wi-Fi and no Low Power Mode (SCHED-1, PWR-1).
         let k = &self.knobs;

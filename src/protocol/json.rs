@@ -91,6 +91,7 @@ pub(crate) fn fs_error(e: &FsError) -> Value {
         FsError::NotFound => "not-found",
         FsError::AlreadyExists => "exists",
         FsError::PermissionDenied => "permission-denied",
+        FsError::NoSpace => "no-space",
         FsError::OutsideContainer => "invalid-path",
         FsError::Other(_) => "io",
     };

@@ -393,11 +393,16 @@ pub(crate) enum StepKind {
     ResumeTask,
     ExtensionStart,
     ExtensionExit,
+    Reboot,
+    AppUpdate,
+    DiskFull,
+    DiskFreed,
+    BgLaunch,
 }
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 34] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 39] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -432,6 +437,11 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 34] = [
     ("resume-task", StepKind::ResumeTask),
     ("extension-start", StepKind::ExtensionStart),
     ("extension-exit", StepKind::ExtensionExit),
+    ("reboot", StepKind::Reboot),
+    ("app-update", StepKind::AppUpdate),
+    ("disk-full", StepKind::DiskFull),
+    ("disk-freed", StepKind::DiskFreed),
+    ("bg-launch", StepKind::BgLaunch),
 ];
 
 impl StepKind {

@@ -29,6 +29,7 @@ mod html_timeline;
 mod json_report;
 mod kill_matrix;
 mod long_timeline;
+mod os_events;
 mod phone_choices;
 mod process_apps;
 mod real_client_uploads;

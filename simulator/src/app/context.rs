@@ -592,6 +592,18 @@ impl AppContext<'_> {
         }
     }
 
+    /// [`Self::guard`], and OS-4 for an operation that puts data or a name into the
+    /// container: it fails while the storage is full. (A move is a rename and needs no new
+    /// blocks on a real file system; iOS is reported to refuse it all the same, and the
+    /// model follows that, the harsher reading.)
+    fn guard_writing(&self, paths: &[&str]) -> Result<(), FsError> {
+        self.guard(paths)?;
+        match self.env.sandbox.is_full() {
+            true => Err(FsError::NoSpace),
+            false => Ok(()),
+        }
+    }
+
     /// Reads a whole file.
     pub fn read_file(&mut self, path: &str) -> Result<Vec<u8>, FsError> {
         let r = self
@@ -603,7 +615,7 @@ impl AppContext<'_> {
     /// Writes a whole file (the folder must exist).
     pub fn write_file(&mut self, path: &str, bytes: &[u8]) -> Result<(), FsError> {
         let r = self
-            .guard(&[path])
+            .guard_writing(&[path])
             .and_then(|()| self.env.sandbox.write(path, bytes));
         self.fs(FileOp::Write, path, None, r)
     }
@@ -611,7 +623,7 @@ impl AppContext<'_> {
     /// `FileManager.moveItem(at:to:)`: fails if `to` exists or its folder is missing.
     pub fn move_item(&mut self, from: &str, to: &str) -> Result<(), FsError> {
         let r = self
-            .guard(&[from, to])
+            .guard_writing(&[from, to])
             .and_then(|()| self.env.sandbox.move_item(from, to));
         self.fs(FileOp::Move, from, Some(to), r)
     }
@@ -619,7 +631,7 @@ impl AppContext<'_> {
     /// Atomically puts `with` at `destination`, replacing what was there.
     pub fn replace_item(&mut self, destination: &str, with: &str) -> Result<(), FsError> {
         let r = self
-            .guard(&[destination, with])
+            .guard_writing(&[destination, with])
             .and_then(|()| self.env.sandbox.replace_item(destination, with));
         self.fs(FileOp::Replace, with, Some(destination), r)
     }
@@ -627,7 +639,7 @@ impl AppContext<'_> {
     /// `FileManager.copyItem(at:to:)`: fails if `to` exists.
     pub fn copy_item(&mut self, from: &str, to: &str) -> Result<(), FsError> {
         let r = self
-            .guard(&[from, to])
+            .guard_writing(&[from, to])
             .and_then(|()| self.env.sandbox.copy_item(from, to));
         self.fs(FileOp::Copy, from, Some(to), r)
     }
@@ -660,7 +672,11 @@ impl AppContext<'_> {
 
     /// `createDirectory(at:withIntermediateDirectories: true)`.
     pub fn create_dir_all(&mut self, path: &str) -> Result<(), FsError> {
-        let r = self.env.sandbox.create_dir_all(path);
+        // OS-4: a folder that is not there yet needs room.
+        let r = match self.env.sandbox.is_full() && !self.env.sandbox.exists(path) {
+            true => Err(FsError::NoSpace),
+            false => self.env.sandbox.create_dir_all(path),
+        };
         self.fs(FileOp::CreateDir, path, None, r)
     }
 

@@ -10,6 +10,7 @@ mod encoding;
 mod expected_size;
 mod extension;
 mod idle;
+mod restart;
 mod resume;
 mod suspend;
 mod task;
@@ -218,6 +219,8 @@ pub(crate) struct Daemon {
     /// NET-6: the one post-boot timeout of the `post_boot_timeout` knob has happened.
     post_boot_timeout_spent: bool,
     last_wake: Option<SimTime>,
+    /// OS-1: the phone restarted and has not been unlocked since.
+    before_first_unlock: bool,
 }
 
 impl Daemon {
@@ -238,6 +241,7 @@ impl Daemon {
             rate_delay: std::time::Duration::ZERO,
             post_boot_timeout_spent: false,
             last_wake: None,
+            before_first_unlock: false,
             dialer,
             sessions: BTreeMap::new(),
             tasks: BTreeMap::new(),
@@ -1257,6 +1261,12 @@ impl Daemon {
         for (key, grant) in active.into_iter().zip(grants) {
             if !self.tasks[&key].ext.kind.is_download() {
                 self.step_other(env, &key, grant).await;
+                continue;
+            }
+            if env.sandbox.is_full() {
+                // OS-4: the temporary file cannot grow: -3003, with nothing to resume from.
+                let error = UrlError::new(UrlError::CANNOT_WRITE_TO_FILE);
+                self.complete_with_error(env, &key, error);
                 continue;
             }
             let t = self.tasks.get_mut(&key).expect("active task");

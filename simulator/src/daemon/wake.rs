@@ -5,7 +5,7 @@
 //! delivers finished tasks at some point), so here only a task at work holds the wake back.
 
 use super::task::{Phase, Task};
-use super::Daemon;
+use super::{restart, Daemon};
 
 impl Daemon {
     /// Whether no task of `session` is still at work: each one has completed, is paused
@@ -40,6 +40,9 @@ impl Daemon {
     /// large transfer off Wi-Fi (SCHED-4), or, for a discretionary task, the device's
     /// conditions (SCHED-1). The words are those of the task's `Waiting` record.
     pub(super) fn world_blocker(&self, t: &Task) -> Option<String> {
+        if self.before_first_unlock {
+            return Some(restart::WAITS_FOR_FIRST_UNLOCK.into());
+        }
         if !self.network.is_up() {
             return Some("no connectivity".into());
         }

@@ -42,6 +42,8 @@ pub enum FsError {
     AlreadyExists,
     /// Data protection: the device is locked and the file's class is Complete (TF-06).
     PermissionDenied,
+    /// OS-4: the phone's storage is full (NSFileWriteOutOfSpaceError, 640; ENOSPC).
+    NoSpace,
     /// The path leaves the container or is malformed.
     OutsideContainer,
     /// Any other I/O failure, with its description.
@@ -59,6 +61,7 @@ impl std::fmt::Display for FsError {
                     "permission denied (data protection: the device is locked)"
                 )
             }
+            FsError::NoSpace => write!(f, "no space left on device (640, ENOSPC)"),
             FsError::OutsideContainer => write!(f, "path outside the container"),
             FsError::Other(m) => write!(f, "{m}"),
         }
@@ -97,6 +100,8 @@ pub struct Sandbox {
     complete_protection: bool,
     /// The device is locked.
     locked: bool,
+    /// OS-4: the phone's storage is full.
+    full: bool,
     meter: Arc<Meter>,
 }
 
@@ -170,6 +175,7 @@ impl Sandbox {
             container_uuid,
             complete_protection: false,
             locked: false,
+            full: false,
             meter: Default::default(),
         })
     }
@@ -210,6 +216,16 @@ impl Sandbox {
     /// Whether the device is locked.
     pub fn is_locked(&self) -> bool {
         self.locked
+    }
+
+    /// OS-4: the phone's storage fills up, or space is freed.
+    pub fn set_full(&mut self, full: bool) {
+        self.full = full;
+    }
+
+    /// Whether the phone's storage is full: what would create or grow a file fails.
+    pub fn is_full(&self) -> bool {
+        self.full
     }
 
     /// Whether opening `app_path` for reading or writing is refused right now: the device

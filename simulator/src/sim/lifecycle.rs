@@ -17,7 +17,11 @@ impl Simulation {
             | Action::SystemKill
             | Action::Crash
             | Action::ContainerMove
-            | Action::PurgeTmp => Actor::System,
+            | Action::PurgeTmp
+            | Action::Reboot
+            | Action::AppUpdate
+            | Action::DiskFull { .. }
+            | Action::BackgroundLaunch => Actor::System,
             Action::Charger { .. } => Actor::User,
             Action::NetworkDown | Action::NetworkUp => Actor::Net,
             _ => Actor::User,
@@ -37,6 +41,8 @@ impl Simulation {
             Action::SystemKill => matches!(state, Background | Suspended),
             Action::ForceQuit => !matches!(state, NotRunning | TerminatedByUser),
             Action::Crash => state.is_running(),
+            // OS-5: background launches do not reach an app the user force-quit (KILL-2).
+            Action::BackgroundLaunch => state == Suspended || state.relaunchable(),
             Action::NetworkDown
             | Action::NetworkUp
             | Action::Wait
@@ -45,6 +51,9 @@ impl Simulation {
             | Action::Unlock
             | Action::ContainerMove
             | Action::PurgeTmp
+            | Action::Reboot
+            | Action::AppUpdate
+            | Action::DiskFull { .. }
             | Action::LowPower { .. }
             | Action::Wifi { .. }
             | Action::LowDataMode { .. }
@@ -56,8 +65,13 @@ impl Simulation {
             self.record(actor, What::Ignored { action, state });
             return;
         }
-        // The user opens apps only on an unlocked phone.
-        if matches!(action, Action::Launch | Action::Foreground) && self.sandbox.is_locked() {
+        // The user opens apps only on an unlocked phone; nothing launches one before the
+        // first unlock after a restart (OS-1).
+        let before_first_unlock = self.daemon.before_first_unlock();
+        let opens = matches!(action, Action::Launch | Action::Foreground);
+        if (opens && self.sandbox.is_locked())
+            || (action == Action::BackgroundLaunch && before_first_unlock)
+        {
             self.record(actor, What::IgnoredWhileLocked { action });
             return;
         }
@@ -119,8 +133,17 @@ impl Simulation {
                     self.enter_background();
                 }
             }
-            Action::Unlock => self.sandbox.set_locked(false),
-            Action::ContainerMove => {
+            Action::Unlock => {
+                self.sandbox.set_locked(false);
+                if before_first_unlock {
+                    self.daemon.first_unlock(&mut daemon_env!(self));
+                    self.route();
+                }
+            }
+            Action::Reboot => self.reboot(),
+            Action::DiskFull { full } => self.sandbox.set_full(full),
+            Action::BackgroundLaunch => self.background_launch(),
+            Action::ContainerMove | Action::AppUpdate => {
                 if state.in_memory() {
                     self.terminate(TerminatedBySystem);
                 }

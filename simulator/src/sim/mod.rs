@@ -18,6 +18,7 @@ mod delivery;
 mod extension;
 mod lifecycle;
 mod limits;
+mod os_events;
 
 pub(crate) use delivery::flush_held_events;
 pub use extension::EXTENSION_DESCRIPTION_PREFIX;

@@ -17,8 +17,18 @@ impl Simulation {
     /// (`each-completion`), or as the seed decides per wake (`seeded`). A held challenge
     /// wakes the app in every policy, even while other tasks run (HTTP-4).
     pub(super) fn check_wakes(&mut self) {
+        self.schedule_wakes(false);
+    }
+
+    /// [`Self::check_wakes`]; `running_too`: also for an app running in the background
+    /// (just launched there by other means, OS-5), which gets handleEvents where it is.
+    pub(super) fn schedule_wakes(&mut self, running_too: bool) {
         let state = self.process.state;
-        if !(state == AppState::Suspended || state.relaunchable()) || !self.background_app_refresh {
+        let running = running_too && state == AppState::Background;
+        if !(state == AppState::Suspended || state.relaunchable() || running)
+            || !self.background_app_refresh
+            || self.daemon.before_first_unlock()
+        {
             return;
         }
         let candidates: Vec<String> = self
@@ -89,7 +99,10 @@ impl Simulation {
     /// now may come in the same wake, each with its own handler outstanding.
     pub(super) fn wake(&mut self, session: &str) {
         let state = self.process.state;
-        if !self.wake_ready(session) || !(state == AppState::Suspended || state.relaunchable()) {
+        // A wake due when the app was suspended may find it running in the background
+        // (a background launch came first, OS-5): it gets handleEvents all the same.
+        let wakeable = matches!(state, AppState::Suspended | AppState::Background);
+        if !self.wake_ready(session) || !(wakeable || state.relaunchable()) {
             return;
         }
         let mut sessions = vec![session.to_string()];
@@ -143,6 +156,8 @@ impl Simulation {
         if state == AppState::Suspended {
             // Frozen work resumes and held events are queued behind handle-events.
             self.resume_running(AppState::Background);
+        } else if state == AppState::Background {
+            // Already running: only the handler is new.
         } else {
             self.launch(true, Some(session.to_string()));
         }
