@@ -51,6 +51,10 @@ pub enum Action {
     /// OS-2: the system terminates the app (if it runs) to update it: its transfers go on
     /// and its container moves to a new absolute path, as with [`Action::ContainerMove`].
     AppUpdate,
+    /// OS-3: the user deletes the app and installs it again. The process goes, the
+    /// container is emptied (at a new root) and the daemon drops the app's sessions and
+    /// tasks: nothing of them reaches the new install.
+    Reinstall,
     /// OS-4: the phone's storage fills up (`full`), or space is freed again.
     DiskFull {
         /// Whether the disk is now full.
@@ -199,6 +203,7 @@ impl Action {
             Action::ContainerMove => "container-move",
             Action::Reboot => "reboot",
             Action::AppUpdate => "app-update",
+            Action::Reinstall => "reinstall",
             Action::DiskFull { full: true } => "disk-full",
             Action::DiskFull { full: false } => "disk-freed",
             Action::BackgroundLaunch => "bg-launch",

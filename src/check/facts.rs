@@ -20,6 +20,16 @@ pub(crate) struct TaskLife {
     pub completion_delivered: Option<usize>,
     /// The app suspended the task (API-7) and has not resumed it since.
     pub suspended: bool,
+    /// OS-3: the app was deleted before the task completed: the daemon dropped it, and
+    /// nothing of it can reach the app again (the record of the reinstall).
+    pub gone: Option<usize>,
+}
+
+impl TaskLife {
+    /// Whether the app learned how the task ended, or never can (its install is gone).
+    pub fn settled_for_app(&self) -> bool {
+        self.completion_delivered.is_some() || self.gone.is_some()
+    }
 }
 
 /// One of the app's downloads, by the key it reports.
@@ -58,7 +68,13 @@ pub(crate) struct Facts<'a> {
     /// For each record, the callback (record index) it happened inside, if any.
     pub within: Vec<Option<usize>>,
     pub tasks: BTreeMap<TaskKey, TaskLife>,
+    /// The downloads the app of the last install reports (an install's end state is
+    /// judged only for the install that is still there: OS-3).
     pub downloads: Vec<Download>,
+    /// The downloads of installs deleted since (OS-3), judged only on their history.
+    pub earlier_downloads: Vec<Download>,
+    /// The record of the last reinstall (OS-3), if any.
+    pub last_reinstall: Option<usize>,
     pub wakes: Vec<Wake>,
     pub processes: Vec<Process>,
     /// Where each key's download is in `downloads`, so each report finds it in O(log n).
@@ -126,6 +142,8 @@ impl<'a> Facts<'a> {
             within: Vec::with_capacity(records.len()),
             tasks: BTreeMap::new(),
             downloads: Vec::new(),
+            earlier_downloads: Vec::new(),
+            last_reinstall: None,
             wakes: Vec::new(),
             processes: Vec::new(),
             download_at: BTreeMap::new(),
@@ -156,7 +174,9 @@ impl<'a> Facts<'a> {
             f.index(i, r);
         }
         for (key, t) in &f.tasks {
-            if let Some(d) = &t.description {
+            // A task of a deleted install is not the new install's, whatever it is called.
+            let this_install = f.of_this_install(t.created);
+            if let Some(d) = t.description.as_ref().filter(|_| this_install) {
                 f.by_description.entry(d.clone()).or_default().push(key.clone());
             }
             if let Some(cb) = f.within[t.created] {
@@ -293,6 +313,18 @@ impl<'a> Facts<'a> {
                 in_background: *in_background,
                 ended: None,
             }),
+            What::Reinstalled { .. } => {
+                for t in self.tasks.values_mut() {
+                    if t.completion_delivered.is_none() {
+                        t.gone.get_or_insert(i);
+                        t.ended.get_or_insert(i);
+                    }
+                }
+                self.earlier_downloads.append(&mut self.downloads);
+                self.download_at.clear();
+                self.user_paused.clear();
+                self.last_reinstall = Some(i);
+            }
             What::State { to, .. } if is_terminal_state(*to) => {
                 if let Some(p) = self.processes.last_mut() {
                     p.ended.get_or_insert(i);
@@ -342,6 +374,12 @@ impl<'a> Facts<'a> {
             upload,
             states: vec![(i, state.to_string())],
         });
+    }
+
+    /// Whether record `i` belongs to the install that is still there (OS-3): only its
+    /// container is left to judge.
+    pub fn of_this_install(&self, i: usize) -> bool {
+        self.last_reinstall.is_none_or(|r| i > r)
     }
 
     /// A container path with any absolute container root stripped.
@@ -409,7 +447,10 @@ impl<'a> Facts<'a> {
             .map(|(k, t)| (t.created, k.session.as_str()))
             .collect();
         let mut delivered: Vec<(usize, &str)> = (self.tasks.iter())
-            .filter_map(|(k, t)| t.completion_delivered.map(|c| (c, k.session.as_str())))
+            .filter_map(|(k, t)| {
+                let settled = t.completion_delivered.or(t.gone);
+                settled.map(|c| (c, k.session.as_str()))
+            })
             .collect();
         created.sort_unstable();
         delivered.sort_unstable();

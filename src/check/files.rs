@@ -205,7 +205,7 @@ pub(super) fn claims(f: &Facts<'_>) -> BTreeMap<String, Claim> {
         else {
             continue;
         };
-        if f.download_of_request(i).is_some() {
+        if f.download_of_request(i).is_some() || !f.of_this_install(i) {
             continue;
         }
         let accepted = f
@@ -396,7 +396,7 @@ fn no_orphans(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
         d.states
             .last()
             .is_some_and(|(_, s)| TERMINAL.contains(&s.as_str()))
-    }) && f.tasks.values().all(|t| t.completion_delivered.is_some());
+    }) && f.tasks.values().all(|t| t.settled_for_app());
     if !e.settled || !all_over || extension_files_held(f) {
         return Vec::new();
     }

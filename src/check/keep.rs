@@ -55,7 +55,10 @@ fn finished_file_kept(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
             ..
         } = &r.what
         {
-            last.insert(f.normalise(destination), (i, url.clone()));
+            // A deleted install's container is gone with it (OS-3).
+            if f.of_this_install(i) {
+                last.insert(f.normalise(destination), (i, url.clone()));
+            }
         }
     }
     // Files the daemon knowingly cut short (the RES-6 knob) are rightly refused.

@@ -65,7 +65,7 @@ pub(super) const NO_EXCEPTION: Check = Check {
 
 fn one_outcome(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
-    for d in &f.downloads {
+    for d in f.earlier_downloads.iter().chain(&f.downloads) {
         let terminal: Vec<usize> = d
             .states
             .iter()
@@ -85,7 +85,7 @@ fn one_outcome(f: &Facts<'_>, e: &Evidence<'_>) -> Vec<Violation> {
     }
     for (key, t) in &f.tasks {
         // A task the app suspended (API-7) rightly never ends while it stays suspended.
-        if t.completion_delivered.is_none() && !t.suspended {
+        if !t.settled_for_app() && !t.suspended {
             out.push(Violation::new(
                 ONE_OUTCOME.id,
                 format!("the app never learned how {key} ended"),

@@ -395,6 +395,7 @@ pub(crate) enum StepKind {
     ExtensionExit,
     Reboot,
     AppUpdate,
+    Reinstall,
     DiskFull,
     DiskFreed,
     BgLaunch,
@@ -402,7 +403,7 @@ pub(crate) enum StepKind {
 
 /// The step names, in the order the documentation lists them. They match
 /// [`bgsim_simulator::Action::name`].
-pub(crate) const STEP_KINDS: [(&str, StepKind); 39] = [
+pub(crate) const STEP_KINDS: [(&str, StepKind); 40] = [
     ("launch", StepKind::Launch),
     ("download", StepKind::Download),
     ("home", StepKind::Home),
@@ -439,6 +440,7 @@ pub(crate) const STEP_KINDS: [(&str, StepKind); 39] = [
     ("extension-exit", StepKind::ExtensionExit),
     ("reboot", StepKind::Reboot),
     ("app-update", StepKind::AppUpdate),
+    ("reinstall", StepKind::Reinstall),
     ("disk-full", StepKind::DiskFull),
     ("disk-freed", StepKind::DiskFreed),
     ("bg-launch", StepKind::BgLaunch),

@@ -585,6 +585,7 @@ fn action(
         StepKind::ContainerMove => Action::ContainerMove,
         StepKind::Reboot => Action::Reboot,
         StepKind::AppUpdate => Action::AppUpdate,
+        StepKind::Reinstall => Action::Reinstall,
         StepKind::DiskFull => Action::DiskFull { full: true },
         StepKind::DiskFreed => Action::DiskFull { full: false },
         StepKind::BgLaunch => Action::BackgroundLaunch,

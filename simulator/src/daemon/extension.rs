@@ -2,7 +2,7 @@
 //! Only one process may be connected to a session at a time: the one that holds it
 //! receives its delegate events; a newcomer is refused with -996.
 
-use super::{Daemon, SessionState};
+use super::Daemon;
 use crate::app::{SessionConfig, UrlError};
 
 impl Daemon {
@@ -25,10 +25,7 @@ impl Daemon {
                 UrlError::BACKGROUND_SESSION_REQUIRES_SHARED_CONTAINER,
             ));
         }
-        let s = self
-            .sessions
-            .entry(config.identifier.clone())
-            .or_insert_with(|| SessionState::new(config));
+        let s = self.session_entry(config);
         if s.connected {
             return Err(UrlError::new(
                 UrlError::BACKGROUND_SESSION_IN_USE_BY_ANOTHER_PROCESS,

@@ -15,6 +15,7 @@ mod resume;
 mod suspend;
 mod task;
 mod transfer;
+mod uninstall;
 mod upload;
 mod upload_copy;
 mod wake;
@@ -221,6 +222,8 @@ pub(crate) struct Daemon {
     last_wake: Option<SimTime>,
     /// OS-1: the phone restarted and has not been unlocked since.
     before_first_unlock: bool,
+    /// OS-3: the next task identifier of each session of a deleted install.
+    forgotten_task_ids: BTreeMap<String, u64>,
 }
 
 impl Daemon {
@@ -242,6 +245,7 @@ impl Daemon {
             post_boot_timeout_spent: false,
             last_wake: None,
             before_first_unlock: false,
+            forgotten_task_ids: BTreeMap::new(),
             dialer,
             sessions: BTreeMap::new(),
             tasks: BTreeMap::new(),
@@ -267,10 +271,7 @@ impl Daemon {
     /// Attaches a session object of the running process (ID-2). Returns how many events
     /// were held for it. The first configuration is kept (ID-7).
     pub fn connect(&mut self, config: &SessionConfig) -> usize {
-        let s = self
-            .sessions
-            .entry(config.identifier.clone())
-            .or_insert_with(|| SessionState::new(config));
+        let s = self.session_entry(config);
         s.connected = true;
         s.wake_blocked = false;
         // A session object made after an invalidation is a new session (INV-1). Its task

@@ -408,6 +408,21 @@ impl Sandbox {
         files
     }
 
+    /// OS-3: the app is deleted and installed again: every file of the container goes,
+    /// the standard folders are made again empty, and the container gets a new root.
+    /// Returns how many files there were.
+    pub fn reinstall(&mut self) -> usize {
+        let removed = files_below(&*self.files, CONTAINER).len();
+        // The run's own folder: a failure here is the host's, and would leave files the
+        // new install and the checks then see, never a crash.
+        let _ = self.files.remove_dir_all(CONTAINER);
+        for d in CONTAINER_DIRS {
+            let _ = self.files.create_dir_all(&format!("{CONTAINER}/{d}"));
+        }
+        self.move_container();
+        removed
+    }
+
     /// The bytes of every file in the run's temporary folder: the container and the
     /// daemon's files (the disk budget's measure). A walk of the folder.
     pub fn usage_bytes(&self) -> u64 {

@@ -22,6 +22,7 @@ impl Simulation {
             | Action::AppUpdate
             | Action::DiskFull { .. }
             | Action::BackgroundLaunch => Actor::System,
+            Action::Reinstall => Actor::User,
             Action::Charger { .. } => Actor::User,
             Action::NetworkDown | Action::NetworkUp => Actor::Net,
             _ => Actor::User,
@@ -53,6 +54,7 @@ impl Simulation {
             | Action::PurgeTmp
             | Action::Reboot
             | Action::AppUpdate
+            | Action::Reinstall
             | Action::DiskFull { .. }
             | Action::LowPower { .. }
             | Action::Wifi { .. }
@@ -141,6 +143,7 @@ impl Simulation {
                 }
             }
             Action::Reboot => self.reboot(),
+            Action::Reinstall => self.reinstall(),
             Action::DiskFull { full } => self.sandbox.set_full(full),
             Action::BackgroundLaunch => self.background_launch(),
             Action::ContainerMove | Action::AppUpdate => {
@@ -183,7 +186,7 @@ impl Simulation {
         );
     }
 
-    fn set_state(&mut self, to: AppState) {
+    pub(super) fn set_state(&mut self, to: AppState) {
         let from = self.process.state;
         if from != to {
             self.record(Actor::System, What::State { from, to });

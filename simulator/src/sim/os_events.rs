@@ -1,9 +1,11 @@
 //! Things the phone does to an app beyond its sessions (docs/rules.md, OS-1 to OS-5): a
-//! restart and a launch in the background by other means. (An update is a container move,
+//! restart, a deletion and reinstall, and a launch in the background by other means. (An update is a container move,
 //! a full disk a state of the sandbox: see `lifecycle.rs`.)
 
 use super::{Event, Simulation};
 use crate::app::AppState;
+use crate::daemon::DaemonEvent;
+use crate::trace::{Actor, What};
 
 impl Simulation {
     /// OS-1: the phone restarts. The app (and an extension) stop as in a system kill, the
@@ -19,6 +21,36 @@ impl Simulation {
         self.sandbox.set_locked(true);
         self.daemon.reboot(&mut daemon_env!(self));
         self.route();
+    }
+
+    /// OS-3: the user deletes the app and installs it again. The process goes; the
+    /// daemon drops the app's sessions and tasks, and whatever it had scheduled for them;
+    /// the container is emptied at a new root. The new install has never run.
+    pub(super) fn reinstall(&mut self) {
+        if self.extension.is_some() {
+            self.extension_exit();
+        }
+        if self.process.state.in_memory() {
+            self.terminate(AppState::TerminatedBySystem);
+        }
+        // The network step is the daemon's, not a task's: it stays for the new install.
+        self.clock.extract(|e| match e {
+            Event::Daemon(DaemonEvent::Step) => false,
+            Event::Daemon(_) | Event::Wake { .. } => true,
+            _ => false,
+        });
+        let tasks_dropped = self.daemon.forget_app(&mut daemon_env!(self));
+        let files_removed = self.sandbox.reinstall();
+        let root = self.sandbox.container_root();
+        self.record(
+            Actor::System,
+            What::Reinstalled {
+                root,
+                files_removed,
+                tasks_dropped,
+            },
+        );
+        self.set_state(AppState::NotRunning);
     }
 
     /// OS-5: a background task or a silent push launches the app in the background (no

@@ -296,6 +296,15 @@ impl fmt::Display for What {
                 write!(f, "rate limiter delay set to {}", fmt_duration(*delay))
             }
             What::ContainerMoved { root } => write!(f, "container moved to {root}"),
+            What::Reinstalled {
+                root,
+                files_removed,
+                tasks_dropped,
+            } => write!(
+                f,
+                "app deleted and installed again: container emptied ({files_removed} files) \
+                 and moved to {root}; {tasks_dropped} unfinished tasks dropped"
+            ),
             What::InvalidationLost { session } => write!(
                 f,
                 "session {session} invalidated; didBecomeInvalid lost (INV-3 knob)"

@@ -54,6 +54,7 @@ impl What {
             What::TempDeleted { .. } => "temp-deleted",
             What::RateLimiter { .. } => "rate-limiter",
             What::ContainerMoved { .. } => "container-moved",
+            What::Reinstalled { .. } => "reinstalled",
             What::InvalidationLost { .. } => "invalidation-lost",
             What::TmpPurged { .. } => "tmp-purged",
             What::ResumeBytesGone { .. } => "resume-bytes-gone",

@@ -335,6 +335,16 @@ pub enum What {
         /// The new root.
         root: String,
     },
+    /// OS-3: the app was deleted and installed again: its container is empty, at a new
+    /// root, and the daemon forgot its sessions and tasks.
+    Reinstalled {
+        /// The new root.
+        root: String,
+        /// How many files the old container held.
+        files_removed: usize,
+        /// How many of the old tasks had not completed: they are gone, never delivered.
+        tasks_dropped: usize,
+    },
     /// INV-3 knob: did-become-invalid of `session` is never delivered.
     InvalidationLost {
         /// The session.
