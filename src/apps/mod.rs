@@ -84,6 +84,12 @@ pub fn builtin() -> Vec<AppSpec> {
     .about("a correct download manager: the model answer")
     .features(reference_features.clone())
     .session_identifier(reference::SESSION_ID);
+    let asynchronous = AppSpec::configured("reference-async", |s: &SessionSettings| {
+        reference::ReferenceApp::asynchronous(s.clone())
+    })
+    .about("the reference app with the async handleEvents of Swift concurrency (OS-6)")
+    .features(reference_features.clone())
+    .session_identifier(reference::SESSION_ID);
     let article = AppSpec::new("article", article::ArticleApp::default)
         .about("a literal port of the seed article's code, bugs included")
         .session_identifier(article::SESSION_ID)
@@ -98,7 +104,10 @@ pub fn builtin() -> Vec<AppSpec> {
         .session_identifier(reference::SESSION_ID)
         .variant_of("reference", m.caught_by)
     });
-    [reference, article].into_iter().chain(mutants).collect()
+    [reference, article, asynchronous]
+        .into_iter()
+        .chain(mutants)
+        .collect()
 }
 
 /// A factory for the built-in app called `name`, with the app's own session configuration.

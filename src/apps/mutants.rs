@@ -113,6 +113,9 @@ pub enum Bug {
     /// docs/bugs.md#ch-04 / CH-2: the handler is called as soon as handleEvents has stored
     /// it, before urlSessionDidFinishEvents.
     HandlerCalledEarly,
+    /// OS-6: the app uses the async `handleEvents` and returns from it without awaiting
+    /// anything, so the wake's work is over before its events are handled.
+    AsyncReturnsEarly,
     /// docs/bugs.md#ch-04 / LC-10 / FILE-5: long synchronous work (unzipping) inside
     /// didFinishDownloadingTo during a background wake outlasts the wake's budget.
     SlowWorkInCallback,
@@ -313,6 +316,12 @@ pub const MUTANTS: &[Mutant] = &[
         name: "ch-04-handler-called-early",
         bug: Bug::HandlerCalledEarly,
         about: "calls the completion handler in handleEvents, before the events (CH-04, CH-2)",
+        caught_by: &["handler-after-events"],
+    },
+    Mutant {
+        name: "os-6-async-returns-early",
+        bug: Bug::AsyncReturnsEarly,
+        about: "uses the async handleEvents and returns without awaiting the session's events (OS-6, CH-3)",
         caught_by: &["handler-after-events"],
     },
     Mutant {

@@ -83,6 +83,9 @@ struct Core {
     recovering: bool,
     /// Sessions of other identifiers (an app extension's own) the system woke the app for.
     foreign_sessions: BTreeMap<String, SessionHandle>,
+    /// OS-6: the app implements the async `handleEvents`; its continuation is the stored
+    /// handler, resumed where the handler would be called.
+    asynchronous: bool,
     /// With [`Bug::DescriptionOverwritten`]: the wrapper's task-to-key map (memory only).
     wrapper_keys: BTreeMap<u64, String>,
     /// With [`Bug::UnknownTaskCrashes`]: the tasks this process created (memory only).
@@ -102,9 +105,18 @@ impl ReferenceApp {
         let app = ReferenceApp::default();
         {
             let mut core = app.core.borrow_mut();
+            core.asynchronous = bug == Some(Bug::AsyncReturnsEarly);
             core.bug = bug;
             core.settings = settings;
         }
+        app
+    }
+
+    /// The reference app with the async `handleEvents` (OS-6): it awaits a continuation
+    /// that urlSessionDidFinishEvents resumes, as it would call the handler.
+    pub fn asynchronous(settings: SessionSettings) -> ReferenceApp {
+        let app = ReferenceApp::configured(None, settings);
+        app.core.borrow_mut().asynchronous = true;
         app
     }
 }
@@ -141,6 +153,10 @@ fn keep_resume_data(ctx: &mut AppContext<'_>, key: &str, data: &ResumeData) {
 }
 
 impl App for ReferenceApp {
+    fn handles_events_async(&self) -> bool {
+        self.core.borrow().asynchronous
+    }
+
     fn did_finish_launching(&mut self, ctx: &mut AppContext<'_>, _options: &LaunchOptions) {
         let mut core = self.core.borrow_mut();
         if core.bug == Some(Bug::StoreLoadedLate) {
@@ -238,7 +254,11 @@ impl App for ReferenceApp {
                 core.handlers.clear();
                 core.handlers.insert(identifier.to_string(), completion);
             }
+            // OS-6 mutant: the async function returns when this callback does.
+            Some(Bug::AsyncReturnsEarly) => {}
             _ => {
+                // OS-6: the async form awaits until did-finish-events resumes it.
+                completion.await_resume(ctx);
                 core.handlers.insert(identifier.to_string(), completion);
             }
         }

@@ -305,6 +305,12 @@ impl<'a> Facts<'a> {
                 let calls = self.handler_calls.entry(*handler).or_default();
                 calls.push((i, queue.clone()));
             }
+            // OS-6: the async form returns on the main actor; it ends the wake's work as
+            // a call of the handler does.
+            What::HandleEventsReturned { handler, .. } => {
+                let calls = self.handler_calls.entry(*handler).or_default();
+                calls.push((i, Queue::Main));
+            }
             What::HandlerNeverCalled { handler, .. } | What::WakeBudgetExceeded { handler, .. } => {
                 self.handler_given_up.entry(*handler).or_insert(i);
             }

@@ -249,8 +249,8 @@ fn mutants_junit_has_a_case_per_variant_and_one_for_the_correct_app() {
     let cases = cases(&xml);
     assert_eq!(
         cases.len(),
-        44,
-        "the article, the 42 mutants, and the reference app"
+        45,
+        "the article, the 43 mutants, and the reference app"
     );
     let reference = cases.last().unwrap();
     assert_eq!(reference.name, "reference");

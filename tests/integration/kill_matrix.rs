@@ -43,6 +43,21 @@ fn every_mutant_is_killed_by_a_check_its_bug_is_about_and_the_reference_app_by_n
     assert!(m.holds());
 }
 
+/// OS-6: the reference app written with the async handleEvents is as correct as the one
+/// with a completion handler: no check fires on it in any shipped scenario (and the one
+/// written for it, os-6-async-handle-events, holds it to its files).
+#[test]
+fn the_async_reference_app_passes_every_shipped_scenario() {
+    let apps = Apps::builtin();
+    let m =
+        kill_matrix::build(&apps, "reference-async", &shipped(), &[], Transport::Memory).unwrap();
+    assert!(
+        m.reference_failures.is_empty(),
+        "{}",
+        kill_matrix::render(&m)
+    );
+}
+
 #[test]
 fn each_mutant_names_real_checks_and_a_unique_name() {
     let ids = check::ids();

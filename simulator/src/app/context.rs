@@ -51,6 +51,12 @@ pub(crate) struct HandlerRecord {
     pub id: u64,
     pub session: String,
     pub calls: u32,
+    /// OS-6: it stands for the app's async `handleEvents`; calling it is that function
+    /// returning, on the main actor.
+    pub asynchronous: bool,
+    /// OS-6: the async function awaits (a continuation) rather than returning when the
+    /// callback returns.
+    pub awaited: bool,
 }
 
 /// The process's memory that the SDK owns (sessions, handlers), as opposed to the app
@@ -469,20 +475,28 @@ impl AppContext<'_> {
         self.daemon.invalidate(&mut self.env, &id, cancel);
     }
 
-    fn call_handler(&mut self, handler: &CompletionHandler) {
+    pub(crate) fn call_handler(&mut self, handler: &CompletionHandler) {
         let queue = self.queue.clone();
-        let count = match self.rt.handlers.iter_mut().find(|h| h.id == handler.id) {
+        let (count, asynchronous) = match self.handler_record(handler) {
             Some(h) => {
                 h.calls += 1;
-                h.calls
+                (h.calls, h.asynchronous)
             }
-            None => 1,
+            None => (1, false),
         };
-        self.record(What::HandlerCalled {
-            session: handler.session.clone(),
-            handler: handler.id,
-            queue,
-            count,
+        let (session, id) = (handler.session.clone(), handler.id);
+        self.record(match asynchronous {
+            false => What::HandlerCalled {
+                session,
+                handler: id,
+                queue,
+                count,
+            },
+            true => What::HandleEventsReturned {
+                session,
+                handler: id,
+                count,
+            },
         });
         if count == 1 {
             self.env.clock.schedule(

@@ -6,6 +6,7 @@
 //! simulator drops it, and a relaunch builds a new one from the factory. Only what the
 //! app wrote to its container survives.
 
+mod async_entry;
 mod auth;
 mod context;
 mod transfers;
@@ -83,6 +84,17 @@ pub trait App {
         identifier: &str,
         completion: CompletionHandler,
     );
+
+    /// OS-6: whether the app implements the async form,
+    /// `application(_:handleEventsForBackgroundURLSession:) async`, instead of the one with
+    /// a completion handler. The system then still calls
+    /// [`App::handle_events_for_background_session`], and the handler stands for the async
+    /// function: it returns when the callback returns, unless the app awaits
+    /// ([`CompletionHandler::await_resume`]); then it returns, on the main actor, when the
+    /// app calls the handler (resumes its continuation) from any queue.
+    fn handles_events_async(&self) -> bool {
+        false
+    }
 
     /// `applicationDidEnterBackground`.
     fn did_enter_background(&mut self, _ctx: &mut AppContext<'_>) {}

@@ -174,10 +174,13 @@ impl Simulation {
     /// Gives the running app the completion handler of a wake of `session`.
     fn hand_over(&mut self, session: &str, handler: u64) {
         let budget = self.profile.bg_wake_budget;
+        let asynchronous = (self.process.app.as_ref()).is_some_and(|a| a.handles_events_async());
         self.process.rt.handlers.push(HandlerRecord {
             id: handler,
             session: session.to_string(),
             calls: 0,
+            asynchronous,
+            awaited: false,
         });
         let deadline = self.clock.now() + budget;
         self.process.wakes.push(ActiveWake {
@@ -207,7 +210,8 @@ impl Simulation {
         };
         let id = session.to_string();
         self.with_app(callback, |app, ctx| {
-            app.handle_events_for_background_session(ctx, &id, completion)
+            app.handle_events_for_background_session(ctx, &id, completion.clone());
+            ctx.handle_events_callback_returned(&completion);
         });
     }
 

@@ -187,6 +187,14 @@ impl fmt::Display for What {
                 f,
                 "completionHandler h{handler} ({session}) called on {queue} count={count}"
             ),
+            What::HandleEventsReturned {
+                session,
+                handler,
+                count,
+            } => write!(
+                f,
+                "async handleEvents h{handler} ({session}) returned on main count={count}"
+            ),
             What::File {
                 op,
                 path,

@@ -30,6 +30,7 @@ impl What {
             What::GetAllTasks { .. } => "get-all-tasks",
             What::SessionInvalidated { .. } => "session-invalidated",
             What::HandlerCalled { .. } => "handler-called",
+            What::HandleEventsReturned { .. } => "handle-events-returned",
             What::File { .. } => "file",
             What::Busy { .. } => "busy",
             What::Log(..) => "log",

@@ -148,6 +148,17 @@ pub enum What {
         /// How many times it has now been called (CH-5).
         count: u32,
     },
+    /// OS-6: the app's async `handleEvents` returned (on the main actor): the wake's work
+    /// is over, as when a completion handler is called.
+    HandleEventsReturned {
+        /// The session it was called for.
+        session: String,
+        /// The wake's handler it stands for.
+        handler: u64,
+        /// How many times it has now returned: more than once is a continuation resumed
+        /// twice (CH-5).
+        count: u32,
+    },
     /// A file operation.
     File {
         /// The operation.

@@ -54,7 +54,7 @@ pub struct Timeline {
 /// What kind of mark an event is, which sets its colour and legend entry.
 pub fn kind(r: &Record) -> &'static str {
     match &r.what {
-        What::HandlerCalled { .. } => "handler",
+        What::HandlerCalled { .. } | What::HandleEventsReturned { .. } => "handler",
         What::Wake { .. } => "wake",
         What::Callback { .. } | What::ExtensionGot(_) => "callback",
         What::RequestSent { .. } | What::UploadRequestSent { .. } => "attempt",
