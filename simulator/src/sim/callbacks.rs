@@ -141,9 +141,14 @@ impl Simulation {
                     .is_some_and(|w| w.deliveries_pending > 0)
                 {
                     // ORD-4: events made during the wake were queued behind this; they
-                    // come first, and every such event is run before this comes again.
+                    // come first, and every such event is run before this comes again:
+                    // after the last one handed over, which may be later than now (CH-2).
                     let generation = self.process.generation;
-                    let (now, work) = (self.clock.now(), Work::FinishEvents);
+                    let now = match wake.map(|s| s.delivery_tail) {
+                        Some((g, tail)) if g == generation => tail.max(self.clock.now()),
+                        _ => self.clock.now(),
+                    };
+                    let work = Work::FinishEvents;
                     let event = super::Event::App {
                         generation,
                         queue,
@@ -152,10 +157,10 @@ impl Simulation {
                     self.clock.schedule(now, event);
                     return;
                 }
-                let Some(delegate) = self
-                    .process
-                    .rt
-                    .session_for(&session)
+                // A session told to finish its tasks and invalidate is still the delegate's
+                // until did-become-invalid (INV-1): a wake before then ends as any other.
+                let Some(delegate) = (self.process.rt.receiver_for(&session))
+                    .filter(|s| !s.released)
                     .map(|s| s.delegate.clone())
                 else {
                     return;
