@@ -128,6 +128,8 @@ fn resume_data_used(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
                     held.insert(k, i);
                 }
             }
+            // A deleted install took what it held with it (OS-3).
+            What::Reinstalled { .. } => held.clear(),
             What::TaskCreated {
                 task,
                 from_resume_data,

@@ -151,8 +151,23 @@ fn no_duplicate_task(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
 fn progress_sane(f: &Facts<'_>, _: &Evidence<'_>) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut last: std::collections::BTreeMap<&str, (usize, f64)> = Default::default();
+    // Each task's bytes so far, as its last didWriteData told the app.
+    let mut written: std::collections::BTreeMap<&TaskKey, u64> = Default::default();
     for (i, r) in f.records.iter().enumerate() {
         match &r.what {
+            // The delegate queue may lag behind the daemon (PROG-1): a retry that starts
+            // over shows itself to the app when the bytes so far go down, not when the
+            // daemon sends its request.
+            What::Callback {
+                callback: Callback::DidWriteData { task, total, .. },
+                ..
+            } => {
+                let went_down = written.insert(task, *total).is_some_and(|b| *total < b);
+                let key = f.tasks.get(task).and_then(|t| t.description.as_deref());
+                if let (true, Some(key)) = (went_down, key) {
+                    last.remove(key);
+                }
+            }
             // A new attempt or a resume may legitimately start lower (an upload always
             // starts over: NET-2).
             What::RequestSent { .. }
