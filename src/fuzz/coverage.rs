@@ -31,6 +31,29 @@ fn chose(rs: &[Record], rule: &str) -> bool {
     (rs.iter()).any(|r| matches!(&r.what, What::Chose { rule: r, .. } if *r == rule))
 }
 
+/// Whether the step `action` came while a task of the app was still at work (created and
+/// not yet complete): an OS event that met nothing under way tests little.
+fn step_mid_task(rs: &[Record], action: fn(&Action) -> bool) -> bool {
+    let mut at_work = std::collections::BTreeSet::new();
+    rs.iter().any(|r| {
+        match &r.what {
+            What::TaskCreated { task, .. } => {
+                at_work.insert(task.clone());
+            }
+            What::Callback {
+                callback: Callback::DidCompleteWithError { task, .. },
+                ..
+            } => {
+                at_work.remove(task);
+            }
+            What::Reinstalled { .. } => at_work.clear(),
+            What::Step(a) => return action(a) && !at_work.is_empty(),
+            _ => {}
+        }
+        false
+    })
+}
+
 /// Every mark, in report order.
 pub const MARKS: &[Mark] = &[
     Mark {
@@ -222,6 +245,24 @@ pub const MARKS: &[Mark] = &[
     Mark {
         name: "progress in flight dropped at a pause",
         seen: |rs| chose(rs, "PROG-1"),
+    },
+    Mark {
+        name: "restart with a task at work",
+        seen: |rs| step_mid_task(rs, |a| matches!(a, Action::Reboot)),
+    },
+    Mark {
+        name: "app update with a task at work",
+        seen: |rs| step_mid_task(rs, |a| matches!(a, Action::AppUpdate)),
+    },
+    Mark {
+        name: "reinstall that dropped tasks",
+        seen: |rs| {
+            (rs.iter()).any(|r| matches!(r.what, What::Reinstalled { tasks_dropped, .. } if tasks_dropped > 0))
+        },
+    },
+    Mark {
+        name: "background launch with a task at work",
+        seen: |rs| step_mid_task(rs, |a| matches!(a, Action::BackgroundLaunch)),
     },
 ];
 

@@ -298,8 +298,31 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
     // Drawn last, so the rest of a seed's case is what it was before these existed.
     if limits.explore_phone {
         phone_choices(rng, &mut case.knobs);
+        os_events(rng, &mut case.steps);
     }
     case
+}
+
+/// The OS events a case may meet (§20): a restart (OS-1), an update (OS-2), a delete and
+/// install (OS-3), a launch by a background task or a silent push (OS-5). Now and then one or
+/// two, each at the time of the step before it. Disk-full (OS-4) is left out: an app that
+/// cannot store a finished download has lost it, rightly flagged, whatever it does.
+fn os_events(rng: &mut impl Rng, steps: &mut Vec<Step>) {
+    const OS_KINDS: [&str; 4] = ["reboot", "app-update", "reinstall", "bg-launch"];
+    let events = match rng.random_range(0..10) {
+        0..=6 => 0,
+        7..=8 => 1,
+        _ => 2,
+    };
+    for _ in 0..events {
+        // After the first launch: a phone that restarts before the app ever ran tests nothing.
+        let i = rng.random_range(1..=steps.len());
+        let step = Step {
+            at_ms: steps[i - 1].at_ms,
+            kind: StepKind::Plain(OS_KINDS[rng.random_range(0..OS_KINDS.len())]),
+        };
+        steps.insert(i, step);
+    }
 }
 
 /// The phone's side of a case: the seed's interleavings on (every case starts with them;
