@@ -23,6 +23,7 @@ mod determinism_transfers;
 mod faults;
 mod fd_limit;
 mod fuzz;
+mod fuzz_found;
 mod fuzz_properties;
 mod harness;
 mod html_timeline;
