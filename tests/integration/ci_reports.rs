@@ -356,12 +356,6 @@ fn the_summary_is_appended_to_the_github_step_summary_with_file_text_escaped() {
         "name = \"T2: force-quit mid-download, cancellation delivered at the next user launch\"";
     assert!(t2.contains(old));
     let renamed = t2.replace(old, "name = \"pipe | and `tick` <b>\"");
-    std::fs::create_dir(dir.path().join("fixtures")).unwrap();
-    std::fs::copy(
-        Path::new(ROOT).join("fixtures/xamarin.png"),
-        dir.path().join("fixtures/xamarin.png"),
-    )
-    .unwrap();
     let scenario: PathBuf = dir.path().join("odd.toml");
     std::fs::write(&scenario, renamed).unwrap();
     let step = dir.path().join("step-summary.md");

@@ -231,8 +231,8 @@ fn t2() -> Vec<(SimTime, Action)> {
     vec![
         (secs(0.0), Action::Launch),
         (secs(1.0), download(BIG, "Documents/big.bin")),
-        (secs(1.0), download("/xamarin.png", "Documents/xamarin.png")),
-        // xamarin.png (11 KiB) is done at once; big.bin is part-way at 4 s.
+        (secs(1.0), download(PLAIN, "Documents/plain.bin")),
+        // Both are part-way at 4 s; only big.bin's server honours ranges.
         (secs(4.0), Action::ForceQuit),
         (secs(3600.0), Action::Launch),
     ]
@@ -254,7 +254,8 @@ fn t2_force_quit_cancels_with_reason_0_and_the_reference_app_resumes() {
                     }
                 )
             }),
-            // KILL-2: the daemon cancels the unfinished task with reason 0 and resume data.
+            // KILL-2: the daemon cancels both unfinished tasks with reason 0, the resumable
+            // one with resume data, the other without.
             ("cancelled", &|w| {
                 matches!(
                     w,
@@ -263,6 +264,19 @@ fn t2_force_quit_cancels_with_reason_0_and_the_reference_app_resumes() {
                             code: -999,
                             cancel_reason: Some(CancelReason::UserForceQuitApplication),
                             resume_data: Some(_)
+                        },
+                        ..
+                    }
+                )
+            }),
+            ("cancelled without resume data", &|w| {
+                matches!(
+                    w,
+                    What::Failed {
+                        error: UrlError {
+                            code: -999,
+                            cancel_reason: Some(CancelReason::UserForceQuitApplication),
+                            resume_data: None
                         },
                         ..
                     }
@@ -277,7 +291,7 @@ fn t2_force_quit_cancels_with_reason_0_and_the_reference_app_resumes() {
                 )
             }),
             ("session", &|w| {
-                matches!(w, What::SessionCreated { held_events: 1, .. })
+                matches!(w, What::SessionCreated { held_events: 2, .. })
             }),
             // KILL-3: delivered once the app recreates its session after the user launch.
             (
@@ -316,7 +330,7 @@ fn t2_force_quit_cancels_with_reason_0_and_the_reference_app_resumes() {
     );
     // KILL-2: no wake while force-quit; KILL-3: a user launch has no handleEvents and
     // no did-finish-events.
-    let (quit, launch) = (idx[0], idx[2]);
+    let (quit, launch) = (idx[0], idx[3]);
     assert_eq!(
         find(&run, quit, |w| matches!(w, What::Wake { .. })).filter(|&i| i < launch),
         None
@@ -340,8 +354,16 @@ fn t2_force_quit_cancels_with_reason_0_and_the_reference_app_resumes() {
         served(&set, BIG)
     );
     assert_eq!(
-        run.sandbox.read("Documents/xamarin.png").unwrap(),
-        served(&set, "/xamarin.png")
+        run.sandbox.read("Documents/plain.bin").unwrap(),
+        served(&set, PLAIN)
+    );
+    // Both cancellations reach the app, the second without resume data.
+    assert_eq!(
+        count(
+            &run,
+            |w| matches!(callback(w), Some(Callback::DidCompleteWithError { error: Some(e), .. }) if e.code == -999 && e.cancel_reason == Some(CancelReason::UserForceQuitApplication))
+        ),
+        2
     );
     // The server saw the resume: a Range request answered 206.
     assert!(run
@@ -369,7 +391,7 @@ fn t2_article_drops_the_resume_data_and_restarts_from_zero() {
                 )
             }),
             ("session only on fetch", &|w| {
-                matches!(w, What::SessionCreated { held_events: 1, .. })
+                matches!(w, What::SessionCreated { held_events: 2, .. })
             }),
             (
                 "-999 with resume data reaches the article",

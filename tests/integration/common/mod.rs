@@ -8,7 +8,7 @@ pub mod shipped;
 pub mod webdriver;
 
 use bgsim::apps;
-use bgsim::server::{Content, Fixture, FixtureSet};
+use bgsim::server::{AcceptRanges, Content, Fixture, FixtureSet};
 use bgsim::world::{self, Run, Transport, World};
 use bgsim_simulator::trace::{Callback, Record, What};
 use bgsim_simulator::{Action, NetworkConfig, SimConfig, SimTime};
@@ -25,8 +25,15 @@ pub fn fixtures() -> FixtureSet {
         .expect("fixtures/ loads");
     set.insert(Fixture::generated(BIG, BIG_SIZE, BIG_SEED));
     set.insert(Fixture::generated(STREAM, 200_000, 5).with_chunked(true));
+    set.insert(
+        Fixture::generated(PLAIN, BIG_SIZE, BIG_SEED + 1).with_accept_ranges(AcceptRanges::None),
+    );
     set
 }
+
+/// A generated fixture whose server says `Accept-Ranges: none`: a task cancelled part-way
+/// gets no resume data (RES-1).
+pub const PLAIN: &str = "/plain.bin";
 
 /// A generated fixture sent without a Content-Length (chunked).
 pub const STREAM: &str = "/stream.bin";
