@@ -10,6 +10,8 @@
 //!   as still the app's.
 //! - `progress-of-an-earlier-attempt`: progress of an attempt the delegate queue was still
 //!   delivering after the daemon's retry (PROG-1) was taken as going backwards.
+//! - `completions-frozen-by-a-suspension`: completions still queued in the process when it
+//!   was suspended were never delivered, for no wake came for them (LC-2).
 
 use bgsim::harness::Harness;
 
@@ -21,7 +23,7 @@ fn every_kept_fuzz_find_passes_with_the_reference_app() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 4, "{files:?}");
+    assert_eq!(files.len(), 5, "{files:?}");
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let scenario = harness.parse(&text, path.display().to_string()).unwrap();

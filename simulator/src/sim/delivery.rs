@@ -55,9 +55,11 @@ pub(crate) fn flush_held_events(
         Some((g, tail)) if g == generation => tail.max(now),
         _ => now,
     };
+    // The lag is the report's time in flight, not work on the queue: reports travel side
+    // by side, so it delays this one from now, never from the tail (else they pile up).
     let progress_only = held.len() == 1 && held[0].is_progress();
     if progress_only {
-        at = at + progress_lag(daemon);
+        at = at.max(now + progress_lag(daemon));
     }
     for ev in held {
         let work = Work::Deliver(ev);

@@ -256,13 +256,52 @@ impl Simulation {
         let held = self
             .clock
             .extract(|e| matches!(e, Event::App { generation: g, .. } if *g == generation));
-        self.process.frozen.extend(held.into_iter().map(|(_, e)| e));
+        let mut returned = Vec::new();
+        for (_, event) in held {
+            if let Some(ev) = self.freeze_or_return(event) {
+                returned.push(ev);
+            }
+        }
+        // They were handed over before anything the daemon holds now.
+        for ev in returned.into_iter().rev() {
+            if let Some(s) = self.daemon.sessions.get_mut(ev.session()) {
+                s.outbox.push_front(ev);
+            }
+        }
         // HTTP-4: a challenge the app was handed and did not answer can no longer be.
         self.daemon
             .orphan_challenges(&mut daemon_env!(self), false, false);
         // API-4 / API-6: data tasks and streamed uploads die with the running process.
         self.daemon.process_stopped(&mut daemon_env!(self));
         self.route();
+    }
+
+    /// A delivery the suspended process had not run yet goes back to the daemon (returned
+    /// here) when no wake of its session is under way, so the daemon wakes the app for it
+    /// (LC-2) rather than leave a finished task undelivered until the user opens the app;
+    /// progress is dropped, as for any app that is not running. Other work waits in the
+    /// process.
+    fn freeze_or_return(&mut self, event: Event) -> Option<DelegateEvent> {
+        let returnable = match &event {
+            Event::App {
+                work: Work::Deliver(ev),
+                ..
+            } => {
+                !matches!(ev, DelegateEvent::Invalidated { .. })
+                    && (self.daemon.sessions.get(ev.session())).is_some_and(|s| s.wake.is_none())
+            }
+            _ => false,
+        };
+        match event {
+            Event::App {
+                work: Work::Deliver(ev),
+                ..
+            } if returnable => (!ev.is_progress()).then_some(ev),
+            event => {
+                self.process.frozen.push(event);
+                None
+            }
+        }
     }
 
     /// KILL-6: a crash is a termination by the system.
