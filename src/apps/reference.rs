@@ -90,6 +90,11 @@ struct Core {
     wrapper_keys: BTreeMap<u64, String>,
     /// With [`Bug::UnknownTaskCrashes`]: the tasks this process created (memory only).
     created_here: BTreeSet<u64>,
+    /// Resume data there was no room to write (memory only).
+    unsaved_resume_data: UnsavedResumeData,
+    /// What waits for a record to be on disk: an ending shown to the user, a file removed
+    /// (see [`Core::when_saved`]).
+    after_save: Vec<store::AfterSave>,
 }
 
 /// The reference app (see the module documentation).
@@ -145,11 +150,41 @@ fn resume_path(key: &str) -> String {
     format!("{RESUME_DIR}/{key}.resume")
 }
 
-/// Persists `data` for `key`, to start its next task from (RES-4). A failed write only
-/// means the next task starts from zero.
-fn keep_resume_data(ctx: &mut AppContext<'_>, key: &str, data: &ResumeData) {
+/// Resume data that could not be written (no room, OS-4), by key: this process can still
+/// start from it; a process killed meanwhile starts from zero.
+type UnsavedResumeData = Rc<RefCell<BTreeMap<String, ResumeData>>>;
+
+/// Persists `data` for `key`, to start its next task from (RES-4); kept in `unsaved` when
+/// it cannot be written.
+fn keep_resume_data(
+    ctx: &mut AppContext<'_>,
+    unsaved: &UnsavedResumeData,
+    key: &str,
+    data: &ResumeData,
+) {
     let _ = ctx.create_dir_all(RESUME_DIR);
-    let _ = ctx.write_file(&resume_path(key), data.as_bytes());
+    match ctx.write_file(&resume_path(key), data.as_bytes()) {
+        Ok(()) => unsaved.borrow_mut().remove(key),
+        Err(_) => unsaved.borrow_mut().insert(key.to_string(), data.clone()),
+    };
+}
+
+/// Takes the resume data kept for `key`, unsaved or stored (the file is removed: RES-5).
+fn take_resume_data(
+    ctx: &mut AppContext<'_>,
+    unsaved: &UnsavedResumeData,
+    key: &str,
+) -> Option<ResumeData> {
+    if let Some(data) = unsaved.borrow_mut().remove(key) {
+        return Some(data);
+    }
+    let file = resume_path(key);
+    if !ctx.file_exists(&file) {
+        return None;
+    }
+    let data = ctx.read_file(&file).ok().map(ResumeData::from_bytes);
+    let _ = ctx.remove_item(&file);
+    data
 }
 
 impl App for ReferenceApp {
@@ -190,6 +225,7 @@ impl App for ReferenceApp {
     fn will_enter_foreground(&mut self, ctx: &mut AppContext<'_>) {
         let mut core = self.core.borrow_mut();
         core.finish_pending_moves(ctx);
+        core.retry_waiting_for_space(ctx);
         core.reopen_if_refused(ctx, &self.core);
     }
 
@@ -208,11 +244,15 @@ impl App for ReferenceApp {
     }
 
     fn user_tapped_upload(&mut self, ctx: &mut AppContext<'_>, url: &str, content: &[u8]) {
-        self.core.borrow_mut().new_upload(ctx, url, content);
+        let mut core = self.core.borrow_mut();
+        let key = core.new_upload(ctx, url, content);
+        core.refuse_if_unsaved(ctx, &key);
     }
 
     fn user_tapped_fetch(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
-        self.core.borrow_mut().new_fetch(ctx, url, destination);
+        let mut core = self.core.borrow_mut();
+        let key = core.new_fetch(ctx, url, destination);
+        core.refuse_if_unsaved(ctx, &key);
     }
 
     fn user_tapped_suspend_task(&mut self, ctx: &mut AppContext<'_>, url: &str) {
@@ -311,6 +351,7 @@ impl App for ReferenceApp {
             }
         }
         core.save(ctx);
+        core.refuse_if_unsaved(ctx, &key);
     }
 
     fn user_command(&mut self, ctx: &mut AppContext<'_>, command: &UserCommand) {

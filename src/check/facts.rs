@@ -398,8 +398,9 @@ impl<'a> Facts<'a> {
         path.to_string()
     }
 
-    /// Whether the run healed at the end: the network is up, and the user came back after
-    /// the last force-quit (until then the app may rightly leave downloads paused).
+    /// Whether the run healed at the end: the network is up, the user came back after the
+    /// last force-quit (until then the app may rightly leave downloads paused), the device
+    /// is unlocked, and the disk has room again (see [`Facts::disk_healed`]).
     pub fn healed(&self) -> bool {
         let network_up = self
             .records
@@ -430,7 +431,33 @@ impl<'a> Facts<'a> {
             }),
             Some(Action::Lock)
         );
-        network_up && relaunched && unlocked
+        network_up && relaunched && unlocked && self.disk_healed()
+    }
+
+    /// OS-4: no room is left at the end, or the user came to the app after the last time
+    /// space was freed (an app cannot see space come back; it can retry when opened).
+    fn disk_healed(&self) -> bool {
+        let last_disk = self.records.iter().rposition(|r| {
+            matches!(r.what, What::Step(Action::DiskFull { .. }))
+        });
+        let Some(freed) = last_disk else {
+            return true;
+        };
+        if matches!(
+            self.records[freed].what,
+            What::Step(Action::DiskFull { full: true })
+        ) {
+            return false;
+        }
+        self.records[freed..].iter().any(|r| {
+            matches!(
+                r.what,
+                What::State {
+                    to: AppState::Foreground,
+                    ..
+                }
+            )
+        })
     }
 
     /// Whether the user's last word about the transfer of `url` was a pause (API-7): a

@@ -3,7 +3,7 @@
 
 use super::store::Status;
 use super::{
-    extension_destination, keep_resume_data, keys_where, resume_path, transfers, Bug, Core,
+    extension_destination, keep_resume_data, keys_where, resume_path, take_resume_data, transfers, Bug, Core,
 };
 use super::{MAX_ATTEMPTS, PENDING_DIR, SESSION_ID};
 use bgsim_simulator::app::{
@@ -11,12 +11,13 @@ use bgsim_simulator::app::{
     ResumeData, TaskInfo, TaskKey, UrlError,
 };
 use bgsim_simulator::sandbox::FsError;
+use std::rc::Rc;
 
 impl Core {
     pub(super) fn set_status(&mut self, ctx: &mut AppContext<'_>, key: &str, status: Status) {
         if let Some(d) = self.store.downloads.get_mut(key) {
             d.status = status;
-            ctx.report_download_state(key, status.word());
+            self.report(ctx, key, status.word());
         }
     }
 
@@ -34,14 +35,7 @@ impl Core {
             return;
         };
         let url = d.url.clone();
-        let resume_file = resume_path(key);
-        let from_resume = if ctx.file_exists(&resume_file) {
-            let data = ctx.read_file(&resume_file).ok().map(ResumeData::from_bytes);
-            let _ = ctx.remove_item(&resume_file);
-            data
-        } else {
-            None
-        };
+        let from_resume = take_resume_data(ctx, &self.unsaved_resume_data, key);
         let resumed = from_resume.is_some();
         let task = match from_resume {
             Some(data) => ctx.download_task_with_resume_data(session, &data),
@@ -155,6 +149,7 @@ impl Core {
                 "{key}: file has {size} of {expected} bytes; discarded"
             ));
             let _ = ctx.remove_item(&resume_path(&key));
+            self.unsaved_resume_data.borrow_mut().remove(&key);
             let d = self.store.downloads.get_mut(&key).expect("key_of found it");
             d.short_file_discarded = true;
             self.save(ctx);
@@ -196,6 +191,8 @@ impl Core {
             _ if self.bug == Some(Bug::MoveResultIgnored) => d.file_ready = true,
             Ok(true) => d.file_ready = true,
             Ok(false) => d.pending_move = true,
+            // OS-4: no room for it now; the user will see it paused and fetched again.
+            Err(FsError::NoSpace) => d.waiting_for_space = true,
             Err(e) => d.failure = Some(format!("could not move the file: {e}")),
         }
         self.save(ctx);
@@ -218,6 +215,45 @@ impl Core {
                 self.save(ctx);
             }
         }
+    }
+
+    /// OS-4: a transfer the app could not write down (no room for its record) would be
+    /// forgotten by the next process while its task ran on: refuse it now, and say so.
+    pub(super) fn refuse_if_unsaved(&mut self, ctx: &mut AppContext<'_>, key: &str) {
+        if self.saved(key) {
+            return;
+        }
+        let forgotten = match self.store.downloads.remove(key) {
+            Some(d) => Some((d.task_id, d.status == Status::Failed)),
+            None => self.forget_transfer(ctx, key),
+        };
+        let Some((task_id, ended)) = forgotten else {
+            return;
+        };
+        if ended {
+            // Already shown failed (it could not even keep its file): nothing to forget.
+            return self.save(ctx);
+        }
+        ctx.log(format!("{key}: no room to keep track of it; not transferring it"));
+        if let (Some(session), Some(task_id)) = (self.session, task_id) {
+            let session = ctx.session_identifier(session).to_string();
+            ctx.cancel(&TaskKey { session, task_id });
+        }
+        self.save(ctx);
+        self.report(ctx, key, Status::Failed.word());
+    }
+
+    /// OS-4: downloads whose file found no room are fetched again once the user is back
+    /// (an app cannot see space come back; the user who freed it opens the app).
+    pub(super) fn retry_waiting_for_space(&mut self, ctx: &mut AppContext<'_>) {
+        let waiting = keys_where(&self.store.downloads, |_, d| d.waiting_for_space);
+        for key in waiting {
+            let d = self.store.downloads.get_mut(&key).expect("listed above");
+            d.waiting_for_space = false;
+            d.attempts = 0;
+            self.start_task(ctx, &key);
+        }
+        self.save(ctx);
     }
 
     /// With [`Bug::OneAtATime`], the next queued download starts when one ends.
@@ -301,7 +337,7 @@ impl Core {
             // The user stopped it (RES-2, INV-2): the -999 is the answer, not a failure.
             // Kept after a sign-out too: the next session discards it (RES-7).
             if let Some(data) = error.and_then(|e| e.resume_data.as_ref()) {
-                keep_resume_data(ctx, &key, data);
+                keep_resume_data(ctx, &self.unsaved_resume_data, &key, data);
             }
             if std::mem::take(&mut d.resume_requested) {
                 // The user resumed while the pause was under way: now there is resume data
@@ -324,6 +360,7 @@ impl Core {
             None if d.file_ready => self.set_status(ctx, &key, Status::Done),
             // Finished, but waiting for the device to unlock to be put in place.
             None if d.pending_move => self.set_status(ctx, &key, Status::Paused),
+            None if d.waiting_for_space => self.set_status(ctx, &key, Status::Paused),
             None if d.short_file_discarded && d.attempts < MAX_ATTEMPTS => {
                 d.short_file_discarded = false;
                 self.start_task(ctx, &key);
@@ -341,7 +378,7 @@ impl Core {
             }
             Some(e) => {
                 if let Some(data) = &e.resume_data {
-                    keep_resume_data(ctx, &key, data);
+                    keep_resume_data(ctx, &self.unsaved_resume_data, &key, data);
                 }
                 if self.bug == Some(Bug::TimeoutNotSurfaced)
                     && e.code == UrlError::TIMED_OUT
@@ -410,9 +447,10 @@ impl Core {
     /// While no task can be made, the data is kept for the next session to discard.
     fn discard_resume_data(&mut self, ctx: &mut AppContext<'_>, key: &str, data: &ResumeData) {
         let Some(session) = self.session.filter(|_| !self.session_busy()) else {
-            return keep_resume_data(ctx, key, data);
+            return keep_resume_data(ctx, &self.unsaved_resume_data, key, data);
         };
         let _ = ctx.remove_item(&resume_path(key));
+        self.unsaved_resume_data.borrow_mut().remove(key);
         if let Ok(task) = ctx.download_task_with_resume_data(session, data) {
             ctx.cancel(&task);
         }
@@ -422,9 +460,10 @@ impl Core {
     /// up while the session was being invalidated could not be discarded then; with the
     /// new session it is, so its partial file leaves tmp/ (RES-7).
     pub(super) fn discard_leftover_resume_data(&mut self, ctx: &mut AppContext<'_>) {
+        let unsaved = Rc::clone(&self.unsaved_resume_data);
         let leftover = keys_where(&self.store.downloads, |k, d| {
             matches!(d.status, Status::Cancelled | Status::Failed)
-                && ctx.file_exists(&resume_path(k))
+                && (unsaved.borrow().contains_key(k) || ctx.file_exists(&resume_path(k)))
         });
         for key in leftover {
             self.discard_stored_resume_data(ctx, &key);
@@ -433,8 +472,10 @@ impl Core {
 
     /// Discards the resume data stored for `key`, if there is some.
     pub(super) fn discard_stored_resume_data(&mut self, ctx: &mut AppContext<'_>, key: &str) {
-        if let Ok(bytes) = ctx.read_file(&resume_path(key)) {
-            self.discard_resume_data(ctx, key, &ResumeData::from_bytes(bytes));
+        let unsaved = self.unsaved_resume_data.borrow().get(key).cloned();
+        let stored = || ctx.read_file(&resume_path(key)).ok().map(ResumeData::from_bytes);
+        if let Some(data) = unsaved.or_else(stored) {
+            self.discard_resume_data(ctx, key, &data);
         }
     }
 
@@ -463,8 +504,9 @@ impl Core {
             session: SESSION_ID.to_string(),
             task_id,
         };
+        let unsaved = Rc::clone(&self.unsaved_resume_data);
         ctx.cancel_producing_resume_data(&task, move |ctx, data| match data {
-            Some(data) => keep_resume_data(ctx, &key, &data),
+            Some(data) => keep_resume_data(ctx, &unsaved, &key, &data),
             None => ctx.log(format!("{key}: not resumable; it will start over")),
         });
     }
@@ -478,7 +520,11 @@ impl Core {
         if !d.user_paused {
             return;
         }
-        if self.bug == Some(Bug::PausedWithoutResumeData) && !ctx.file_exists(&resume_path(&key)) {
+        let unsaved = self.unsaved_resume_data.borrow().contains_key(&key);
+        if self.bug == Some(Bug::PausedWithoutResumeData)
+            && !unsaved
+            && !ctx.file_exists(&resume_path(&key))
+        {
             // docs/bugs.md#rd-01: the pause gave no resume data, and the mutant has nothing to
             // resume from; the download stays paused for good.
             ctx.log(format!("{key}: no resume data; cannot resume"));

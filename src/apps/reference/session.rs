@@ -5,7 +5,9 @@
 use super::delegate::Delegate;
 use super::store::Status;
 use super::{extension_destination, keys_where, Bug, Core, SessionSettings, SESSION_ID};
-use bgsim_simulator::app::{AppContext, ResumeData, SessionConfig, SessionHandle, TaskInfo};
+use bgsim_simulator::app::{
+    AppContext, AppState, ResumeData, SessionConfig, SessionHandle, TaskInfo,
+};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -46,7 +48,19 @@ impl Core {
             ctx.log(format!("{key}: its task is gone; starting it again"));
             self.start_task(ctx, &key);
         }
+        // A pause whose cancel completed in a process that could not write it down: the
+        // task is gone, so a resume need not wait for it.
+        let alive: BTreeSet<u64> = tasks.iter().map(|t| t.key.task_id).collect();
+        let settled = keys_where(&self.store.downloads, |_, d| {
+            d.user_paused && d.task_id.is_some_and(|id| !alive.contains(&id))
+        });
+        for key in settled {
+            (self.store.downloads.get_mut(&key).expect("listed above")).task_id = None;
+        }
         self.reconcile_transfers(ctx, &tasks);
+        if ctx.app_state() == AppState::Foreground {
+            self.retry_waiting_for_space(ctx);
+        }
         // Work queued for a session now gone (refused, or invalidated before the app was
         // killed) starts in this one; the NL-05 mutant drains its own queue.
         if std::mem::take(&mut self.recovering) || self.bug != Some(Bug::OneAtATime) {

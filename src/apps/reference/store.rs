@@ -72,6 +72,10 @@ pub(super) struct Download {
     /// its -999 is a failure that asking again cannot heal.
     #[serde(default)]
     pub(super) auth_refused: bool,
+    /// OS-4: the finished file could not be moved for want of space (and is gone): paused,
+    /// to be fetched again when the user next opens the app.
+    #[serde(default)]
+    pub(super) waiting_for_space: bool,
 }
 
 impl Download {
@@ -92,6 +96,7 @@ impl Download {
             short_file_discarded: false,
             resume_requested: false,
             auth_refused: false,
+            waiting_for_space: false,
         }
     }
 }
@@ -324,6 +329,22 @@ impl Store {
     }
 }
 
+/// Something done once a record is on disk (see [`Core::when_saved`]).
+pub(super) enum AfterSave {
+    /// Report the transfer's state to the user.
+    Report { key: String, word: &'static str },
+    /// Remove a file the transfer no longer needs.
+    Remove { key: String, path: String },
+}
+
+impl AfterSave {
+    fn key(&self) -> &str {
+        match self {
+            AfterSave::Report { key, .. } | AfterSave::Remove { key, .. } => key,
+        }
+    }
+}
+
 impl Core {
     /// Where the store's files are.
     pub(super) fn store_dir(&self) -> &'static str {
@@ -335,10 +356,65 @@ impl Core {
         }
     }
 
-    /// Saves what changed (see [`Store::save`]).
+    /// Saves what changed (see [`Store::save`]), then does what waited for its record.
     pub(super) fn save(&mut self, ctx: &mut AppContext<'_>) {
         let dir = self.store_dir();
         self.store.save(ctx, dir);
+        let (ready, waiting) = std::mem::take(&mut self.after_save)
+            .into_iter()
+            .partition(|a| self.saved(a.key()) || self.forget_stale(ctx, dir, a.key()));
+        self.after_save = waiting;
+        for action in ready {
+            match action {
+                AfterSave::Report { key, word } => ctx.report_download_state(&key, word),
+                AfterSave::Remove { path, .. } => {
+                    let _ = ctx.remove_item(&path);
+                }
+            }
+        }
+    }
+
+    /// A record that could not be written is removed instead (a removal needs no room), so
+    /// that no later process takes the transfer for still running; it is written again
+    /// with the next save that can. Whether the stale record is gone.
+    fn forget_stale(&mut self, ctx: &mut AppContext<'_>, dir: &str, key: &str) -> bool {
+        if !self.store.saved.contains_key(key) {
+            return true;
+        }
+        let removed = ctx.remove_item(&record_path(dir, key)).is_ok();
+        if removed {
+            self.store.saved.remove(key);
+        }
+        removed
+    }
+
+    /// Whether `key`'s record is as saved (nothing of it waits for a write).
+    pub(super) fn saved(&self, key: &str) -> bool {
+        !self.store.unsaved.contains(key)
+    }
+
+    /// Shows the user a transfer's ending, or removes a file it no longer needs, once its
+    /// record is on disk, or the stale one gone: an app killed before it can write (a full
+    /// disk, OS-4) would start again from a record that still says running, and the user
+    /// would see the transfer end twice.
+    pub(super) fn when_saved(&mut self, action: AfterSave) {
+        self.after_save.push(action);
+    }
+
+    /// Reports `word` for `key` now, or, when it is an ending and a record of the transfer
+    /// is on disk, once that record says so.
+    pub(super) fn report(&mut self, ctx: &mut AppContext<'_>, key: &str, word: &'static str) {
+        // A state shown now supersedes an ending not shown yet.
+        (self.after_save).retain(|a| !matches!(a, AfterSave::Report { key: k, .. } if k == key));
+        // Only a record already on disk can mislead a relaunch; a new one is not known there.
+        let on_disk = self.store.saved.contains_key(key);
+        match word {
+            "done" | "failed" | "cancelled" if on_disk => self.when_saved(AfterSave::Report {
+                key: key.to_string(),
+                word,
+            }),
+            _ => ctx.report_download_state(key, word),
+        }
     }
 
     pub(super) fn load(&mut self, ctx: &mut AppContext<'_>) {

@@ -25,6 +25,7 @@
 //! (-999, with resume data for a download), and it then stays paused until the user
 //! resumes it.
 
+use super::store::AfterSave;
 use super::{keys_where, Bug, Core, Download, Status, MAX_ATTEMPTS};
 use bgsim_simulator::app::{
     AppContext, AppState, CancelReason, TaskInfo, TaskState, UploadMethod, UrlError,
@@ -101,7 +102,13 @@ pub(super) fn retry_after(task: &TaskInfo) -> u64 {
 
 impl Core {
     /// The user picked `content` to upload to `url`.
-    pub(super) fn new_upload(&mut self, ctx: &mut AppContext<'_>, url: &str, content: &[u8]) {
+    /// The user's upload of `content` to `url`; returns its key.
+    pub(super) fn new_upload(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        url: &str,
+        content: &[u8],
+    ) -> String {
         let key = self.store.new_key("u");
         let file = upload_file(&key);
         let _ = ctx.create_dir_all(UPLOAD_DIR);
@@ -127,12 +134,28 @@ impl Core {
             Err(e) => self.fail_upload(ctx, &key, format!("could not keep the file: {e}")),
         }
         self.save(ctx);
+        key
+    }
+
+    /// Drops the record of upload or fetch `key` (and an upload's copy of its file): its
+    /// task, and whether it had already failed.
+    pub(super) fn forget_transfer(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        key: &str,
+    ) -> Option<(Option<u64>, bool)> {
+        if let Some(f) = self.store.fetches.remove(key) {
+            return Some((f.task_id, false));
+        }
+        let u = self.store.uploads.remove(key)?;
+        let _ = ctx.remove_item(&u.file);
+        Some((u.task_id, u.status == Status::Failed))
     }
 
     fn set_upload_status(&mut self, ctx: &mut AppContext<'_>, key: &str, status: Status) {
         if let Some(u) = self.store.uploads.get_mut(key) {
             u.status = status;
-            ctx.report_download_state(key, status.word());
+            self.report(ctx, key, status.word());
         }
     }
 
@@ -268,9 +291,12 @@ impl Core {
                     one_line(&reply)
                 ));
                 if (200..300).contains(&status) {
-                    let file = u.file.clone();
-                    let _ = ctx.remove_item(&file);
-                    self.set_upload_status(ctx, key, Status::Done);
+                    // Kept until the record says done: a relaunch that finds it still
+                    // running uploads it again rather than fail for want of the file.
+                    let path = u.file.clone();
+                    let key = key.to_string();
+                    self.set_upload_status(ctx, &key, Status::Done);
+                    self.when_saved(AfterSave::Remove { key, path });
                 } else if (500..600).contains(&status) || status == 429 {
                     if matches!(status, 429 | 503) {
                         u.retry_after_s = Some(retry_after(task));
@@ -307,8 +333,13 @@ impl Core {
         }
     }
 
-    /// The user asked for `url`, to keep at `destination`.
-    pub(super) fn new_fetch(&mut self, ctx: &mut AppContext<'_>, url: &str, destination: &str) {
+    /// The user asked for `url`, to keep at `destination`; returns the fetch's key.
+    pub(super) fn new_fetch(
+        &mut self,
+        ctx: &mut AppContext<'_>,
+        url: &str,
+        destination: &str,
+    ) -> String {
         let key = self.store.new_key("f");
         self.store.fetches.insert(
             key.clone(),
@@ -333,6 +364,7 @@ impl Core {
             _ => self.fetch_by_download(ctx, &key),
         }
         self.save(ctx);
+        key
     }
 
     /// API-4: the fetch becomes a download under the same key, which the daemon runs
@@ -375,12 +407,12 @@ impl Core {
                         "failed"
                     }
                 };
-                ctx.report_download_state(key, state);
+                self.report(ctx, key, state);
             }
             None => {
                 self.store.fetches.remove(key);
                 ctx.log(format!("{key}: HTTP {status}"));
-                ctx.report_download_state(key, "failed");
+                self.report(ctx, key, "failed");
             }
             // API-4: the data task died with the process's connection (or the network);
             // a download task does not.

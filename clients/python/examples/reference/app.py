@@ -181,6 +181,7 @@ class ReferenceApp(AppDelegate):
     def applicationWillEnterForeground(self, ctx: Context, event: Event) -> None:
         core = self.core_of(ctx)
         core.finish_pending_moves(ctx)
+        core.retry_waiting_for_space(ctx)
         core.reopen_if_refused(ctx)
 
     def applicationDidEnterBackground(self, ctx: Context, event: Event) -> None:
@@ -193,10 +194,14 @@ class ReferenceApp(AppDelegate):
             core.save(ctx)
 
     def userTappedUpload(self, ctx: Context, event: Event) -> None:
-        self.core_of(ctx).new_upload(ctx, event["url"], base64.b64decode(event["content"]))
+        core = self.core_of(ctx)
+        key = core.new_upload(ctx, event["url"], base64.b64decode(event["content"]))
+        core.refuse_if_unsaved(ctx, key)
 
     def userTappedFetch(self, ctx: Context, event: Event) -> None:
-        self.core_of(ctx).new_fetch(ctx, event["url"], event["destination"])
+        core = self.core_of(ctx)
+        key = core.new_fetch(ctx, event["url"], event["destination"])
+        core.refuse_if_unsaved(ctx, key)
 
     def userTappedSuspendTask(self, ctx: Context, event: Event) -> None:
         self.core_of(ctx).suspend_transfer(ctx, event["url"])
@@ -248,6 +253,7 @@ class ReferenceApp(AppDelegate):
             for k in stuck:
                 core.start_task(ctx, k)
         core.save(ctx)
+        core.refuse_if_unsaved(ctx, key)
 
     def userTappedPause(self, ctx: Context, event: Event) -> None:
         self.core_of(ctx).pause_download(ctx, event["destination"])

@@ -4,7 +4,7 @@
 `Core` in src/apps/reference.rs; the comments there say why each step is as it is.
 """
 
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from bgsim_app import Context, FileError, NSException, SessionDelegate
 
@@ -13,7 +13,7 @@ from .model import (
     CANCELLED, CANCELLED_CODE, CONNECTION_LOST, DONE, FAILED, MAX_ATTEMPTS, PAUSED,
     PENDING_DIR, QUEUED, REDIRECT_WITHOUT_LOCATION, RUNNING, SESSION_ID,
     TIMED_OUT, TOO_MANY_REDIRECTS, UNSUPPORTED_URL, Record, Task,
-    describe_error, extension_destination, is_force_quit, keep_resume_data, keys_where,
+    describe_error, extension_destination, is_force_quit, keep_resume_data, keys_where, take_resume_data,
     new_download, new_store, new_upload, parent_of, quietly, resume_path, retry_after, status_of, task_id,
 )
 from .transfers import Transfers
@@ -57,6 +57,11 @@ class Core(Transfers):
         self.wrapper_keys: Dict[int, str] = {}
         # With the LC-05 bug: the tasks this process created (memory only).
         self.created_here: Set[int] = set()
+        # Resume data there was no room to write (memory only).
+        self.unsaved_resume_data: Dict[str, bytes] = {}
+        # What waits for a record to be on disk: ("report", key, word) or
+        # ("remove", key, path) (see when_saved).
+        self.after_save: List[Tuple[str, str, str]] = []
 
     @property
     def downloads(self) -> Dict[str, Record]:
@@ -93,8 +98,46 @@ class Core(Transfers):
         return "Documents/store" if self.bug == bugs.STORE_IN_DOCUMENTS else store.STORE_DIR
 
     def save(self, ctx: Context) -> None:
-        """Saves what changed (see store.save)."""
+        """Saves what changed (see store.save), then does what waited for its record."""
         store.save(ctx, self.store_dir(), self.store, self.saved)
+        ready = [a for a in self.after_save
+                 if self.saved_as_is(a[1]) or self.forget_stale(ctx, a[1])]
+        self.after_save = [a for a in self.after_save if a not in ready]
+        for action, key, value in ready:
+            if action == "report":
+                ctx.report_download_state(key, value)
+            else:
+                quietly(lambda: ctx.remove_item(value))
+
+    def forget_stale(self, ctx: Context, key: str) -> bool:
+        """A record that could not be written is removed instead (a removal needs no room),
+        so that no later process takes the transfer for still running. Whether it is gone."""
+        if key not in self.saved.records:
+            return True
+        try:
+            ctx.remove_item(store.record_path(self.store_dir(), key))
+        except FileError:
+            return False
+        del self.saved.records[key]
+        return True
+
+    def saved_as_is(self, key: str) -> bool:
+        """Whether `key`'s record is as saved (nothing of it waits for a write)."""
+        return store.record_bytes(self.store, key) == self.saved.records.get(key)
+
+    def when_saved(self, action: str, key: str, value: str) -> None:
+        """OS-4: shows the user an ending, or removes a file, once the record is on disk: an
+        app killed before it can write starts again from a record that says running."""
+        self.after_save.append((action, key, value))
+
+    def report(self, ctx: Context, key: str, word: str) -> None:
+        """Reports `word` for `key` now, or, when it is an ending and a record of the
+        transfer is on disk, once that record says so."""
+        self.after_save = [a for a in self.after_save if not (a[0] == "report" and a[1] == key)]
+        if word in (DONE, FAILED, CANCELLED) and key in self.saved.records:
+            self.when_saved("report", key, word)
+        else:
+            ctx.report_download_state(key, word)
 
     def load(self, ctx: Context) -> None:
         self.store, self.saved = store.load(ctx, self.store_dir())
@@ -107,7 +150,7 @@ class Core(Transfers):
         d = self.downloads.get(key)
         if d is not None:
             d["status"] = status
-            ctx.report_download_state(key, status)
+            self.report(ctx, key, status)
 
     # ---- tasks ----
 
@@ -120,14 +163,7 @@ class Core(Transfers):
         d = self.downloads.get(key)
         if session is None or d is None:
             return
-        resume_file = resume_path(key)
-        data: Optional[bytes] = None
-        if ctx.file_exists(resume_file):
-            try:
-                data = ctx.read_file(resume_file)
-            except FileError:
-                data = None
-            quietly(lambda: ctx.remove_item(resume_file))
+        data = take_resume_data(ctx, self.unsaved_resume_data, key)
         try:
             if data is not None:
                 task = ctx.download_task_with_resume_data(session, data)
@@ -185,7 +221,14 @@ class Core(Transfers):
         for key in lost:
             ctx.log(f"{key}: its task is gone; starting it again")
             self.start_task(ctx, key)
+        # A pause whose cancel completed in a process that could not write it down.
+        alive = {task_id(t) for t in tasks}
+        for key in keys_where(self.downloads, lambda _, d: (
+                d["user_paused"] and d["task_id"] is not None and d["task_id"] not in alive)):
+            self.downloads[key]["task_id"] = None
         self.reconcile_transfers(ctx, tasks)
+        if ctx.app_state == "foreground":
+            self.retry_waiting_for_space(ctx)
         recovering, self.recovering = self.recovering, False
         if recovering or self.bug != bugs.ONE_AT_A_TIME:
             self.start_queued(ctx)
@@ -287,6 +330,7 @@ class Core(Transfers):
             if size is not None and size != expected:
                 ctx.log(f"{key}: file has {size} of {expected} bytes; discarded")
                 quietly(lambda: ctx.remove_item(resume_path(key)))
+                self.unsaved_resume_data.pop(key, None)
                 d["short_file_discarded"] = True
                 return self.save(ctx)
         destination = d["destination"]
@@ -321,8 +365,43 @@ class Core(Transfers):
             d["file_ready"] = True
         elif moved is False:
             d["pending_move"] = True
+        elif moved.code == "no-space":
+            d["waiting_for_space"] = True  # OS-4: shown paused, fetched again later
         else:
             d["failure"] = f"could not move the file: {moved.message}"
+        self.save(ctx)
+
+    def refuse_if_unsaved(self, ctx: Context, key: str) -> None:
+        """OS-4: a transfer the app could not write down would be forgotten by the next
+        process while its task ran on: refuse it now, and say so."""
+        if self.saved_as_is(key):
+            return
+        if key in self.downloads:
+            d = self.downloads.pop(key)
+            ident, ended = d["task_id"], d["status"] == FAILED
+        elif key in self.fetches:
+            ident, ended = self.fetches.pop(key)["task_id"], False
+        elif key in self.uploads:
+            u = self.uploads.pop(key)
+            quietly(lambda: ctx.remove_item(u["file"]))
+            ident, ended = u["task_id"], u["status"] == FAILED
+        else:
+            return
+        if ended:
+            return self.save(ctx)  # already shown failed: nothing to forget
+        ctx.log(f"{key}: no room to keep track of it; not transferring it")
+        if self.session is not None and ident is not None:
+            ctx.cancel({"session": self.identifiers[self.session], "taskId": ident})
+        self.save(ctx)
+        self.report(ctx, key, FAILED)
+
+    def retry_waiting_for_space(self, ctx: Context) -> None:
+        """OS-4: downloads whose file found no room are fetched again once the user is back."""
+        for key in keys_where(self.downloads, lambda _, d: d["waiting_for_space"]):
+            d = self.downloads[key]
+            d["waiting_for_space"] = False
+            d["attempts"] = 0
+            self.start_task(ctx, key)
         self.save(ctx)
 
     def finish_pending_moves(self, ctx: Context) -> None:
@@ -391,7 +470,7 @@ class Core(Transfers):
         if d["user_paused"] or d["status"] == CANCELLED:
             # The user stopped it (RES-2, INV-2): the -999 is the answer, not a failure.
             if data is not None:
-                keep_resume_data(ctx, key, data)
+                keep_resume_data(ctx, self.unsaved_resume_data, key, data)
             if d["resume_requested"]:
                 # The user resumed while the pause was under way: resume from its data now.
                 d["resume_requested"] = False
@@ -413,6 +492,8 @@ class Core(Transfers):
             self.set_status(ctx, key, DONE)
         elif d["pending_move"]:
             self.set_status(ctx, key, PAUSED)  # waiting for the unlock to be put in place
+        elif d["waiting_for_space"]:
+            self.set_status(ctx, key, PAUSED)  # OS-4: no room; fetched again later
         elif d["short_file_discarded"] and d["attempts"] < MAX_ATTEMPTS:
             d["short_file_discarded"] = False
             self.start_task(ctx, key)
@@ -428,7 +509,7 @@ class Core(Transfers):
     def settle_failed(self, ctx: Context, key: str, d: Record, error: Record) -> None:
         data = error.get("resumeData")
         if data is not None:
-            keep_resume_data(ctx, key, data)
+            keep_resume_data(ctx, self.unsaved_resume_data, key, data)
         if (self.bug == bugs.TIMEOUT_NOT_SURFACED and error["code"] == TIMED_OUT
                 and data is not None):
             return  # docs/bugs.md#nl-03: the -1001 is not surfaced: no state, no retry
@@ -468,8 +549,9 @@ class Core(Transfers):
         """A task made from the data and cancelled at once lets the daemon delete the bytes
         it keeps in tmp/ (RES-7); while no task can be made, the data is kept."""
         if self.session is None or self.session_busy():
-            return keep_resume_data(ctx, key, data)
+            return keep_resume_data(ctx, self.unsaved_resume_data, key, data)
         quietly(lambda: ctx.remove_item(resume_path(key)))
+        self.unsaved_resume_data.pop(key, None)
         try:
             ctx.cancel(ctx.download_task_with_resume_data(self.session, data))
         except NSException:
@@ -478,15 +560,18 @@ class Core(Transfers):
     def discard_leftover_resume_data(self, ctx: Context) -> None:
         """INV-1 / INV-2: resume data that could not be discarded then is, now."""
         leftover = keys_where(self.downloads, lambda k, d: (
-            d["status"] in (CANCELLED, FAILED) and ctx.file_exists(resume_path(k))))
+            d["status"] in (CANCELLED, FAILED)
+            and (k in self.unsaved_resume_data or ctx.file_exists(resume_path(k)))))
         for key in leftover:
             self.discard_stored_resume_data(ctx, key)
 
     def discard_stored_resume_data(self, ctx: Context, key: str) -> None:
-        try:
-            data = ctx.read_file(resume_path(key))
-        except FileError:
-            return
+        data = self.unsaved_resume_data.get(key)
+        if data is None:
+            try:
+                data = ctx.read_file(resume_path(key))
+            except FileError:
+                return
         self.discard_resume_data(ctx, key, data)
 
     # ---- the user ----
@@ -507,7 +592,7 @@ class Core(Transfers):
 
         def paused(data: Optional[bytes], _: Record) -> None:
             if data is not None:
-                keep_resume_data(ctx, key, data)
+                keep_resume_data(ctx, self.unsaved_resume_data, key, data)
             else:
                 ctx.log(f"{key}: not resumable; it will start over")
 
@@ -520,7 +605,8 @@ class Core(Transfers):
         if key is None or not self.downloads[key]["user_paused"]:
             return
         d = self.downloads[key]
-        if self.bug == bugs.PAUSED_WITHOUT_RESUME_DATA and not ctx.file_exists(resume_path(key)):
+        if (self.bug == bugs.PAUSED_WITHOUT_RESUME_DATA and key not in self.unsaved_resume_data
+                and not ctx.file_exists(resume_path(key))):
             return ctx.log(f"{key}: no resume data; cannot resume")  # docs/bugs.md#rd-01
         if d["task_id"] is not None:
             # RES-2: the pause's cancel has not completed: resume once the -999 arrives.

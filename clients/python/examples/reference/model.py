@@ -81,6 +81,7 @@ def new_download(url: str, destination: str) -> Record:
         "attempts": 0, "http_status": None, "file_ready": False, "failure": None,
         "retry_after_s": None, "pending_move": False, "user_paused": False,
         "short_file_discarded": False, "resume_requested": False, "auth_refused": False,
+        "waiting_for_space": False,
     }
 
 
@@ -113,11 +114,30 @@ def quietly(call: Callable[[], Any]) -> None:
         pass
 
 
-def keep_resume_data(ctx: Context, key: str, data: bytes) -> None:
-    """Persists `data` for `key`, to start its next task from (RES-4). A failed write only
-    means the next task starts from zero."""
+def keep_resume_data(ctx: Context, unsaved: Dict[str, bytes], key: str, data: bytes) -> None:
+    """Persists `data` for `key`, to start its next task from (RES-4); kept in `unsaved`
+    (memory only) when it cannot be written (no room, OS-4)."""
     quietly(lambda: ctx.create_directory(RESUME_DIR))
-    quietly(lambda: ctx.write_file(resume_path(key), data))
+    try:
+        ctx.write_file(resume_path(key), data)
+        unsaved.pop(key, None)
+    except FileError:
+        unsaved[key] = data
+
+
+def take_resume_data(ctx: Context, unsaved: Dict[str, bytes], key: str) -> Optional[bytes]:
+    """Takes the resume data kept for `key`, unsaved or stored (the file is removed: RES-5)."""
+    if key in unsaved:
+        return unsaved.pop(key)
+    resume_file = resume_path(key)
+    if not ctx.file_exists(resume_file):
+        return None
+    try:
+        data: Optional[bytes] = ctx.read_file(resume_file)
+    except FileError:
+        data = None
+    quietly(lambda: ctx.remove_item(resume_file))
+    return data
 
 
 def extension_destination(task: Task) -> Optional[str]:

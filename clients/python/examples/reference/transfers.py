@@ -43,8 +43,8 @@ class Transfers:
 
     # ---- uploads ----
 
-    def new_upload(self: "Core", ctx: Context, url: str, content: bytes) -> None:
-        """The user picked `content` to upload to `url`."""
+    def new_upload(self: "Core", ctx: Context, url: str, content: bytes) -> str:
+        """The user picked `content` to upload to `url`; returns its key."""
         key = self.next_key("u")
         file = upload_file(key)
         quietly(lambda: ctx.create_directory(UPLOAD_DIR))
@@ -61,12 +61,13 @@ class Transfers:
         else:
             self.fail_upload(ctx, key, f"could not keep the file: {failure.message}")
         self.save(ctx)
+        return key
 
     def set_upload_status(self: "Core", ctx: Context, key: str, status: str) -> None:
         u = self.uploads.get(key)
         if u is not None:
             u["status"] = status
-            ctx.report_download_state(key, status)
+            self.report(ctx, key, status)
 
     def fail_upload(self: "Core", ctx: Context, key: str, why: str) -> None:
         u = self.uploads.get(key)
@@ -163,8 +164,10 @@ class Transfers:
             u["http_status"] = status
             ctx.log(f"{key}: the server answered {status}: {one_line(reply)}")
             if 200 <= status < 300:
-                quietly(lambda: ctx.remove_item(u["file"]))
+                # Kept until the record says done: a relaunch that finds it running
+                # uploads it again rather than fail for want of the file.
                 self.set_upload_status(ctx, key, DONE)
+                self.when_saved("remove", key, u["file"])
             elif 500 <= status < 600 or status == 429:
                 if status in (429, 503):
                     u["retry_after_s"] = retry_after(task)
@@ -191,8 +194,8 @@ class Transfers:
 
     # ---- fetches ----
 
-    def new_fetch(self: "Core", ctx: Context, url: str, destination: str) -> None:
-        """The user asked for `url`, to keep at `destination`."""
+    def new_fetch(self: "Core", ctx: Context, url: str, destination: str) -> str:
+        """The user asked for `url`, to keep at `destination`; returns its key."""
         key = self.next_key("f")
         self.fetches[key] = {"url": url, "destination": destination, "task_id": None}
         # Reported first here, in the user's request, so bgsim ties the key to it.
@@ -211,6 +214,7 @@ class Transfers:
             # Not in the foreground (or no data task): a download task from the start.
             self.fetch_by_download(ctx, key)
         self.save(ctx)
+        return key
 
     def fetch_by_download(self: "Core", ctx: Context, key: str) -> None:
         """API-4: the fetch becomes a download under the same key."""
@@ -239,11 +243,11 @@ class Transfers:
                 ctx.log(f"{key}: could not keep it: {e.message}")
                 quietly(lambda: ctx.remove_item(staging))
                 state = FAILED
-            ctx.report_download_state(key, state)
+            self.report(ctx, key, state)
         elif error is None:
             self.fetches.pop(key)
             ctx.log(f"{key}: HTTP {status}")
-            ctx.report_download_state(key, FAILED)
+            self.report(ctx, key, FAILED)
         else:
             # API-4: the data task died with the process's connection; a download does not.
             ctx.log(f"{key}: {describe_error(error)}; fetching it with a download task")
