@@ -299,6 +299,9 @@ impl Case {
             plain.push("unlock");
         }
         if has("disk-full") {
+            // The user frees space and comes back to the app, which may then fetch again
+            // what found no room (OS-4): only that heals a full disk (Facts::healed).
+            plain.push("home");
             plain.push("disk-freed");
         }
         // Discretionary work waits for power, Wi-Fi and no Low Power Mode (SCHED-1, PWR-1).

@@ -261,6 +261,12 @@ pub const MARKS: &[Mark] = &[
         },
     },
     Mark {
+        name: "an app write refused for space",
+        seen: |rs| {
+            (rs.iter()).any(|r| matches!(&r.what, What::File { error: Some(e), .. } if e.contains("ENOSPC")))
+        },
+    },
+    Mark {
         name: "background launch with a task at work",
         seen: |rs| step_mid_task(rs, |a| matches!(a, Action::BackgroundLaunch)),
     },

@@ -304,11 +304,16 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
 }
 
 /// The OS events a case may meet (§20): a restart (OS-1), an update (OS-2), a delete and
-/// install (OS-3), a launch by a background task or a silent push (OS-5). Now and then one or
-/// two, each at the time of the step before it. Disk-full (OS-4) is left out: an app that
-/// cannot store a finished download has lost it, rightly flagged, whatever it does.
+/// install (OS-3), a full disk (OS-4), a launch by a background task or a silent push
+/// (OS-5). Now and then one or two, each at the time of the step before it.
+///
+/// A full disk is freed before the user's next request (or in the healing phase): what it
+/// explores is transfers finishing, files handed over and processes stopping with no room. A request made
+/// while full is refused by a good app, but one whose key counter cannot be written may be
+/// given the key of an earlier refused request after a kill, and the checks still tell
+/// downloads apart by the app's key; scenarios cover the refusal.
 fn os_events(rng: &mut impl Rng, steps: &mut Vec<Step>) {
-    const OS_KINDS: [&str; 4] = ["reboot", "app-update", "reinstall", "bg-launch"];
+    const OS_KINDS: [&str; 5] = ["reboot", "app-update", "reinstall", "disk-full", "bg-launch"];
     let events = match rng.random_range(0..10) {
         0..=6 => 0,
         7..=8 => 1,
@@ -317,12 +322,35 @@ fn os_events(rng: &mut impl Rng, steps: &mut Vec<Step>) {
     for _ in 0..events {
         // After the first launch: a phone that restarts before the app ever ran tests nothing.
         let i = rng.random_range(1..=steps.len());
-        let step = Step {
-            at_ms: steps[i - 1].at_ms,
-            kind: StepKind::Plain(OS_KINDS[rng.random_range(0..OS_KINDS.len())]),
-        };
-        steps.insert(i, step);
+        let kind = OS_KINDS[rng.random_range(0..OS_KINDS.len())];
+        let at_ms = steps[i - 1].at_ms;
+        steps.insert(i, Step { at_ms, kind: StepKind::Plain(kind) });
+        if kind != "disk-full" {
+            continue;
+        }
+        // Half the time after a restart: finished downloads then wait for the first unlock
+        // (OS-1), and are handed over with no room for them.
+        if rng.random_bool(0.5) {
+            steps.insert(i, Step { at_ms, kind: StepKind::Plain("reboot") });
+        }
+        let request = (i + 1..steps.len()).find(|&j| is_request(&steps[j].kind));
+        if let Some(j) = request {
+            let at_ms = steps[j - 1].at_ms;
+            let kind = StepKind::Plain("disk-freed");
+            steps.insert(j, Step { at_ms, kind });
+        }
     }
+}
+
+/// Whether `kind` is the user asking for a new transfer.
+fn is_request(kind: &StepKind) -> bool {
+    matches!(
+        kind,
+        StepKind::Download { .. }
+            | StepKind::Fetch { .. }
+            | StepKind::Upload { .. }
+            | StepKind::ExtensionStart { .. }
+    )
 }
 
 /// The phone's side of a case: the seed's interleavings on (every case starts with them;

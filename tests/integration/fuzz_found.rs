@@ -12,6 +12,9 @@
 //!   delivering after the daemon's retry (PROG-1) was taken as going backwards.
 //! - `completions-frozen-by-a-suspension`: completions still queued in the process when it
 //!   was suspended were never delivered, for no wake came for them (LC-2).
+//! - `disk-full-*` (OS-4): a download, fetch or upload the app could not write down, an
+//!   ending shown before it was on disk, resume data with no room to be written.
+//! - `pause-settled-while-it-could-not-be-written`: a pause's stale task after a restart.
 
 use bgsim::harness::Harness;
 
@@ -23,7 +26,7 @@ fn every_kept_fuzz_find_passes_with_the_reference_app() {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
-    assert_eq!(files.len(), 5, "{files:?}");
+    assert_eq!(files.len(), 10, "{files:?}");
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let scenario = harness.parse(&text, path.display().to_string()).unwrap();
