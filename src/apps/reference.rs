@@ -169,6 +169,11 @@ fn keep_resume_data(
     };
 }
 
+/// Whether resume data is kept for `key`, unsaved or stored.
+fn holds_resume_data(ctx: &mut AppContext<'_>, unsaved: &UnsavedResumeData, key: &str) -> bool {
+    unsaved.borrow().contains_key(key) || ctx.file_exists(&resume_path(key))
+}
+
 /// Takes the resume data kept for `key`, unsaved or stored (the file is removed: RES-5).
 fn take_resume_data(
     ctx: &mut AppContext<'_>,

@@ -308,10 +308,10 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
 /// (OS-5). Now and then one or two, each at the time of the step before it.
 ///
 /// A full disk is freed before the user's next request (or in the healing phase): what it
-/// explores is transfers finishing, files handed over and processes stopping with no room. A request made
-/// while full is refused by a good app, but one whose key counter cannot be written may be
-/// given the key of an earlier refused request after a kill, and the checks still tell
-/// downloads apart by the app's key; scenarios cover the refusal.
+/// explores is transfers finishing, files handed over and processes stopping with no room.
+/// A request made while full is refused by a good app, but one whose key counter cannot be
+/// written may be given the key of an earlier refused request after a kill, and the checks
+/// still tell downloads apart by the app's key; scenarios cover the refusal.
 fn os_events(rng: &mut impl Rng, steps: &mut Vec<Step>) {
     const OS_KINDS: [&str; 5] = ["reboot", "app-update", "reinstall", "disk-full", "bg-launch"];
     let events = match rng.random_range(0..10) {

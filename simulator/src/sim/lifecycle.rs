@@ -282,26 +282,23 @@ impl Simulation {
     /// progress is dropped, as for any app that is not running. Other work waits in the
     /// process.
     fn freeze_or_return(&mut self, event: Event) -> Option<DelegateEvent> {
-        let returnable = match &event {
-            Event::App {
-                work: Work::Deliver(ev),
-                ..
-            } => {
-                !matches!(ev, DelegateEvent::Invalidated { .. })
-                    && (self.daemon.sessions.get(ev.session())).is_some_and(|s| s.wake.is_none())
-            }
-            _ => false,
-        };
         match event {
             Event::App {
                 work: Work::Deliver(ev),
                 ..
-            } if returnable => (!ev.is_progress()).then_some(ev),
+            } if self.returnable(&ev) => (!ev.is_progress()).then_some(ev),
             event => {
                 self.process.frozen.push(event);
                 None
             }
         }
+    }
+
+    /// Whether a delivery may go back to the daemon: not a did-become-invalid (its session
+    /// object lives in the process), and no wake of its session under way.
+    fn returnable(&self, ev: &DelegateEvent) -> bool {
+        !matches!(ev, DelegateEvent::Invalidated { .. })
+            && (self.daemon.sessions.get(ev.session())).is_some_and(|s| s.wake.is_none())
     }
 
     /// KILL-6: a crash is a termination by the system.

@@ -3,7 +3,8 @@
 
 use super::store::Status;
 use super::{
-    extension_destination, keep_resume_data, keys_where, resume_path, take_resume_data, transfers, Bug, Core,
+    extension_destination, holds_resume_data, keep_resume_data, keys_where, resume_path,
+    take_resume_data, transfers, Bug, Core,
 };
 use super::{MAX_ATTEMPTS, PENDING_DIR, SESSION_ID};
 use bgsim_simulator::app::{
@@ -463,7 +464,7 @@ impl Core {
         let unsaved = Rc::clone(&self.unsaved_resume_data);
         let leftover = keys_where(&self.store.downloads, |k, d| {
             matches!(d.status, Status::Cancelled | Status::Failed)
-                && (unsaved.borrow().contains_key(k) || ctx.file_exists(&resume_path(k)))
+                && holds_resume_data(ctx, &unsaved, k)
         });
         for key in leftover {
             self.discard_stored_resume_data(ctx, &key);
@@ -520,10 +521,8 @@ impl Core {
         if !d.user_paused {
             return;
         }
-        let unsaved = self.unsaved_resume_data.borrow().contains_key(&key);
         if self.bug == Some(Bug::PausedWithoutResumeData)
-            && !unsaved
-            && !ctx.file_exists(&resume_path(&key))
+            && !holds_resume_data(ctx, &self.unsaved_resume_data, &key)
         {
             // docs/bugs.md#rd-01: the pause gave no resume data, and the mutant has nothing to
             // resume from; the download stays paused for good.

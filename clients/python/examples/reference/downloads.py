@@ -13,7 +13,8 @@ from .model import (
     CANCELLED, CANCELLED_CODE, CONNECTION_LOST, DONE, FAILED, MAX_ATTEMPTS, PAUSED,
     PENDING_DIR, QUEUED, REDIRECT_WITHOUT_LOCATION, RUNNING, SESSION_ID,
     TIMED_OUT, TOO_MANY_REDIRECTS, UNSUPPORTED_URL, Record, Task,
-    describe_error, extension_destination, is_force_quit, keep_resume_data, keys_where, take_resume_data,
+    describe_error, extension_destination, is_force_quit, keep_resume_data, keys_where,
+    holds_resume_data, take_resume_data,
     new_download, new_store, new_upload, parent_of, quietly, resume_path, retry_after, status_of, task_id,
 )
 from .transfers import Transfers
@@ -561,7 +562,7 @@ class Core(Transfers):
         """INV-1 / INV-2: resume data that could not be discarded then is, now."""
         leftover = keys_where(self.downloads, lambda k, d: (
             d["status"] in (CANCELLED, FAILED)
-            and (k in self.unsaved_resume_data or ctx.file_exists(resume_path(k)))))
+            and holds_resume_data(ctx, self.unsaved_resume_data, k)))
         for key in leftover:
             self.discard_stored_resume_data(ctx, key)
 
@@ -605,8 +606,8 @@ class Core(Transfers):
         if key is None or not self.downloads[key]["user_paused"]:
             return
         d = self.downloads[key]
-        if (self.bug == bugs.PAUSED_WITHOUT_RESUME_DATA and key not in self.unsaved_resume_data
-                and not ctx.file_exists(resume_path(key))):
+        if (self.bug == bugs.PAUSED_WITHOUT_RESUME_DATA
+                and not holds_resume_data(ctx, self.unsaved_resume_data, key)):
             return ctx.log(f"{key}: no resume data; cannot resume")  # docs/bugs.md#rd-01
         if d["task_id"] is not None:
             # RES-2: the pause's cancel has not completed: resume once the -999 arrives.

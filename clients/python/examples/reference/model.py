@@ -125,6 +125,11 @@ def keep_resume_data(ctx: Context, unsaved: Dict[str, bytes], key: str, data: by
         unsaved[key] = data
 
 
+def holds_resume_data(ctx: Context, unsaved: Dict[str, bytes], key: str) -> bool:
+    """Whether resume data is kept for `key`, unsaved or stored."""
+    return key in unsaved or ctx.file_exists(resume_path(key))
+
+
 def take_resume_data(ctx: Context, unsaved: Dict[str, bytes], key: str) -> Optional[bytes]:
     """Takes the resume data kept for `key`, unsaved or stored (the file is removed: RES-5)."""
     if key in unsaved:
