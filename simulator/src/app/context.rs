@@ -758,14 +758,10 @@ pub(crate) fn callback_of(ev: &DelegateEvent) -> Callback {
             task: task.clone(),
             challenge: challenge.clone(),
         },
-        DelegateEvent::ReceivedData { task, data } => {
-            let mut h = crate::content::Fnv1a64::new();
-            h.update(data);
-            Callback::DidReceiveData {
-                task: task.clone(),
-                bytes: data.len() as u64,
-                fnv1a64: h.finish(),
-            }
-        }
+        DelegateEvent::ReceivedData { task, data } => Callback::DidReceiveData {
+            task: task.clone(),
+            bytes: data.len() as u64,
+            fnv1a64: crate::content::memo::fnv1a64(data),
+        },
     }
 }

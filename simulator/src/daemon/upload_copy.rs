@@ -3,7 +3,7 @@
 //! upload never sits in memory whole. The file goes when the copy is dropped: the task
 //! completed, or a fresh copy replaced it.
 
-use crate::content::Fnv1a64;
+use crate::content::memo::StreamHash;
 use crate::sandbox::{DaemonFiles, ReadAt, Sandbox};
 use bytes::Bytes;
 use std::io::{self, Write};
@@ -41,7 +41,7 @@ impl UploadCopy {
         let source = sandbox
             .open_read(from)
             .map_err(|e| io::Error::other(e.to_string()))?;
-        let mut buf = vec![0u8; COPY_CHUNK_BYTES];
+        let mut buf = vec![0u8; COPY_CHUNK_BYTES.min(source.len()? as usize)];
         Self::write_new(sandbox.daemon_files(), |out, hash| {
             let mut offset = 0;
             loop {
@@ -66,7 +66,7 @@ impl UploadCopy {
 
     fn write_new(
         folder: DaemonFiles,
-        fill: impl FnOnce(&mut dyn Write, &mut Fnv1a64) -> io::Result<()>,
+        fill: impl FnOnce(&mut dyn Write, &mut StreamHash) -> io::Result<()>,
     ) -> io::Result<UploadCopy> {
         let n = NEXT_COPY.fetch_add(1, Ordering::Relaxed);
         let name = format!("upload-{n}.body");
@@ -86,7 +86,8 @@ impl UploadCopy {
             len_bytes: 0,
             fnv1a64: 0,
         };
-        let mut hash = Fnv1a64::new();
+        // The bytes were most often hashed a moment ago, when the user picked them.
+        let mut hash = StreamHash::new();
         fill(&mut out, &mut hash)?;
         out.flush()?;
         copy.len_bytes = copy.file.len()?;
@@ -125,6 +126,7 @@ impl Drop for UploadCopy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::Fnv1a64;
     use crate::sandbox::Storage;
 
     #[test]

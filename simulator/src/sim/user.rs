@@ -3,7 +3,7 @@
 
 use super::Simulation;
 use crate::action::Action;
-use crate::content::{generated, Fnv1a64};
+use crate::content::{keystream, memo};
 use crate::trace::Callback;
 
 impl Simulation {
@@ -15,13 +15,12 @@ impl Simulation {
                 size_bytes,
                 seed,
             } => {
-                let content = generated(size_bytes, seed);
-                let mut h = Fnv1a64::new();
-                h.update(&content);
+                let len = usize::try_from(size_bytes).expect("an upload fits in memory");
+                let content = keystream(seed, len);
                 let callback = Callback::UserTappedUpload {
                     url: url.clone(),
                     size: size_bytes,
-                    fnv1a64: h.finish(),
+                    fnv1a64: memo::fnv1a64_shared(&content),
                 };
                 self.with_app(callback, |app, ctx| {
                     app.user_tapped_upload(ctx, &url, &content)

@@ -24,7 +24,7 @@
 use std::sync::Arc;
 
 use super::super::link::ConnControl;
-use bgsim_simulator::content::{hex, Fnv1a64};
+use bgsim_simulator::content::{hex, memo::StreamHash};
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
@@ -74,7 +74,7 @@ impl Upload {
 
     pub(super) async fn respond(self, req: Request<Incoming>) -> Response<FixtureBody> {
         let (parts, mut body) = req.into_parts();
-        let mut hash = Fnv1a64::new();
+        let mut hash = StreamHash::new();
         let mut bytes = 0u64;
         let mut complete = true;
         let mut malformed = false;

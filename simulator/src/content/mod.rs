@@ -1,17 +1,20 @@
-//! Bytes the user hands the app (a photo to upload) and the hash that names them in
-//! histories, so a check can tell whether the server received exactly those bytes without
-//! the history holding them.
+//! Bytes the user hands the app (a photo to upload), the fixture server's generated bodies,
+//! and the hash that names bytes in histories, so a check can tell whether the server
+//! received exactly those bytes without the history holding them.
+//!
+//! Both costs of bytes live here, with what keeps them low: [`keystream`] generates a seed's
+//! bytes once per thread and shares them, and [`memo`] recognises bytes hashed before.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+mod keystream;
+pub mod memo;
+
+pub use keystream::{keystream, keystream_at, SHARED_KEYSTREAM_MAX_BYTES};
 
 /// `size_bytes` bytes of the ChaCha8 keystream seeded with `seed`: the same bytes the lab's
 /// fixture server serves for a generated fixture of that size and seed.
 pub fn generated(size_bytes: u64, seed: u64) -> Vec<u8> {
     let len = usize::try_from(size_bytes).expect("an upload fits in memory");
-    let mut out = vec![0u8; len];
-    ChaCha8Rng::seed_from_u64(seed).fill_bytes(&mut out);
-    out
+    keystream(seed, len).to_vec()
 }
 
 /// FNV-1a, 64 bits, fed piece by piece: a tiny hash that is stable across processes and
