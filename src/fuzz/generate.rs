@@ -72,6 +72,34 @@ impl Default for Limits {
     }
 }
 
+/// Where the seeds of a case's bodies come from: fixtures and their new versions (up to
+/// 2 MiB each), and uploads (up to 1 MiB). A campaign draws its bodies from these few seeds,
+/// so a worker generates each seed's bytes once and recognises them when it hashes them
+/// again (bgsim_simulator::content); what a case needs of them is that they differ.
+const FIXTURE_SEEDS: std::ops::Range<u64> = 0..16;
+const UPLOAD_SEEDS: std::ops::Range<u64> = 16..48;
+
+/// The seeds given to a case's bodies so far: no two bodies share one, so a file holding
+/// another request's bytes never passes for the right one.
+#[derive(Default)]
+struct ContentSeeds {
+    used: Vec<u64>,
+}
+
+impl ContentSeeds {
+    /// The first seed of `pool` from `drawn` on (wrapping) not yet given; once the pool is
+    /// spent, one above it (1,000 and up, where no pool reaches).
+    fn pick(&mut self, drawn: u64, pool: std::ops::Range<u64>) -> u64 {
+        let n = pool.end - pool.start;
+        let seed = (0..n)
+            .map(|i| pool.start + (drawn + i) % n)
+            .find(|s| !self.used.contains(s))
+            .unwrap_or(1000 + self.used.len() as u64);
+        self.used.push(seed);
+        seed
+    }
+}
+
 /// The case of `seed`, within `limits`, for an app with `features`. The same seed always
 /// gives the same case.
 pub fn case(seed: u64, limits: Limits, features: &Features) -> Case {
@@ -120,10 +148,11 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
         knobs.request_timeout_s = None;
         knobs.resource_timeout_s = None;
     }
+    let mut content_seeds = ContentSeeds::default();
     let fixtures: Vec<FixtureGen> = (0..rng.random_range(1..=limits.max_fixtures.max(1)))
         .map(|_| FixtureGen {
             size_bytes: rng.random_range(16u64..=2048) * 1024,
-            seed: rng.random_range(0..1000),
+            seed: content_seeds.pick(rng.random_range(0..1000), FIXTURE_SEEDS),
             accept_ranges: ["bytes", "bytes", "bytes", "none", "absent"][rng.random_range(0..5)],
             chunked: rng.random_bool(0.2),
         })
@@ -216,7 +245,7 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
                 StepKind::Upload {
                     n: others,
                     size_bytes: rng.random_range(1u64..=1024) * 1024,
-                    seed: rng.random_range(0..1000),
+                    seed: content_seeds.pick(rng.random_range(0..1000), UPLOAD_SEEDS),
                 }
             }
             EXTENSION if extension_running => {
@@ -267,7 +296,7 @@ pub fn case_from(rng: &mut impl Rng, limits: Limits, features: &Features) -> Cas
                     retry_after_s: rng.random_bool(0.5).then(|| rng.random_range(1..=300)),
                 },
                 4 => FaultKind::NewVersion {
-                    seed: rng.random_range(0..1000),
+                    seed: content_seeds.pick(rng.random_range(0..1000), FIXTURE_SEEDS),
                 },
                 5 => FaultKind::IgnoreRange,
                 _ => FaultKind::NoValidators,
