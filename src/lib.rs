@@ -106,6 +106,8 @@ layers! {
     interrupt,
     /// Generated lifecycles and shrinking.
     fuzz,
+    /// The C allocator's settings for a fuzzing campaign.
+    heap,
     /// Every buggy variant against every scenario.
     kill_matrix,
     /// The registry of apps by name.

@@ -32,6 +32,7 @@ fn options(runs: u64) -> Options {
 /// Runs per second of one campaign; an error when it found a failure (the reference app
 /// must pass every case, or the rate would include shrinking).
 fn campaign_rate(apps: &Apps, runs: u64) -> Result<f64, String> {
+    crate::heap::keep_freed_blocks_for_reuse();
     let s = campaign::campaign(apps, &options(runs), &|_| ())?;
     if let Some(f) = s.found.first() {
         return Err(format!("the campaign found {} at run {}", f.signature, f.run));

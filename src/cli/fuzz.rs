@@ -100,6 +100,7 @@ pub fn fuzz(apps: &Apps, opts: &Options, out: &Path, output: &Output) -> Result<
             bar.set_position(done);
         }
     };
+    crate::heap::keep_freed_blocks_for_reuse();
     let summary = campaign::campaign(apps, opts, &tick).map_err(|e| CliError {
         message: format!("the fuzzer failed: {e}."),
         code: 1,
