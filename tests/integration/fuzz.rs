@@ -15,6 +15,40 @@ fn every_feature() -> Features {
     Features::all(REFERENCE_EXTENSION_SESSION)
 }
 
+/// A campaign draws its bodies from a few seeds, but no two bodies of one case share a seed:
+/// a file holding another request's bytes must never pass for the right one.
+#[test]
+fn no_two_bodies_of_a_case_share_a_seed_and_a_campaign_reuses_few() {
+    use bgsim::fuzz::case::{FaultKind, StepKind};
+    let mut every_seed = std::collections::BTreeSet::new();
+    for seed in 0..300 {
+        let case = generate::case(seed, generate::Limits::default(), &every_feature());
+        let uploads = case.steps.iter().filter_map(|s| match s.kind {
+            StepKind::Upload { seed, .. } => Some(seed),
+            _ => None,
+        });
+        let new_versions = case.faults.iter().filter_map(|f| match f.kind {
+            FaultKind::NewVersion { seed } => Some(seed),
+            _ => None,
+        });
+        let seeds: Vec<u64> = case
+            .fixtures
+            .iter()
+            .map(|f| f.seed)
+            .chain(uploads)
+            .chain(new_versions)
+            .collect();
+        let distinct: std::collections::BTreeSet<u64> = seeds.iter().copied().collect();
+        assert_eq!(distinct.len(), seeds.len(), "case {seed}: {seeds:?}");
+        every_seed.extend(distinct);
+    }
+    assert!(
+        every_seed.len() <= 48,
+        "{} seeds in 300 cases",
+        every_seed.len()
+    );
+}
+
 #[test]
 fn every_generated_case_is_a_valid_scenario_and_the_same_seed_gives_the_same_case() {
     for seed in 0..300 {

@@ -38,12 +38,11 @@ struct Known {
     states: Vec<u64>,
 }
 
-impl Known {
-    /// The hash state after the largest checkpoint at or below `len`, and that checkpoint.
-    fn state_at(&self, len: usize) -> (Fnv1a64, usize) {
-        let i = (len / CHECKPOINT_BYTES).min(self.states.len() - 1);
-        (Fnv1a64(self.states[i]), i * CHECKPOINT_BYTES)
-    }
+/// The hash state after the largest checkpoint of `states` at or below `len`, and that
+/// checkpoint.
+fn checkpoint(states: &[u64], len: usize) -> (Fnv1a64, usize) {
+    let i = (len / CHECKPOINT_BYTES).min(states.len() - 1);
+    (Fnv1a64(states[i]), i * CHECKPOINT_BYTES)
 }
 
 #[derive(Default)]
@@ -97,7 +96,7 @@ impl Memo {
         let (mut states, from) = match self.by_head.get(&head) {
             Some(known) => {
                 let common = common_prefix(&known.bytes, bytes);
-                let (state, at) = known.state_at(common);
+                let (state, at) = checkpoint(&known.states, common);
                 if common == bytes.len() || common < known.bytes.len() {
                     // Within what is kept, or different from it: hash from the checkpoint.
                     let mut hash = state;
@@ -211,9 +210,8 @@ impl Default for StreamHash {
 
 /// The hash state after the first `len` bytes of `bytes`, from their checkpoints.
 fn resume(bytes: &[u8], states: &[u64], len: usize) -> Fnv1a64 {
-    let i = len / CHECKPOINT_BYTES;
-    let mut hash = Fnv1a64(states[i]);
-    hash.update(&bytes[i * CHECKPOINT_BYTES..len]);
+    let (mut hash, at) = checkpoint(states, len);
+    hash.update(&bytes[at..len]);
     hash
 }
 
