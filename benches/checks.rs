@@ -102,12 +102,12 @@ fn measure(shape: Shape, target_events: u64) -> Measured {
     let started = Instant::now();
     let outcome = run_scenario(&apps, &scenario, &overrides).expect("the run starts");
     let sim_s = started.elapsed().as_secs_f64();
-    let evidence = Evidence {
-        history: &outcome.run.history,
-        sandbox: &outcome.run.sandbox,
-        server: &outcome.run.server,
-        settled: outcome.run.end == RunEnd::Quiet,
-    };
+    let evidence = Evidence::new(
+        &outcome.run.history,
+        &outcome.run.sandbox,
+        &outcome.run.server,
+        outcome.run.end == RunEnd::Quiet,
+    );
     let started = Instant::now();
     let violations = check::judge(&evidence);
     let checks_s = started.elapsed().as_secs_f64();

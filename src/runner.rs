@@ -189,12 +189,7 @@ pub fn run_scenario(apps: &Apps, scenario: &Scenario, overrides: &Overrides) -> 
         "run ended"
     );
     let app_stderr = crate::protocol::take_stderr();
-    let evidence = Evidence {
-        history: &run.history,
-        sandbox: &run.sandbox,
-        server: &run.server,
-        settled: run.end == RunEnd::Quiet,
-    };
+    let evidence = Evidence::new(&run.history, &run.sandbox, &run.server, run.end == RunEnd::Quiet);
     let violations = check::judge(&evidence);
     // A scenario written to show a bug names the buggy app and expects its violations (and
     // its wrong files). Run against another app, only the checks judge it: every one must

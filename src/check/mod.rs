@@ -13,7 +13,9 @@ mod process;
 mod scheduling;
 mod upload;
 
-use crate::server::FixtureServer;
+use std::cell::RefCell;
+
+use crate::server::{Content, FixtureServer};
 use bgsim_simulator::sandbox::Sandbox;
 use bgsim_simulator::History;
 use facts::Facts;
@@ -52,6 +54,28 @@ pub struct Evidence<'a> {
     /// True when the run ran out of things to happen (no horizon cut it short), so
     /// liveness checks can judge it.
     pub settled: bool,
+    /// Files already compared with served content, and what was found: the checks and the
+    /// scenario's expected files often compare the same file with the same version, and a
+    /// large one costs a read of the file and a regeneration of the content each time.
+    compared: RefCell<Vec<(String, Content, Option<String>)>>,
+}
+
+impl<'a> Evidence<'a> {
+    /// The evidence of a run that ended (`settled` when nothing was left to happen).
+    pub fn new(
+        history: &'a History,
+        sandbox: &'a Sandbox,
+        server: &'a FixtureServer,
+        settled: bool,
+    ) -> Evidence<'a> {
+        Evidence {
+            history,
+            sandbox,
+            server,
+            settled,
+            compared: RefCell::default(),
+        }
+    }
 }
 
 impl Violation {
@@ -99,7 +123,7 @@ pub const CATALOGUE: &[Check] = &[
 pub fn compare_file(
     e: &Evidence<'_>,
     file: &str,
-    content: &crate::server::Content,
+    content: &Content,
 ) -> Option<String> {
     files::compare(e, file, content)
 }

@@ -12,12 +12,12 @@ use common::broken_upload::{self, UploadFlaw};
 use common::*;
 
 fn judge(run: &Run) -> Vec<Violation> {
-    check::judge(&Evidence {
-        history: &run.history,
-        sandbox: &run.sandbox,
-        server: &run.server,
-        settled: run.end == RunEnd::Quiet,
-    })
+    check::judge(&Evidence::new(
+        &run.history,
+        &run.sandbox,
+        &run.server,
+        run.end == RunEnd::Quiet,
+    ))
 }
 
 /// The app downloads in the foreground.

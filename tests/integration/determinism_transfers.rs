@@ -96,12 +96,12 @@ fn the_reference_app_breaks_no_check_on_these_timelines() {
     use bgsim::check::{self, Evidence};
     for seed in 0..80 {
         let ran = run("reference", seed, Transport::Memory, timeline(seed));
-        let violations = check::judge(&Evidence {
-            history: &ran.history,
-            sandbox: &ran.sandbox,
-            server: &ran.server,
-            settled: ran.end == bgsim_simulator::RunEnd::Quiet,
-        });
+        let violations = check::judge(&Evidence::new(
+            &ran.history,
+            &ran.sandbox,
+            &ran.server,
+            ran.end == bgsim_simulator::RunEnd::Quiet,
+        ));
         assert!(
             violations.is_empty(),
             "seed {seed}: {violations:?}\n{}",
