@@ -1,16 +1,164 @@
-//! The keys each step takes, and the steps beyond `download`: `upload` (API-1), `fetch`
-//! (API-4), `suspend-task` and `resume-task` (API-7).
+//! `[[step]]`: each step at its time (within the horizon) made the action it names; the keys
+//! each step takes, and the steps beyond `download`: `upload` (API-1), `fetch` (API-4),
+//! `suspend-task` and `resume-task` (API-7).
 
+use bgsim_simulator::time::fmt_duration;
+use bgsim_simulator::{SimTime, UserCommand};
 use toml::Spanned;
 
-use super::super::raw::{RawStep, StepKind};
-use super::{Locator, Result};
+use super::super::raw::{Dur, RawFixture, RawStep, StepKind};
+use super::super::{MAX_STEPS, MAX_UPLOAD_TOTAL_BYTES};
+use super::{container_path, download_url, time, Locator, Result};
 use crate::world::fixture_url;
 use bgsim_simulator::Action;
 
 /// An `upload` step's `size` is at most this (64 MiB): the bytes are generated in memory,
 /// and the daemon keeps a copy while it sends them.
 pub const MAX_UPLOAD_SIZE_BYTES: u64 = 64 << 20;
+
+pub(super) fn steps(
+    raw: &[Spanned<RawStep>],
+    fixtures: &[Spanned<RawFixture>],
+    horizon: &Option<Spanned<Dur>>,
+    app_session: Option<&str>,
+    at: &Locator,
+) -> Result<Vec<(SimTime, Action)>> {
+    if let Some(extra) = raw.get(MAX_STEPS) {
+        return Err(at.at(
+            extra.span(),
+            format!(
+                "too many steps: {}; expected at most {MAX_STEPS}",
+                raw.len()
+            ),
+        ));
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut upload_bytes = 0u64;
+    for step in raw {
+        let s = step.get_ref();
+        let when = time(s.at.get_ref().0, s.at.span(), "step time", at)?;
+        if let Some(horizon) = horizon {
+            if s.at.get_ref().0 > horizon.get_ref().0 {
+                return Err(at.at(
+                    s.at.span(),
+                    format!(
+                        "step at `{}` is after the horizon `{}`, so it would never run; expected a time within the horizon",
+                        fmt_duration(s.at.get_ref().0),
+                        fmt_duration(horizon.get_ref().0)
+                    ),
+                ));
+            }
+        }
+        let action = action(step, fixtures, app_session, at)?;
+        if let Action::Upload { size_bytes, .. } = &action {
+            // Each upload's bytes are made when the user picks them, then stay on disk.
+            upload_bytes += size_bytes;
+            if upload_bytes > MAX_UPLOAD_TOTAL_BYTES {
+                return Err(at.at(
+                    step.span(),
+                    format!(
+                        "the uploads so far add up to {upload_bytes} bytes; expected at most {} in all",
+                        MAX_UPLOAD_TOTAL_BYTES
+                    ),
+                ));
+            }
+        }
+        out.push((when, action));
+    }
+    // `sort_by_key` is stable: steps at the same instant keep their file order, which is
+    // the order the user meant them to happen in.
+    let mut order: Vec<usize> = (0..raw.len()).collect();
+    order.sort_by_key(|&i| out[i].0);
+    extension_steps_alternate(raw, &order, at)?;
+    out.sort_by_key(|(when, _)| *when);
+    Ok(out)
+}
+
+pub(super) fn action(
+    step: &Spanned<RawStep>,
+    fixtures: &[Spanned<RawFixture>],
+    app_session: Option<&str>,
+    at: &Locator,
+) -> Result<Action> {
+    let s = step.get_ref();
+    // A key the step does not take is a mistake (a misplaced line, a wrong `do`), never
+    // something to ignore.
+    check_keys(step, at)?;
+    Ok(match s.kind {
+        StepKind::Launch => Action::Launch,
+        StepKind::Download => {
+            let (Some(url), Some(to)) = (&s.url, &s.to) else {
+                let missing = if s.url.is_none() { "url" } else { "to" };
+                return Err(at.at(
+                    step.span(),
+                    format!("a `download` step needs `{missing}`; expected both `url` and `to`"),
+                ));
+            };
+            Action::Download {
+                url: download_url(url, fixtures, at)?,
+                destination: container_path(to, at)?,
+            }
+        }
+        StepKind::PauseDownload => Action::User(UserCommand::Pause {
+            destination: container_path(to(step, at)?, at)?,
+        }),
+        StepKind::ResumeDownload => Action::User(UserCommand::Resume {
+            destination: container_path(to(step, at)?, at)?,
+        }),
+        StepKind::SignOut => Action::User(UserCommand::SignOut),
+        StepKind::StopAfterDownloads => Action::User(UserCommand::StopAfterDownloads),
+        StepKind::LowPowerOn => Action::LowPower { on: true },
+        StepKind::LowPowerOff => Action::LowPower { on: false },
+        StepKind::SystemCancel => Action::SystemCancel,
+        StepKind::WifiOn => Action::Wifi { on: true },
+        StepKind::WifiOff => Action::Wifi { on: false },
+        StepKind::LowDataModeOn => Action::LowDataMode { on: true },
+        StepKind::LowDataModeOff => Action::LowDataMode { on: false },
+        StepKind::Home => Action::Home,
+        StepKind::Foreground => Action::Foreground,
+        StepKind::SystemSuspend => Action::SystemSuspend,
+        StepKind::SystemKill => Action::SystemKill,
+        StepKind::ForceQuit => Action::ForceQuit,
+        StepKind::Crash => Action::Crash,
+        StepKind::NetworkDown => Action::NetworkDown,
+        StepKind::NetworkUp => Action::NetworkUp,
+        StepKind::PlugIn => Action::Charger { connected: true },
+        StepKind::Unplug => Action::Charger { connected: false },
+        StepKind::Lock => Action::Lock,
+        StepKind::Unlock => Action::Unlock,
+        StepKind::ContainerMove => Action::ContainerMove,
+        StepKind::Reboot => Action::Reboot,
+        StepKind::AppUpdate => Action::AppUpdate,
+        StepKind::Reinstall => Action::Reinstall,
+        StepKind::DiskFull => Action::DiskFull { full: true },
+        StepKind::DiskFreed => Action::DiskFull { full: false },
+        StepKind::BgLaunch => Action::BackgroundLaunch,
+        StepKind::PurgeTmp => Action::PurgeTmp,
+        StepKind::Wait => Action::Wait,
+        StepKind::Upload => upload(step, at)?,
+        StepKind::Fetch => {
+            let (url, to) = url_and_to(step, at)?;
+            Action::Fetch {
+                url: download_url(url, fixtures, at)?,
+                destination: container_path(to, at)?,
+            }
+        }
+        StepKind::ExtensionStart => extension_start(
+            step,
+            app_session,
+            |url| download_url(url, fixtures, at),
+            |to| container_path(to, at),
+            at,
+        )?,
+        StepKind::ExtensionExit => Action::ExtensionExit,
+        StepKind::SuspendTask => Action::SuspendTask {
+            url: transfer_url(step, at)?,
+        },
+        StepKind::ResumeTask => Action::ResumeTask {
+            url: transfer_url(step, at)?,
+        },
+    })
+}
 
 /// The keys besides `at` and `do` that a step of `kind` takes.
 fn keys(kind: StepKind) -> &'static [&'static str] {
